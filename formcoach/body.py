@@ -1,0 +1,141 @@
+"""Body measures shared by the coaches: joint angles, trunk lean, view, facing.
+
+Every function takes a :class:`~formcoach.pose.PoseFrame` (or the arrays of a
+whole clip) and returns NaN where the landmarks it needs are not seen well
+enough, so a check can say "not measurable" instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from . import geometry
+from .landmarks import Landmark as L
+from .pose import PoseFrame
+
+View = Literal["side", "front", "oblique", "unknown"]
+
+#: Landmarks that make a "full body" pose: shoulders down to the feet.
+FULL_BODY = (
+    L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP,
+    L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE,
+    L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX,
+)  # fmt: skip
+
+#: Angles drawn on video and reported: name -> (a, vertex, b).
+JOINT_ANGLES: dict[str, tuple[L, L, L]] = {
+    "left_knee": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+    "right_knee": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
+    "left_hip": (L.LEFT_SHOULDER, L.LEFT_HIP, L.LEFT_KNEE),
+    "right_hip": (L.RIGHT_SHOULDER, L.RIGHT_HIP, L.RIGHT_KNEE),
+}
+
+
+def is_full_body(frame: PoseFrame, min_confidence: float) -> bool:
+    """True for a confident full-body pose: shoulders to toes in the picture.
+
+    Every :data:`FULL_BODY` landmark must be *present* (in the frame) and the
+    body as a whole *visible* on average. Single points are not required to be
+    visible: in a side view the far knee is hidden behind the near leg for
+    part of every lunge, and that is not a tracking failure.
+    """
+    marks = list(FULL_BODY)
+    return bool(
+        np.all(frame.presence[marks] >= min_confidence)
+        and float(np.mean(frame.visibility[marks])) >= min_confidence
+    )
+
+
+def joint_angles(frame: PoseFrame, min_visibility: float) -> dict[str, float]:
+    """The :data:`JOINT_ANGLES` of one frame in degrees (NaN when not seen)."""
+    out = {}
+    for name, (a, b, c) in JOINT_ANGLES.items():
+        if (
+            min(frame.visibility[a], frame.visibility[b], frame.visibility[c])
+            < min_visibility
+        ):
+            out[name] = float("nan")
+        else:
+            out[name] = float(
+                geometry.joint_angle_deg(frame.xy[a], frame.xy[b], frame.xy[c])
+            )
+    return out
+
+
+def trunk_lean_deg(frame: PoseFrame) -> float:
+    """Unsigned angle of the hip-midpoint→shoulder-midpoint line from vertical."""
+    shoulders = geometry.midpoint(frame.xy[L.LEFT_SHOULDER], frame.xy[L.RIGHT_SHOULDER])
+    hips = geometry.midpoint(frame.xy[L.LEFT_HIP], frame.xy[L.RIGHT_HIP])
+    return float(geometry.segment_angle_to_vertical_deg(shoulders, hips))
+
+
+def width_ratio(xy: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]:
+    """Shoulder-and-hip width over trunk length, per frame.
+
+    Args:
+        xy: Landmarks of shape ``(..., 33, 2)``.
+
+    Returns:
+        Shape ``(...)``: about 0.7-0.8 for a person facing the camera, near 0 in
+        profile. The mean of shoulder and hip widths is used because the
+        shoulders alone shrink when the arms cross the chest.
+    """
+    shoulder_w = np.abs(xy[..., L.LEFT_SHOULDER, 0] - xy[..., L.RIGHT_SHOULDER, 0])
+    hip_w = np.abs(xy[..., L.LEFT_HIP, 0] - xy[..., L.RIGHT_HIP, 0])
+    shoulders = geometry.midpoint(
+        xy[..., L.LEFT_SHOULDER, :], xy[..., L.RIGHT_SHOULDER, :]
+    )
+    hips = geometry.midpoint(xy[..., L.LEFT_HIP, :], xy[..., L.RIGHT_HIP, :])
+    trunk = geometry.distance(shoulders, hips)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(trunk > 0, (shoulder_w + hip_w) / 2.0 / trunk, np.nan)
+
+
+def classify_view(ratio: float, side_max: float, front_min: float) -> View:
+    """Camera view from a (median) :func:`width_ratio`."""
+    if np.isnan(ratio):
+        return "unknown"
+    if ratio <= side_max:
+        return "side"
+    if ratio >= front_min:
+        return "front"
+    return "oblique"
+
+
+def clip_view(frames: Sequence[PoseFrame], side_max: float, front_min: float) -> View:
+    """The view of a whole clip: the median width ratio over frames with a pose."""
+    if not frames:
+        return "unknown"
+    ratios = width_ratio(np.stack([f.xy for f in frames]))
+    ratios = ratios[~np.isnan(ratios)]
+    if ratios.size == 0:
+        return "unknown"
+    return classify_view(float(np.median(ratios)), side_max, front_min)
+
+
+def facing_sign(frame: PoseFrame) -> float:
+    """+1 when the person faces image-right, -1 image-left, NaN if unclear.
+
+    Uses the toes' direction from the heels (feet point where the body faces
+    in all the workouts here) backed up by the nose's side of the ears.
+    """
+    votes = []
+    for heel, toe in (
+        (L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
+        (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
+    ):
+        votes.append(frame.xy[toe, 0] - frame.xy[heel, 0])
+    ears = geometry.midpoint(frame.xy[L.LEFT_EAR], frame.xy[L.RIGHT_EAR])
+    votes.append(frame.xy[L.NOSE, 0] - ears[0])
+    scale = geometry.distance(frame.xy[L.LEFT_HEEL], frame.xy[L.LEFT_FOOT_INDEX])
+    signs = [
+        np.sign(v) for v in votes if not np.isnan(v) and abs(v) > 0.2 * (scale or 1)
+    ]
+    if not signs:
+        return float("nan")
+    total = float(np.sum(signs))
+    return float(np.sign(total)) if total != 0 else float("nan")

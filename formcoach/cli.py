@@ -1,0 +1,247 @@
+"""The ``formcoach`` command line.
+
+Examples::
+
+    formcoach analyze videos/sports2d_demo.mp4 --exercise backward-walk --out out/demo
+    formcoach analyze lunge.mp4 --exercise reverse-lunge --preset rehab --out out/l1
+    formcoach exercises
+    formcoach config --preset rehab
+
+Exit codes: 0 done; 2 bad input or output (one line on stderr says what and
+what to do); 130 interrupted; 1 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from . import __version__
+from .errors import FormCoachError
+from .exercises import EXERCISES
+from .settings import load_config, preset_names
+
+logger = logging.getLogger("formcoach")
+
+
+class Progress:
+    """A one-line progress bar on stderr: stage, frames, fps and ETA."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self._stage = ""
+        self._start = 0.0
+        self._last_draw = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if stage != self._stage:
+            if self._stage:
+                sys.stderr.write("\n")
+            self._stage, self._start = stage, now
+        if now - self._last_draw < 0.1 and done != total:
+            return
+        self._last_draw = now
+        elapsed = max(now - self._start, 1e-6)
+        fps = done / elapsed
+        label = {"pose": "Pose  ", "video": "Video "}.get(stage, stage)
+        if total > 0:
+            frac = min(done / total, 1.0)
+            bar = "#" * int(frac * 30)
+            eta = (total - done) / fps if fps > 0 else 0.0
+            text = (
+                f"{label}[{bar:<30}] {done}/{total} frames "
+                f"{fps:5.1f} fps ETA {eta:4.0f}s"
+            )
+        else:
+            text = f"{label}{done} frames {fps:5.1f} fps"
+        sys.stderr.write("\r" + text)
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled and self._stage:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _add_config_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--preset",
+        choices=preset_names(),
+        help="threshold preset (default: standard)",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a TOML file overriding any keys of the default config "
+        "(see `formcoach config`)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one config key, e.g. --set pose.num_poses=2 (repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (kept separate so tests can inspect it)."""
+    parser = argparse.ArgumentParser(
+        prog="formcoach",
+        description="FormCoach: an offline computer-vision coach for reverse "
+        "(backward) training. Everything runs on this machine; no video leaves it.",
+        epilog="Run `formcoach COMMAND --help` for the options of a command.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"formcoach {__version__}"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    analyze = sub.add_parser(
+        "analyze",
+        help="analyse a workout video: report.json and an annotated H.264 video",
+        description="Analyse a workout video. Writes OUT/report.json (reps, steps, "
+        "cues, warnings, per-frame angles) and OUT/annotated.mp4 (skeleton, angles, "
+        "phase, counter and the active cue drawn on every frame). Film from the "
+        "side with the whole body, feet included, in the picture.",
+        epilog="exercises:\n"
+        + "\n".join(f"  {name:18} {cls.title}" for name, cls in EXERCISES.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    analyze.add_argument("video", help="video file (mp4, mov, avi, webm, mkv)")
+    analyze.add_argument(
+        "--exercise",
+        "-e",
+        required=True,
+        choices=list(EXERCISES),
+        metavar="NAME",
+        help="the workout in the video (list below)",
+    )
+    analyze.add_argument(
+        "--out", "-o", required=True, metavar="DIR", help="output folder"
+    )
+    analyze.add_argument(
+        "--no-video", action="store_true", help="skip the annotated video (faster)"
+    )
+    analyze.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace report.json/annotated.mp4 already in the output folder",
+    )
+    analyze.add_argument(
+        "--mirrored",
+        action="store_true",
+        help="the video is a mirror view (front/selfie camera): keep left and right "
+        "the person's own",
+    )
+    analyze.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _add_config_args(analyze)
+
+    sub.add_parser("exercises", help="list the exercises and what is checked")
+
+    config = sub.add_parser(
+        "config",
+        help="print the resolved configuration (with sources) as JSON",
+    )
+    _add_config_args(config)
+    return parser
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from .pipeline import REPORT_NAME, VIDEO_NAME, analyze_video
+
+    config = load_config(
+        preset=args.preset, config_path=args.config, overrides=args.overrides
+    )
+    progress = Progress(enabled=not args.quiet)
+    try:
+        report = analyze_video(
+            args.video,
+            args.exercise,
+            args.out,
+            config,
+            write_video=not args.no_video,
+            overwrite=args.overwrite,
+            mirrored=args.mirrored,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    _print_summary(report, args.out, REPORT_NAME, None if args.no_video else VIDEO_NAME)
+    return 0
+
+
+def _print_summary(
+    report: dict[str, Any], out: str, report_name: str, video: str | None
+) -> None:
+    video_info = report["video"]
+    print(
+        f"{report['exercise']}: {video_info['frames']} frames, "
+        f"{video_info['duration_s']} s, view {report['view']}, "
+        f"pose on {report['pose_coverage']:.0%} of frames"
+    )
+    summary = report.get("summary") or {}
+    for key, value in summary.items():
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            print(f"  {key}: {value}")
+    for warning in report.get("warnings", []):
+        print(f"  warning: {warning['message']}")
+    print(f"Report: {out}/{report_name}")
+    if video:
+        print(f"Video:  {out}/{video}")
+
+
+def _cmd_exercises() -> int:
+    for name, cls in EXERCISES.items():
+        print(f"{name:18} {cls.title}")
+    return 0
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    config = load_config(
+        preset=args.preset, config_path=args.config, overrides=args.overrides
+    )
+    print(json.dumps(config.tree, indent=2))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``formcoach`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "analyze":
+            return _cmd_analyze(args)
+        if args.command == "exercises":
+            return _cmd_exercises()
+        if args.command == "config":
+            return _cmd_config(args)
+    except FormCoachError as exc:
+        print(f"formcoach: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("formcoach: interrupted; no partial outputs were kept.", file=sys.stderr)
+        return 130
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Exercise registry: CLI name -> coach class.
+
+Adding a workout means adding one module here with an
+:class:`~formcoach.exercises.base.ExerciseCoach` subclass and one line below.
+"""
+
+from __future__ import annotations
+
+from ..errors import InputError
+from ..settings import Config
+from .base import Cue, ExerciseCoach, ExerciseResult, FrameFeedback
+from .measure_only import measure_only
+
+EXERCISES: dict[str, type[ExerciseCoach]] = {
+    cls.name: cls
+    for cls in (
+        measure_only("reverse-lunge", "Reverse lunge"),
+        measure_only("backward-walk", "Backward walking"),
+        measure_only("retro-run", "Retro running"),
+        measure_only("band-walk", "Backward band walk"),
+        measure_only("backward-shuffle", "Backward shuffle"),
+        measure_only("backward-cycle", "Backward cycling"),
+        measure_only("reverse-row", "Reverse rowing"),
+    )
+}
+
+
+def create_coach(name: str, config: Config) -> ExerciseCoach:
+    """A new coach for exercise ``name``.
+
+    Raises:
+        InputError: ``name`` is not a known exercise (the message lists them).
+    """
+    try:
+        cls = EXERCISES[name]
+    except KeyError:
+        known = ", ".join(EXERCISES)
+        raise InputError(f"Unknown exercise '{name}'. Choose one of: {known}") from None
+    return cls(config)
+
+
+__all__ = [
+    "EXERCISES",
+    "Cue",
+    "ExerciseCoach",
+    "ExerciseResult",
+    "FrameFeedback",
+    "create_coach",
+]

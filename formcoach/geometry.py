@@ -1,0 +1,107 @@
+"""Vectorised body geometry: joint angles, segment angles, body-size distances.
+
+All functions take numpy arrays whose last axis holds coordinates (2 for image
+``xy``, 3 for world ``xyz``) and broadcast over any leading axes, so the same
+call works on one frame ``(2,)`` or a whole clip ``(n_frames, 2)``. Missing
+points are NaN and give NaN, never an exception.
+
+Angle conventions:
+    * ``joint_angle_deg(a, b, c)`` is the inner angle at vertex ``b`` between the
+      segments ``b→a`` and ``b→c``, in ``[0, 180]``. A straight knee
+      (hip, knee, ankle in line) is 180°; the lunge's "90° knee" is 90°.
+    * ``segment_angle_to_vertical_deg(top, bottom)`` is the unsigned angle between
+      ``bottom→top`` and straight up, in ``[0, 180]``. Image y grows downward,
+      so "up" is ``(0, -1)``; an upright trunk (hip→shoulder) is 0°.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.floating]
+
+
+def joint_angle_deg(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
+    """Inner angle at ``b`` formed by points ``a`` and ``c``, in degrees.
+
+    Args:
+        a: Points of shape ``(..., d)``, the end of the first segment.
+        b: Vertex points of shape ``(..., d)``.
+        c: Points of shape ``(..., d)``, the end of the second segment.
+
+    Returns:
+        Angles of shape ``(...)`` in ``[0, 180]``; NaN where a point is missing
+        or a segment has zero length.
+
+    Example:
+        >>> float(joint_angle_deg(np.array([0, -1.0]), np.zeros(2), np.array([1.0, 0])))
+        90.0
+    """
+    u = np.asarray(a, dtype=np.float64) - b
+    v = np.asarray(c, dtype=np.float64) - b
+    norms = np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.sum(u * v, axis=-1) / norms
+    cos = np.where(norms > 0, cos, np.nan)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def segment_angle_to_vertical_deg(top: FloatArray, bottom: FloatArray) -> FloatArray:
+    """Unsigned angle between the segment ``bottom→top`` and image-up, in degrees.
+
+    Args:
+        top: Upper end points of shape ``(..., 2)`` in image coordinates.
+        bottom: Lower end points of shape ``(..., 2)``.
+
+    Returns:
+        Angles of shape ``(...)``: 0 for a vertical segment pointing up, 90 for a
+        horizontal one.
+    """
+    up = np.zeros_like(np.asarray(top, dtype=np.float64))
+    up[..., 1] = -1.0
+    return joint_angle_deg(np.asarray(bottom, dtype=np.float64) + up, bottom, top)
+
+
+def signed_lean_deg(
+    top: FloatArray, bottom: FloatArray, facing_sign: FloatArray
+) -> FloatArray:
+    """Lean of ``bottom→top`` from vertical, positive toward where the person faces.
+
+    Args:
+        top: Upper end points ``(..., 2)`` (e.g. shoulder midpoint).
+        bottom: Lower end points ``(..., 2)`` (e.g. hip midpoint).
+        facing_sign: ``+1`` when the person faces image-right, ``-1`` for
+            image-left, broadcastable to ``(...)``.
+
+    Returns:
+        Degrees in ``(-180, 180]``: positive is a forward lean, negative backward.
+    """
+    d = np.asarray(top, dtype=np.float64) - bottom
+    return np.degrees(np.arctan2(d[..., 0] * facing_sign, -d[..., 1]))
+
+
+def distance(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Euclidean distance between ``a`` and ``b`` along the last axis."""
+    return np.linalg.norm(np.asarray(a, dtype=np.float64) - b, axis=-1)
+
+
+def midpoint(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Midpoint of ``a`` and ``b`` (NaN if either is NaN)."""
+    return (np.asarray(a, dtype=np.float64) + b) / 2.0
+
+
+def leg_length(hip: FloatArray, knee: FloatArray, ankle: FloatArray) -> FloatArray:
+    """Leg length as thigh + shank, which does not shrink when the knee bends.
+
+    Used to normalise distances by body size so thresholds hold for people of
+    any height and at any distance from the camera.
+    """
+    return distance(hip, knee) + distance(knee, ankle)
+
+
+def normalised_distance(a: FloatArray, b: FloatArray, scale: FloatArray) -> FloatArray:
+    """``distance(a, b) / scale``, NaN where ``scale`` is missing or not positive."""
+    scale = np.asarray(scale, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(scale > 0, distance(a, b) / scale, np.nan)

@@ -1,0 +1,365 @@
+"""The analysis pipeline shared by the CLI, the app and the tests.
+
+Offline analysis of a file runs in two passes so every rule sees the best
+landmarks available:
+
+1. decode (reader thread) → pose model (main thread), one :class:`PoseFrame`
+   per frame;
+2. zero-phase smoothing of the whole clip, then the exercise coach over the
+   smoothed frames in time order (the same coach the live page uses);
+3. if an annotated video is wanted, decode again (reader thread) → draw →
+   H.264 encode (writer thread).
+
+Live coaching uses :class:`LiveSession` instead: causal smoothing and the same
+coach, one frame at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import body
+from .annotate import FrameAnnotator
+from .exercises import ExerciseCoach, ExerciseResult, FrameFeedback, create_coach
+from .filters import OneEuroFilter, butterworth_filter, interpolate_gaps
+from .outputs import prepare_output_dir, write_json_atomic
+from .pose import DEFAULT_MODEL_PATH, PoseEstimator, PoseFrame, PoseOptions
+from .report import build_report
+from .settings import Config
+from .video import VideoInfo, VideoWriter, iter_frames, prefetch
+
+logger = logging.getLogger(__name__)
+
+REPORT_NAME = "report.json"
+VIDEO_NAME = "annotated.mp4"
+
+#: ``progress(stage, done, total)``; total may be 0 when unknown.
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def pose_options(config: Config) -> PoseOptions:
+    """The ``[pose]`` config table as :class:`PoseOptions`."""
+    model = config.get("pose.model_path")
+    return PoseOptions(
+        model_path=Path(model) if model else DEFAULT_MODEL_PATH,
+        num_poses=int(config.get("pose.num_poses")),
+        min_detection_confidence=float(config.get("pose.min_detection_confidence")),
+        min_presence_confidence=float(config.get("pose.min_presence_confidence")),
+        min_tracking_confidence=float(config.get("pose.min_tracking_confidence")),
+    )
+
+
+@dataclass
+class PoseTrack:
+    """Pose estimates of a whole clip.
+
+    Attributes:
+        info: The video's properties.
+        frames: One :class:`PoseFrame` per decoded frame, in order.
+        gaps_ms: ``(start_ms, end_ms)`` spans where corrupt data was skipped.
+    """
+
+    info: VideoInfo
+    frames: list[PoseFrame]
+    gaps_ms: list[tuple[float, float]] = field(default_factory=list)
+
+
+def estimate_poses(
+    video_path: str | Path,
+    config: Config,
+    *,
+    mirrored: bool = False,
+    progress: ProgressCallback | None = None,
+    info: VideoInfo | None = None,
+) -> PoseTrack:
+    """Run the pose model over every frame of a video (pass 1).
+
+    Raises:
+        InputError: The video cannot be read.
+    """
+    info = info or VideoInfo.from_path(video_path)
+    gaps: list[tuple[float, float]] = []
+    frames: list[PoseFrame] = []
+    with PoseEstimator(pose_options(config), mirrored=mirrored) as estimator:
+        source = iter_frames(video_path, on_gap=lambda a, b: gaps.append((a, b)))
+        for frame in prefetch(source, maxsize=8):
+            frames.append(
+                estimator.process(frame.image_rgb, frame.timestamp_ms, frame.index)
+            )
+            if progress:
+                progress("pose", len(frames), info.frame_count)
+    return PoseTrack(info=info, frames=frames, gaps_ms=gaps)
+
+
+def smooth_offline(frames: Sequence[PoseFrame], config: Config) -> list[PoseFrame]:
+    """Zero-phase Butterworth smoothing of a whole clip, bridging short gaps.
+
+    Frames without a person inside a short gap get interpolated landmarks and
+    visibilities, so a one-frame dropout does not break a rep; longer gaps
+    stay empty.
+    """
+    if not frames:
+        return []
+    t_s = np.array([f.timestamp_ms for f in frames]) / 1000.0
+    empty = np.array([f.is_empty() for f in frames])
+    xy = np.stack([f.xy for f in frames]).astype(np.float64)
+    world = np.stack([f.world_xyz for f in frames]).astype(np.float64)
+    vis = np.stack([f.visibility for f in frames]).astype(np.float64)
+    vis[empty] = np.nan
+    kwargs = {
+        "cutoff_hz": float(config.get("smoothing.butterworth_cutoff_hz")),
+        "order": int(config.get("smoothing.butterworth_order")),
+        "max_gap_s": float(config.get("smoothing.max_gap_s")),
+    }
+    xy_s = butterworth_filter(xy, t_s, **kwargs)
+    world_s = butterworth_filter(world, t_s, **kwargs)
+    vis_s = interpolate_gaps(vis, t_s, kwargs["max_gap_s"])
+    out = []
+    for i, f in enumerate(frames):
+        if np.isnan(vis_s[i]).all():
+            out.append(f)
+            continue
+        out.append(
+            replace(
+                f,
+                xy=xy_s[i].astype(np.float32),
+                world_xyz=world_s[i].astype(np.float32),
+                visibility=np.nan_to_num(vis_s[i]).astype(np.float32),
+                presence=f.presence
+                if not empty[i]
+                else np.nan_to_num(vis_s[i]).astype(np.float32),
+            )
+        )
+    return out
+
+
+class LiveSmoother:
+    """Causal One Euro smoothing of a live stream, frame by frame."""
+
+    def __init__(self, config: Config):
+        kwargs = {
+            "min_cutoff_hz": float(config.get("smoothing.one_euro_min_cutoff_hz")),
+            "beta": float(config.get("smoothing.one_euro_beta")),
+            "d_cutoff_hz": float(config.get("smoothing.one_euro_d_cutoff_hz")),
+            "max_gap_s": float(config.get("smoothing.max_gap_s")),
+        }
+        self._xy = OneEuroFilter(**kwargs)
+        self._world = OneEuroFilter(**kwargs)
+
+    def __call__(self, frame: PoseFrame) -> PoseFrame:
+        """The smoothed frame (empty frames pass through)."""
+        if frame.is_empty():
+            return frame
+        t = frame.timestamp_ms / 1000.0
+        return replace(
+            frame,
+            xy=self._xy(frame.xy, t).astype(np.float32),
+            world_xyz=self._world(frame.world_xyz, t).astype(np.float32),
+        )
+
+
+def run_coach(
+    frames: Sequence[PoseFrame], coach: ExerciseCoach
+) -> tuple[list[FrameFeedback], ExerciseResult]:
+    """Feed smoothed frames through a coach; per-frame feedback and the result."""
+    feedback = [coach.update(f) for f in frames]
+    return feedback, coach.finish()
+
+
+def pose_coverage(frames: Sequence[PoseFrame], min_visibility: float) -> float:
+    """Fraction of frames with a confident full-body pose."""
+    if not frames:
+        return 0.0
+    return sum(body.is_full_body(f, min_visibility) for f in frames) / len(frames)
+
+
+def render_video(
+    video_path: str | Path,
+    target_path: str | Path,
+    poses: Sequence[PoseFrame],
+    feedback: Sequence[FrameFeedback],
+    *,
+    info: VideoInfo,
+    title: str,
+    config: Config,
+    overwrite: bool = False,
+    progress: ProgressCallback | None = None,
+) -> int:
+    """Decode the video again and write it annotated as H.264 (pass 3).
+
+    Returns:
+        The number of frames written (every decoded frame is written, with
+        or without a pose).
+    """
+    annotator = FrameAnnotator(
+        title=title, min_visibility=float(config.get("analysis.min_visibility"))
+    )
+    by_index = {p.frame_index: (p, fb) for p, fb in zip(poses, feedback, strict=True)}
+    written = 0
+    with VideoWriter(
+        target_path,
+        fps=info.fps,
+        width=info.width,
+        height=info.height,
+        crf=int(config.get("video.crf")),
+        preset=str(config.get("video.preset")),
+        overwrite=overwrite,
+    ) as writer:
+        for frame in prefetch(iter_frames(video_path), maxsize=8):
+            image = frame.image_rgb.copy()
+            if frame.index in by_index:
+                pose, fb = by_index[frame.index]
+                annotator.annotate(image, pose, fb)
+            writer.write(image, timestamp_ms=frame.timestamp_ms)
+            written += 1
+            if progress:
+                progress("video", written, info.frame_count)
+    return written
+
+
+def analysis_warnings(
+    track: PoseTrack, coverage: float, config: Config
+) -> list[dict[str, Any]]:
+    """Warnings about the input itself (coverage, lost data)."""
+    warnings: list[dict[str, Any]] = []
+    if track.frames and all(f.is_empty() for f in track.frames):
+        warnings.append(
+            {
+                "code": "pose.no_person",
+                "message": "No person was found in the video. Film the whole body, "
+                "in good light, from the side.",
+                "t_s": None,
+            }
+        )
+    elif coverage < float(config.get("analysis.min_pose_coverage")):
+        warnings.append(
+            {
+                "code": "pose.low_coverage",
+                "message": f"The full body (shoulders to feet) was seen in only "
+                f"{coverage:.0%} of frames; results may be incomplete. Keep the "
+                "whole body, feet included, in the picture.",
+                "t_s": None,
+            }
+        )
+    for start_ms, end_ms in track.gaps_ms:
+        warnings.append(
+            {
+                "code": "video.corrupt_section",
+                "message": f"Part of the video could not be decoded (about "
+                f"{start_ms / 1000:.1f}-{end_ms / 1000:.1f} s) and was skipped.",
+                "t_s": round(start_ms / 1000.0, 3),
+            }
+        )
+    return warnings
+
+
+def analyze_video(
+    video_path: str | Path,
+    exercise: str,
+    out_dir: str | Path,
+    config: Config,
+    *,
+    write_video: bool = True,
+    overwrite: bool = False,
+    mirrored: bool = False,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Analyse one video and write ``report.json`` (and ``annotated.mp4``).
+
+    Every check that can fail on bad input runs before any output is made, and
+    outputs are written atomically, so a failure leaves ``out_dir`` as it was.
+
+    Args:
+        video_path: The workout video.
+        exercise: An exercise name from :data:`~formcoach.exercises.EXERCISES`.
+        out_dir: Folder for the outputs (created if needed).
+        config: The resolved configuration.
+        write_video: Also write the annotated H.264 video.
+        overwrite: Replace existing outputs in ``out_dir``.
+        mirrored: The video is a mirror view (selfie camera).
+        progress: Optional progress callback.
+
+    Returns:
+        The report (as written to ``report.json``).
+
+    Raises:
+        InputError: Bad video, exercise name or config.
+        OutputError: The outputs cannot be written.
+    """
+    coach = create_coach(exercise, config)
+    info = VideoInfo.from_path(video_path)
+    names = [REPORT_NAME] + ([VIDEO_NAME] if write_video else [])
+    out = Path(out_dir)
+    created = not out.exists()
+    prepare_output_dir(out, names, overwrite=overwrite)
+    try:
+        track = estimate_poses(
+            video_path, config, mirrored=mirrored, progress=progress, info=info
+        )
+        smoothed = smooth_offline(track.frames, config)
+        feedback, result = run_coach(smoothed, coach)
+        min_vis = float(config.get("analysis.full_body_min_visibility"))
+        coverage = pose_coverage(track.frames, min_vis)
+        posed = [f for f in smoothed if not f.is_empty()]
+        view = body.clip_view(
+            posed,
+            float(config.get("view.side_max_width_ratio")),
+            float(config.get("view.front_min_width_ratio")),
+        )
+        report = build_report(
+            info=info,
+            exercise=exercise,
+            config=config,
+            frames=smoothed,
+            feedback=feedback,
+            result=result,
+            view=view,
+            pose_coverage=coverage,
+            warnings=analysis_warnings(track, coverage, config) + result.warnings,
+            mirrored=mirrored,
+        )
+        # The video first: the report is the marker of a complete analysis.
+        if write_video:
+            render_video(
+                video_path,
+                out / VIDEO_NAME,
+                smoothed,
+                feedback,
+                info=info,
+                title=coach.title,
+                config=config,
+                overwrite=overwrite,
+                progress=progress,
+            )
+        write_json_atomic(out / REPORT_NAME, report, overwrite=overwrite)
+    except BaseException:
+        if created:
+            _remove_if_empty(out)
+        raise
+    return report
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+__all__ = [
+    "REPORT_NAME",
+    "VIDEO_NAME",
+    "LiveSmoother",
+    "PoseTrack",
+    "analyze_video",
+    "estimate_poses",
+    "render_video",
+    "run_coach",
+    "smooth_offline",
+]

@@ -1,0 +1,406 @@
+"""Pose estimation: MediaPipe's Tasks ``PoseLandmarker`` behind a small typed API.
+
+One :class:`PoseEstimator` serves one video stream (one file, or one user's
+webcam): MediaPipe's VIDEO mode tracks the person between frames, so an
+estimator must never be shared between streams. It returns one
+:class:`PoseFrame` per input frame with the main subject's 33 landmarks in
+pixels, metres (world) and with their visibility, or an empty frame when no one
+is found.
+
+The default model is BlazePose *full*, bundled in ``models/`` (see
+``models/README.md`` for where it comes from); nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import InputError
+from .landmarks import MIRROR_PERMUTATION, NUM_LANDMARKS, Landmark
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "pose_landmarker_full.task"
+#: sha256 of the bundle built by ``tools/build_pose_model.py`` (models/README.md).
+DEFAULT_MODEL_SHA256 = (
+    "a90475331764cf28cf2786e1176124bd6c34453eacf919600a4b2ee836ee82a3"
+)
+
+# MediaPipe's C++ side logs start-up chatter to stderr; keep the CLI readable.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null while the native model starts.
+
+    LiteRT prints dozens of warnings ("Sparsity tensors may not yet be fully
+    supported") straight to fd 2 when a model loads, bypassing Python logging.
+    Set ``FORMCOACH_NATIVE_LOGS=1`` to see them.
+    """
+    if os.environ.get("FORMCOACH_NATIVE_LOGS") == "1":
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+@dataclass(frozen=True)
+class PoseFrame:
+    """The main subject's landmarks in one frame.
+
+    Attributes:
+        frame_index: 0-based index of the frame in its stream.
+        timestamp_ms: Presentation time of the frame.
+        resolution_wh: ``(width, height)`` of the frame in pixels.
+        xy: ``(33, 2)`` float32 pixel coordinates; NaN when no person.
+        z: ``(33,)`` float32 relative depth (MediaPipe's image ``z``, in the
+            same scale as x pixels, smaller is nearer the camera).
+        world_xyz: ``(33, 3)`` float32 metres, origin between the hips.
+        visibility: ``(33,)`` float32 in [0, 1]: how likely the point is seen.
+        presence: ``(33,)`` float32 in [0, 1]: how likely the point is in frame.
+    """
+
+    frame_index: int
+    timestamp_ms: float
+    resolution_wh: tuple[int, int]
+    xy: npt.NDArray[np.float32]
+    z: npt.NDArray[np.float32]
+    world_xyz: npt.NDArray[np.float32]
+    visibility: npt.NDArray[np.float32]
+    presence: npt.NDArray[np.float32]
+
+    def __post_init__(self) -> None:
+        expected = {
+            "xy": (NUM_LANDMARKS, 2),
+            "z": (NUM_LANDMARKS,),
+            "world_xyz": (NUM_LANDMARKS, 3),
+            "visibility": (NUM_LANDMARKS,),
+            "presence": (NUM_LANDMARKS,),
+        }
+        for name, shape in expected.items():
+            actual = getattr(self, name).shape
+            if actual != shape:
+                raise ValueError(
+                    f"PoseFrame.{name} must have shape {shape}, got {actual}"
+                )
+
+    @classmethod
+    def empty(
+        cls, frame_index: int, timestamp_ms: float, resolution_wh: tuple[int, int]
+    ) -> PoseFrame:
+        """A frame in which no person was found (all NaN, zero visibility)."""
+        nan2 = np.full((NUM_LANDMARKS, 2), np.nan, np.float32)
+        return cls(
+            frame_index=frame_index,
+            timestamp_ms=timestamp_ms,
+            resolution_wh=resolution_wh,
+            xy=nan2,
+            z=np.full(NUM_LANDMARKS, np.nan, np.float32),
+            world_xyz=np.full((NUM_LANDMARKS, 3), np.nan, np.float32),
+            visibility=np.zeros(NUM_LANDMARKS, np.float32),
+            presence=np.zeros(NUM_LANDMARKS, np.float32),
+        )
+
+    @classmethod
+    def from_mediapipe(
+        cls,
+        result: Any,
+        *,
+        frame_index: int,
+        timestamp_ms: float,
+        resolution_wh: tuple[int, int],
+        mirrored: bool = False,
+        selector: SubjectSelector | None = None,
+    ) -> PoseFrame:
+        """Build a frame from a Tasks ``PoseLandmarkerResult``.
+
+        Args:
+            result: The landmarker's result for this frame.
+            frame_index: Index of the frame.
+            timestamp_ms: Its time.
+            resolution_wh: ``(width, height)`` used to turn normalised
+                coordinates into pixels.
+            mirrored: The image is a mirror view (selfie webcam). The model
+                labels sides from the picture, so in a mirror the person's left
+                comes out as "right"; the labels are swapped back so left is
+                always the person's own left.
+            selector: Picks the main subject when the model returns several
+                people (the tallest when omitted).
+
+        Returns:
+            The main subject's landmarks, or an empty frame.
+        """
+        poses = result.pose_landmarks or []
+        if not poses:
+            return cls.empty(frame_index, timestamp_ms, resolution_wh)
+        w, h = resolution_wh
+        arrays = [
+            np.array(
+                [
+                    (p.x * w, p.y * h, p.z * w, p.visibility or 0.0, p.presence or 0.0)
+                    for p in pose
+                ],
+                dtype=np.float32,
+            )
+            for pose in poses
+        ]
+        candidates = [a[:, :2] for a in arrays]
+        if selector is not None:
+            choice = selector(candidates)
+        else:
+            choice = int(np.argmax([_height(c) for c in candidates]))
+        arr = arrays[choice]
+        world = (
+            result.pose_world_landmarks[choice] if result.pose_world_landmarks else []
+        )
+        world_xyz = (
+            np.array([(p.x, p.y, p.z) for p in world], dtype=np.float32)
+            if world
+            else np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
+        )
+        frame = cls(
+            frame_index=frame_index,
+            timestamp_ms=timestamp_ms,
+            resolution_wh=resolution_wh,
+            xy=arr[:, :2].copy(),
+            z=arr[:, 2].copy(),
+            world_xyz=world_xyz,
+            visibility=arr[:, 3].copy(),
+            presence=arr[:, 4].copy(),
+        )
+        return frame.mirrored_labels() if mirrored else frame
+
+    def mirrored_labels(self) -> PoseFrame:
+        """The same points with every left/right label swapped."""
+        perm = list(MIRROR_PERMUTATION)
+        return PoseFrame(
+            frame_index=self.frame_index,
+            timestamp_ms=self.timestamp_ms,
+            resolution_wh=self.resolution_wh,
+            xy=self.xy[perm],
+            z=self.z[perm],
+            world_xyz=self.world_xyz[perm],
+            visibility=self.visibility[perm],
+            presence=self.presence[perm],
+        )
+
+    def is_empty(self) -> bool:
+        """True when no person was found in this frame."""
+        return bool(np.isnan(self.xy).all())
+
+    @property
+    def xyn(self) -> npt.NDArray[np.float32]:
+        """``(33, 2)`` coordinates normalised by frame width and height."""
+        return self.xy / np.asarray(self.resolution_wh, dtype=np.float32)
+
+    def point(
+        self, mark: Landmark, min_visibility: float = 0.0
+    ) -> npt.NDArray[np.float32]:
+        """Pixel ``(x, y)`` of ``mark``, NaN when below ``min_visibility``."""
+        if self.visibility[mark] < min_visibility:
+            return np.full(2, np.nan, np.float32)
+        return self.xy[mark]
+
+
+def _height(xy: npt.NDArray[np.float32]) -> float:
+    return float(np.nanmax(xy[:, 1]) - np.nanmin(xy[:, 1]))
+
+
+def _hip_centre(xy: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    return np.nanmean(xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]], axis=0)
+
+
+class SubjectSelector:
+    """Chooses the main subject when the model returns several people.
+
+    It follows the person nearest (hip centre) to the subject of the previous
+    frame, so a passer-by does not steal the coaching; but when another person
+    stays clearly taller in the picture (nearer the camera: the one training)
+    for ``switch_frames`` frames in a row, it switches to them.
+    """
+
+    def __init__(self, switch_ratio: float = 1.2, switch_frames: int = 10):
+        self.switch_ratio = switch_ratio
+        self.switch_frames = switch_frames
+        self._last: npt.NDArray[np.float32] | None = None
+        self._taller_count = 0
+
+    def __call__(self, candidates: list[npt.NDArray[np.float32]]) -> int:
+        """Index of the subject among ``candidates`` (each ``(33, 2)`` pixels)."""
+        heights = [_height(c) for c in candidates]
+        tallest = int(np.argmax(heights))
+        if self._last is None:
+            choice = tallest
+        else:
+            last_hip = _hip_centre(self._last)
+            dists = [
+                float(np.linalg.norm(_hip_centre(c) - last_hip)) for c in candidates
+            ]
+            choice = int(np.argmin(dists))
+            if (
+                tallest != choice
+                and heights[tallest] > self.switch_ratio * heights[choice]
+            ):
+                self._taller_count += 1
+                if self._taller_count >= self.switch_frames:
+                    choice = tallest
+                    self._taller_count = 0
+            else:
+                self._taller_count = 0
+        self._last = candidates[choice]
+        return choice
+
+
+@dataclass(frozen=True)
+class PoseOptions:
+    """Settings of the pose model (the ``[pose]`` table of the config).
+
+    Attributes:
+        model_path: A MediaPipe pose landmarker ``.task`` bundle. Google's
+            official lite/full/heavy bundles work too.
+        num_poses: How many people the model may return; the main subject is
+            picked among them (2 helps when someone walks through the picture).
+        min_detection_confidence: Person detector threshold.
+        min_presence_confidence: Landmark model's "a person is here" threshold.
+        min_tracking_confidence: Below this, re-detect instead of tracking.
+    """
+
+    model_path: Path = DEFAULT_MODEL_PATH
+    num_poses: int = 1
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+
+
+class PoseEstimator:
+    """MediaPipe pose landmarker in VIDEO mode for one stream.
+
+    Use it as a context manager so the native graph is closed explicitly
+    (mediapipe 1.2 prints a traceback at interpreter exit when it is left to
+    the garbage collector).
+
+    Example:
+        >>> with PoseEstimator() as estimator:  # doctest: +SKIP
+        ...     pose = estimator.process(frame_rgb, timestamp_ms=0.0)
+    """
+
+    def __init__(self, options: PoseOptions | None = None, *, mirrored: bool = False):
+        """Load the model.
+
+        Args:
+            options: Model settings; defaults to the bundled full model.
+            mirrored: Frames are mirror views (selfie webcam).
+
+        Raises:
+            InputError: The model file is missing or not a pose landmarker bundle.
+        """
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self.options = options or PoseOptions()
+        self.mirrored = mirrored
+        path = Path(self.options.model_path)
+        if not path.is_file():
+            raise InputError(f"Pose model not found: {path}")
+        mp_options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=self.options.num_poses,
+            min_pose_detection_confidence=self.options.min_detection_confidence,
+            min_pose_presence_confidence=self.options.min_presence_confidence,
+            min_tracking_confidence=self.options.min_tracking_confidence,
+        )
+        try:
+            with _quiet_native_stderr():
+                self._landmarker = vision.PoseLandmarker.create_from_options(mp_options)
+        except (RuntimeError, ValueError) as exc:
+            raise InputError(
+                f"{path} is not a usable pose landmarker model: {exc}"
+            ) from exc
+        self._last_ts_ms = -1
+        self._selector = SubjectSelector()
+        self._frame_index = 0
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the native model (safe to call twice)."""
+        landmarker, self._landmarker = getattr(self, "_landmarker", None), None
+        if landmarker is not None:
+            with _quiet_native_stderr():
+                landmarker.close()
+
+    def process(
+        self,
+        image_rgb: npt.NDArray[np.uint8],
+        timestamp_ms: float,
+        frame_index: int | None = None,
+    ) -> PoseFrame:
+        """Find the subject's landmarks in one frame.
+
+        Args:
+            image_rgb: ``(H, W, 3)`` uint8 RGB image.
+            timestamp_ms: The frame's time. MediaPipe needs strictly increasing
+                whole milliseconds; equal or earlier times are nudged forward by
+                1 ms (the returned frame keeps the real time).
+            frame_index: Index to record; counts up from 0 when omitted.
+
+        Returns:
+            The subject's :class:`PoseFrame` (empty when no one is found).
+        """
+        import mediapipe as mp
+
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator is closed")
+        if frame_index is None:
+            frame_index = self._frame_index
+        self._frame_index = frame_index + 1
+        ts = max(round(timestamp_ms), self._last_ts_ms + 1)
+        self._last_ts_ms = ts
+        image = mp.Image(
+            image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb)
+        )
+        if self._frame_index == 1:  # the graph finishes starting on the first frame
+            with _quiet_native_stderr():
+                result = self._landmarker.detect_for_video(image, ts)
+        else:
+            result = self._landmarker.detect_for_video(image, ts)
+        frame = PoseFrame.from_mediapipe(
+            result,
+            frame_index=frame_index,
+            timestamp_ms=timestamp_ms,
+            resolution_wh=(image_rgb.shape[1], image_rgb.shape[0]),
+            mirrored=self.mirrored,
+            selector=self._selector,
+        )
+        return frame

@@ -1,0 +1,121 @@
+"""``report.json``: the one record of an analysis (schema version 1).
+
+Exports (PDF, HTML, CSV) and history are built from this file alone, so it
+carries everything they need: the video's properties, the settings used, the
+coach's summary, reps, steps and warnings, and a per-frame time series of the
+main angles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import numpy as np
+
+from . import body
+from .exercises import ExerciseResult, FrameFeedback
+from .pose import PoseFrame
+from .settings import Config
+from .video import VideoInfo
+
+SCHEMA_VERSION = 1
+
+
+def _version() -> str:
+    try:
+        return version("formcoach")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def rounded(value: float | None, digits: int = 2) -> float | None:
+    """``value`` rounded, or None for None/NaN/inf (JSON has no NaN)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), digits)
+
+
+def time_series(
+    frames: Sequence[PoseFrame],
+    feedback: Sequence[FrameFeedback],
+    min_visibility: float,
+) -> dict[str, list[Any]]:
+    """Per-frame angles, phase and cue codes, as parallel lists."""
+    series: dict[str, list[Any]] = {
+        "t_s": [],
+        "left_knee_deg": [],
+        "right_knee_deg": [],
+        "left_hip_deg": [],
+        "right_hip_deg": [],
+        "trunk_lean_deg": [],
+        "phase": [],
+        "cue": [],
+    }
+    for frame, fb in zip(frames, feedback, strict=True):
+        series["t_s"].append(round(frame.timestamp_ms / 1000.0, 3))
+        if frame.is_empty():
+            angles = {k: float("nan") for k in body.JOINT_ANGLES}
+            lean = float("nan")
+        else:
+            angles = body.joint_angles(frame, min_visibility)
+            lean = body.trunk_lean_deg(frame)
+        for name, value in angles.items():
+            series[f"{name}_deg"].append(rounded(value, 1))
+        series["trunk_lean_deg"].append(rounded(lean, 1))
+        series["phase"].append(fb.phase or None)
+        series["cue"].append(fb.cue.code if fb.cue else None)
+    return series
+
+
+def build_report(
+    *,
+    info: VideoInfo,
+    exercise: str,
+    config: Config,
+    frames: Sequence[PoseFrame],
+    feedback: Sequence[FrameFeedback],
+    result: ExerciseResult,
+    view: str,
+    pose_coverage: float,
+    warnings: list[dict[str, Any]],
+    mirrored: bool = False,
+) -> dict[str, Any]:
+    """Assemble the report dict (see ``docs/report-schema.md``)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "formcoach_version": _version(),
+        "video": {
+            "path": str(info.path),
+            "fps": rounded(info.fps, 3),
+            "frames": len(frames),
+            "duration_s": rounded(info.duration_s, 3),
+            "width": info.width,
+            "height": info.height,
+            "codec": info.codec,
+            "rotation_deg": info.rotation_deg,
+            "mirrored": mirrored,
+        },
+        "exercise": exercise,
+        "preset": config.preset or "standard",
+        "view": view,
+        "pose_coverage": rounded(pose_coverage, 3),
+        "summary": result.summary,
+        "reps": result.reps,
+        "steps": result.steps,
+        "warnings": warnings,
+        "series": time_series(
+            frames, feedback, float(config.get("analysis.min_visibility"))
+        ),
+        "config": config.as_dict(),
+    }
+
+
+def median_or_none(values: Sequence[float]) -> float | None:
+    """Median of the finite values, or None."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    return rounded(float(np.median(finite))) if finite else None

@@ -1,0 +1,958 @@
+"""Reading and writing video files.
+
+Reading goes through PyAV (FFmpeg). Every frame comes out upright (the
+container's rotation metadata is applied), as RGB, with its real presentation
+time, so variable-frame-rate phone footage keeps its timing.
+
+Writing produces H.264/yuv420p MP4 files with the index at the front
+(``+faststart``) so browsers can play them while they download. Files appear
+atomically: a half-written video never shows up under its final name.
+
+Every problem a user can fix (missing file, not a video, disk full, ...) is
+raised as :class:`~formcoach.errors.InputError` or
+:class:`~formcoach.errors.OutputError` with one clear sentence.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import os
+import queue
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import av
+import av.error
+import numpy as np
+
+from formcoach.errors import InputError, OutputError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+__all__ = [
+    "Frame",
+    "VideoInfo",
+    "VideoWriter",
+    "iter_frames",
+    "prefetch",
+]
+
+# Added to a timestamp that would not be later than the previous one, so that
+# timestamps stay strictly increasing (1 µs: far below any real frame interval).
+TIMESTAMP_NUDGE_MS = 0.001
+
+# The average rate FFmpeg reports is frame count / stream duration, which is
+# skewed for short clips with an edit list (30.13 instead of 29.97). When it is
+# this close to the nominal rate, the clip is constant-rate: use the nominal one.
+_NOMINAL_RATE_TOLERANCE = 0.02
+
+# Demuxers that read a single still image: a PNG renamed to .mp4 opens fine
+# in FFmpeg, but it is not a video.
+_STILL_IMAGE_FORMATS = frozenset({"image2", "tty"})
+
+_X264_PRESETS = (
+    "ultrafast", "superfast", "veryfast", "faster", "fast",
+    "medium", "slow", "slower", "veryslow", "placebo",
+)  # fmt: skip
+_WRITER_TIME_BASE = Fraction(1, 90_000)  # the usual MPEG clock; finer than 1 ms
+_WRITER_QUEUE_SIZE = 8
+_POLL_S = 0.1
+
+
+# --------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What FormCoach needs to know about a video before decoding it.
+
+    Attributes:
+        path: The file.
+        width: Display width in pixels, after applying the rotation.
+        height: Display height in pixels, after applying the rotation.
+        fps: Frame rate. The nominal rate for constant-rate video (29.97 stays
+            29.97); the measured average for variable-rate video; 0.0 if
+            unknown.
+        frame_count: Number of frames according to the container, else an
+            estimate from duration × fps, else 0.
+        duration_s: Duration of the video stream in seconds (0.0 if unknown).
+        codec: FFmpeg codec name, e.g. ``"h264"``, ``"hevc"``, ``"vp9"``.
+        rotation_deg: 0, 90, 180 or 270: how far the stored picture must be
+            turned clockwise to be upright.
+    """
+
+    path: Path
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    duration_s: float
+    codec: str
+    rotation_deg: int
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> VideoInfo:
+        """Inspect a video file.
+
+        Decodes the first frame, so a file that opens but cannot actually be
+        decoded is rejected here rather than halfway through an analysis.
+
+        Args:
+            path: The video file.
+
+        Returns:
+            The video's properties.
+
+        Raises:
+            InputError: If the file is missing, empty, not a video, has no
+                video stream, uses a codec that cannot be decoded, or has no
+                decodable frame.
+        """
+        path = Path(path)
+        container = _open_input(path)
+        try:
+            stream = _select_video_stream(path, container)
+            first = _first_frame(path, container, stream)
+            return _build_info(path, container, stream, first)
+        except (av.error.FFmpegError, OSError) as exc:
+            raise InputError(f"{path} is not a readable video file") from exc
+        finally:
+            container.close()
+
+    @property
+    def resolution_wh(self) -> tuple[int, int]:
+        """Display size as ``(width, height)``."""
+        return (self.width, self.height)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded video frame.
+
+    Attributes:
+        index: 0-based position among the frames yielded (decode order; frames
+            lost to corrupt data leave no hole in the numbering).
+        timestamp_ms: Presentation time from the container, in ms, relative to
+            the first frame (which is 0.0). Strictly increasing.
+        image_rgb: ``(height, width, 3)`` uint8 RGB, upright, C-contiguous.
+    """
+
+    index: int
+    timestamp_ms: float
+    image_rgb: np.ndarray
+
+
+def iter_frames(
+    path: str | Path,
+    *,
+    max_frames: int | None = None,
+    on_gap: Callable[[float, float], None] | None = None,
+) -> Iterator[Frame]:
+    """Decode the frames of a video, upright and in RGB.
+
+    The file is checked when this function is called (not at the first
+    ``next()``), like :meth:`VideoInfo.from_path`. Decoding is multi-threaded.
+    Packets the decoder rejects (corrupt data in the middle of the file) are
+    skipped with a warning, and each resulting hole in the timeline is
+    reported through ``on_gap``. If the file breaks off (truncated download),
+    the frames before the break are yielded, a warning is logged and
+    ``on_gap`` gets the missing end (its end estimated from the duration the
+    container announces).
+
+    Timestamps come from the presentation timestamps (pts), not from
+    ``index / fps``. A pts that is missing becomes previous + one frame
+    interval; one that repeats or goes backwards becomes previous + 0.001 ms,
+    so timestamps are always strictly increasing.
+
+    Args:
+        path: The video file.
+        max_frames: Stop after this many frames (``None``: all).
+        on_gap: Called with ``(start_ms, end_ms)`` when frames were lost to
+            corrupt data: the timestamps of the last good frame before the
+            hole and of the first good one after it.
+
+    Returns:
+        An iterator over the frames, in presentation order. Closing it early
+        closes the file.
+
+    Raises:
+        InputError: If the file cannot be used as a video (see
+            :meth:`VideoInfo.from_path`) or reading it fails.
+        ValueError: If ``max_frames`` is negative.
+    """
+    if max_frames is not None and max_frames < 0:
+        raise ValueError(f"max_frames must be >= 0, got {max_frames}")
+    path = Path(path)
+    # Not a generator itself, so a bad file raises here, at the call.
+    info = VideoInfo.from_path(path)
+    return _iter_frames(path, info, max_frames, on_gap)
+
+
+def _iter_frames(
+    path: Path,
+    info: VideoInfo,
+    max_frames: int | None,
+    on_gap: Callable[[float, float], None] | None,
+) -> Iterator[Frame]:
+    if max_frames == 0:
+        return
+    container = _open_input(path)
+    try:
+        stream = _select_video_stream(path, container)
+        # Frame + slice threading: several cores decode while we convert.
+        stream.thread_type = "AUTO"
+        decoder = _FrameDecoder(path, info, stream, on_gap)
+        for frame in decoder.run(container):
+            yield frame
+            if max_frames is not None and frame.index + 1 >= max_frames:
+                return
+    except (av.error.FFmpegError, OSError) as exc:
+        raise InputError(f"Reading {path} failed: {_reason(exc)}") from exc
+    finally:
+        container.close()
+
+
+class _FrameDecoder:
+    """Decoding loop of :func:`iter_frames`: error skipping and gap tracking."""
+
+    def __init__(
+        self,
+        path: Path,
+        info: VideoInfo,
+        stream: Any,
+        on_gap: Callable[[float, float], None] | None,
+    ) -> None:
+        self.path = path
+        self.stream = stream
+        self.on_gap = on_gap
+        self.rot_k = -(info.rotation_deg // 90)  # np.rot90 turns anticlockwise
+        self.frame_ms = 1000.0 / info.fps if info.fps > 0 else 1000.0 / 30.0
+        self.duration_ms = info.duration_s * 1000.0
+        # Frames listed in the container's index (0: no index).
+        self.indexed_frames: int = stream.frames or 0
+        self.time_base: Fraction | None = stream.time_base
+        self.first_pts: int | None = None
+        self.prev_ms: float | None = None
+        self.index = 0
+        # Packet pts not yet matched by a decoded frame: the decoder emits
+        # frames in pts order, so any pts below an emitted frame's was lost.
+        self.pending: list[int] = []
+        self.errors_since_gap = 0
+
+    def run(self, container: Any) -> Iterator[Frame]:
+        """Demux and decode everything, yielding converted frames."""
+        packets = container.demux(self.stream)
+        demuxed = 0
+        cut_short = False
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                break
+            except (av.error.InvalidDataError, av.error.EOFError) as exc:
+                logger.debug("%s: demuxing stopped: %s", self.path, exc)
+                cut_short = True
+                break
+            except (av.error.FFmpegError, OSError) as exc:
+                raise InputError(f"Reading {self.path} failed: {_reason(exc)}") from exc
+            # Demux ends with an empty packet; we flush explicitly below.
+            if packet.size == 0:
+                continue
+            demuxed += 1
+            if packet.pts is not None and not packet.is_discard:
+                heapq.heappush(self.pending, packet.pts)
+            yield from self._decode(packet)
+        yield from self._decode(None)
+        self._report_lost_tail()
+        # A truncated MP4 still has the full index: it lists more frames
+        # than the file actually holds, and demuxing just ends early.
+        if cut_short or demuxed < self.indexed_frames:
+            self._report_truncated()
+
+    def _decode(self, packet: Any) -> Iterator[Frame]:
+        try:
+            decoded = self.stream.decode(packet)
+        except av.error.EOFError:
+            return
+        except av.error.FFmpegError as exc:
+            # Corrupt packet: skip it, the decoder resyncs at the next one.
+            self.errors_since_gap += 1
+            logger.debug("%s: skipping undecodable packet: %s", self.path, exc)
+            return
+        for av_frame in decoded:
+            yield self._convert(av_frame)
+
+    def _convert(self, av_frame: Any) -> Frame:
+        pts = av_frame.pts
+        lost = 0
+        if pts is not None:
+            while self.pending and self.pending[0] < pts:
+                heapq.heappop(self.pending)
+                lost += 1
+            if self.pending and self.pending[0] == pts:
+                heapq.heappop(self.pending)
+        timestamp_ms = self._timestamp_ms(av_frame)
+        if lost:
+            self._report_gap(lost, timestamp_ms)
+        image = av_frame.to_ndarray(format="rgb24")
+        if self.rot_k:
+            image = np.rot90(image, self.rot_k)
+        frame = Frame(self.index, timestamp_ms, np.ascontiguousarray(image))
+        self.index += 1
+        self.prev_ms = timestamp_ms
+        return frame
+
+    def _timestamp_ms(self, av_frame: Any) -> float:
+        pts = av_frame.pts
+        time_base = av_frame.time_base or self.time_base
+        if pts is None or time_base is None:
+            if self.prev_ms is None:
+                return 0.0
+            return self.prev_ms + self.frame_ms
+        if self.first_pts is None:
+            self.first_pts = pts
+        timestamp_ms = float((pts - self.first_pts) * time_base * 1000)
+        if self.prev_ms is not None and timestamp_ms <= self.prev_ms:
+            logger.debug("%s: pts %s not increasing; nudging timestamp", self.path, pts)
+            timestamp_ms = self.prev_ms + TIMESTAMP_NUDGE_MS
+        return timestamp_ms
+
+    def _report_gap(self, lost: int, next_ms: float) -> None:
+        """Report ``lost`` frames missing just before ``next_ms``."""
+        if not self.errors_since_gap:
+            # Packets that never produce a picture without any decode error
+            # are hidden frames (e.g. VP8 alt-ref), not damage.
+            logger.debug("%s: %d packets produced no frame", self.path, lost)
+            return
+        # Each rejected packet accounts for (at least) one lost frame; errors
+        # left over belong to holes the decoder has not reached yet.
+        self.errors_since_gap = max(0, self.errors_since_gap - lost)
+        if self.prev_ms is None:
+            logger.warning(
+                "%s: the first %d frame(s) are corrupt and were skipped",
+                self.path.name,
+                lost,
+            )
+            return
+        self._gap(self.prev_ms, next_ms, lost)
+
+    def _report_lost_tail(self) -> None:
+        if not self.pending or not self.errors_since_gap or self.prev_ms is None:
+            return
+        last_pts = max(self.pending)
+        end_ms = self.prev_ms + self.frame_ms
+        if self.first_pts is not None and self.time_base is not None:
+            end_ms = float((last_pts - self.first_pts) * self.time_base * 1000)
+        self._gap(self.prev_ms, max(end_ms, self.prev_ms), len(self.pending))
+
+    def _report_truncated(self) -> None:
+        start_ms = self.prev_ms if self.prev_ms is not None else 0.0
+        # The missing frames' timestamps are unknown: estimate the last one
+        # from the duration the container announced.
+        end_ms = max(start_ms + self.frame_ms, self.duration_ms - self.frame_ms)
+        logger.warning(
+            "%s breaks off after %.2f s (damaged or incomplete file); "
+            "the rest of the video could not be read",
+            self.path.name,
+            start_ms / 1000.0,
+        )
+        if self.on_gap is not None:
+            self.on_gap(start_ms, end_ms)
+
+    def _gap(self, start_ms: float, end_ms: float, lost: int | None) -> None:
+        count = f"{lost} frame(s)" if lost is not None else "frames"
+        logger.warning(
+            "%s: corrupt data, %s missing between %.0f ms and %.0f ms",
+            self.path.name,
+            count,
+            start_ms,
+            end_ms,
+        )
+        if self.on_gap is not None:
+            self.on_gap(start_ms, end_ms)
+
+
+def _open_input(path: Path) -> Any:
+    """Open ``path`` with PyAV, turning every failure into an InputError."""
+    if not path.exists():
+        raise InputError(f"Video not found: {path}")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, not a video file")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {_reason(exc)}") from exc
+    if size == 0:
+        raise InputError(f"{path} is empty (0 bytes)")
+    try:
+        return av.open(str(path), metadata_errors="replace")
+    except FileNotFoundError as exc:  # deleted between the checks and here
+        raise InputError(f"Video not found: {path}") from exc
+    except PermissionError as exc:
+        raise InputError(f"Cannot read {path}: permission denied") from exc
+    except (av.error.FFmpegError, OSError) as exc:
+        raise InputError(f"{path} is not a readable video file") from exc
+
+
+def _select_video_stream(path: Path, container: Any) -> Any:
+    """Return the first real video stream, or raise InputError."""
+    fmt = container.format.name
+    if fmt in _STILL_IMAGE_FORMATS or fmt.endswith("_pipe"):
+        kind = fmt.removesuffix("_pipe").upper()
+        raise InputError(
+            f"{path} is not a readable video file (it is a {kind} still image)"
+        )
+    for stream in container.streams.video:
+        # Cover art in audio files shows up as a one-picture video stream.
+        if stream.disposition & av.stream.Disposition.attached_pic:
+            continue
+        if stream.codec_context is None:
+            raise InputError(
+                f"{path} uses a video codec FormCoach cannot decode "
+                f"({_codec_label(stream)})"
+            )
+        return stream
+    raise InputError(f"{path} has no video stream")
+
+
+def _codec_label(stream: Any) -> str:
+    for attr in ("codec_tag", "name"):
+        try:
+            value = getattr(stream, attr)
+        except Exception:  # unknown codecs make some PyAV getters raise
+            continue
+        if value and str(value).strip("\x00 "):
+            return str(value)
+    return "unknown codec"
+
+
+def _first_frame(path: Path, container: Any, stream: Any) -> Any:
+    """Decode until the first frame comes out; skip corrupt packets."""
+    try:
+        for packet in container.demux(stream):
+            try:
+                frames = stream.decode(packet)
+            except av.error.EOFError:
+                break
+            except av.error.DecoderNotFoundError as exc:
+                raise InputError(
+                    f"{path} uses a video codec FormCoach cannot decode "
+                    f"({_codec_label(stream)})"
+                ) from exc
+            except av.error.FFmpegError:
+                continue
+            if frames:
+                return frames[0]
+    except (av.error.InvalidDataError, av.error.EOFError):
+        pass  # damaged before any frame: reported as "no frames" below
+    raise InputError(f"{path} contains no video frames")
+
+
+def _build_info(path: Path, container: Any, stream: Any, first: Any) -> VideoInfo:
+    rotation = _rotation_cw(first)
+    width, height = first.width, first.height
+    if rotation in (90, 270):
+        width, height = height, width
+    fps = _frame_rate(stream)
+    duration_s = 0.0
+    if stream.duration and stream.time_base:
+        duration_s = float(stream.duration * stream.time_base)
+    elif container.duration:
+        duration_s = container.duration / av.time_base
+    frame_count = stream.frames or 0
+    if frame_count <= 0 and duration_s > 0 and fps > 0:
+        frame_count = round(duration_s * fps)
+    if fps <= 0 and frame_count > 0 and duration_s > 0:
+        fps = frame_count / duration_s
+    codec = stream.codec_context.codec
+    return VideoInfo(
+        path=path,
+        width=width,
+        height=height,
+        fps=fps,
+        frame_count=frame_count,
+        duration_s=duration_s,
+        codec=getattr(codec, "canonical_name", None) or codec.name,
+        rotation_deg=rotation,
+    )
+
+
+def _rotation_cw(av_frame: Any) -> int:
+    """Clockwise turn (0/90/180/270) that makes a decoded frame upright.
+
+    ``VideoFrame.rotation`` is the anticlockwise angle of the display matrix
+    (``av_display_rotation_get``); FFmpeg's own autorotate applies that angle
+    anticlockwise, i.e. ``-angle`` clockwise. Flips are not handled.
+    """
+    try:
+        angle = float(av_frame.rotation or 0)
+    except (AttributeError, TypeError, ValueError):
+        return 0
+    if not math.isfinite(angle):
+        return 0
+    clockwise = (-angle) % 360
+    snapped = round(clockwise / 90) % 4 * 90
+    if abs(clockwise - snapped) > 1 and abs(clockwise - snapped) < 359:
+        logger.warning(
+            "Rotation of %.1f° is not a multiple of 90°; using %d°",
+            clockwise,
+            snapped,
+        )
+    return snapped
+
+
+def _frame_rate(stream: Any) -> float:
+    average = float(stream.average_rate) if stream.average_rate else 0.0
+    nominal_rate = stream.guessed_rate or stream.base_rate
+    nominal = float(nominal_rate) if nominal_rate else 0.0
+    if average > 0 and nominal > 0:
+        if abs(average - nominal) <= _NOMINAL_RATE_TOLERANCE * nominal:
+            return nominal
+        return average
+    if average > 0:
+        return average
+    # Without an average, the nominal rate is only a guess; reject the
+    # time-base-like values (e.g. 90000) FFmpeg can report for odd streams.
+    return nominal if 0 < nominal <= 1000 else 0.0
+
+
+def _reason(exc: BaseException) -> str:
+    """Short human-readable reason from an OSError / FFmpeg error."""
+    reason = getattr(exc, "strerror", None)
+    return str(reason or exc or type(exc).__name__)
+
+
+# --------------------------------------------------------------------------
+# Prefetching
+# --------------------------------------------------------------------------
+
+_ITEM, _DONE, _ERROR = range(3)
+
+
+def prefetch(items: Iterable[T], maxsize: int = 16) -> Iterator[T]:
+    """Iterate ``items`` in a background thread, a few items ahead.
+
+    Lets decoding (which releases the GIL inside FFmpeg) overlap the work of
+    the consumer. An exception raised by ``items`` is re-raised in the
+    consumer, with its original traceback. When the consumer stops early
+    (``break``, ``close()``, an exception), the producer is told to stop, the
+    source iterator is closed in the producer thread (so e.g. the video file
+    is closed), and the thread is joined.
+
+    Args:
+        items: Any iterable; it is only touched by the background thread.
+        maxsize: How many items may wait in the queue (at least 1).
+
+    Yields:
+        The items of ``items``, in order.
+    """
+    buffer: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=max(1, maxsize))
+    stop = threading.Event()
+
+    def put(message: tuple[int, Any]) -> bool:
+        # A timeout, so a consumer that went away cannot block us forever.
+        while not stop.is_set():
+            try:
+                buffer.put(message, timeout=_POLL_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        iterator = iter(items)
+        try:
+            for item in iterator:
+                if not put((_ITEM, item)):
+                    return
+            put((_DONE, None))
+        except BaseException as exc:
+            put((_ERROR, exc))
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    logger.exception("Closing the prefetched iterator failed")
+
+    thread = threading.Thread(target=produce, name="formcoach-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            try:
+                kind, payload = buffer.get(timeout=_POLL_S)
+            except queue.Empty:
+                if not thread.is_alive() and buffer.empty():
+                    raise RuntimeError("prefetch producer thread died") from None
+                continue
+            if kind == _ITEM:
+                yield payload
+            elif kind == _DONE:
+                return
+            else:
+                raise payload
+    finally:
+        stop.set()
+        # Waits at most for the item being produced right now.
+        thread.join(timeout=30)
+        if thread.is_alive():
+            logger.warning("prefetch producer thread did not stop within 30 s")
+
+
+# --------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------
+
+_STOP = object()
+
+
+class VideoWriter:
+    """Write RGB frames to a browser-playable H.264 MP4, atomically.
+
+    The video is written to a hidden temporary file next to ``path``
+    (``.<name>.partial-<random>``) and renamed onto ``path`` only when
+    :meth:`close` succeeds, so ``path`` either does not exist or is complete.
+    On an error (or an exception inside the ``with`` block) the temporary
+    file is removed and nothing is left behind.
+
+    Encoding runs in a background thread fed through a bounded queue; an
+    error in that thread is raised by the next :meth:`write` or by
+    :meth:`close`.
+
+    yuv420p needs even dimensions: an odd width or height is padded by one
+    pixel at the right/bottom edge (repeating the edge pixels), so no content
+    is lost and pixel coordinates are unchanged.
+
+    Example:
+        >>> with VideoWriter("out.mp4", fps=30, width=640, height=480) as w:
+        ...     for frame in frames:
+        ...         w.write(frame.image_rgb, frame.timestamp_ms)
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        fps: float,
+        width: int,
+        height: int,
+        crf: int = 23,
+        preset: str = "veryfast",
+        overwrite: bool = False,
+    ) -> None:
+        """Create the temporary file and set up the encoder.
+
+        Args:
+            path: Final output file (``.mp4``).
+            fps: Frame rate; sets the timing of frames written without a
+                timestamp.
+            width: Width of the images that will be written.
+            height: Height of the images that will be written.
+            crf: x264 quality (0-51, lower is better; 23 is the default).
+            preset: x264 speed/size trade-off (``"ultrafast"`` ...
+                ``"veryslow"``).
+            overwrite: Replace ``path`` if it already exists.
+
+        Raises:
+            OutputError: If ``path`` exists (and ``overwrite`` is false) or
+                cannot be written.
+            ValueError: If an argument is out of range.
+        """
+        if not (math.isfinite(fps) and fps > 0):
+            raise ValueError(f"fps must be a positive number, got {fps}")
+        if width < 1 or height < 1:
+            raise ValueError(f"width and height must be >= 1, got {width}x{height}")
+        if not 0 <= crf <= 51:
+            raise ValueError(f"crf must be between 0 and 51, got {crf}")
+        if preset not in _X264_PRESETS:
+            # libx264 would only fail at the first frame, with a vague error.
+            raise ValueError(f"preset must be one of {_X264_PRESETS}, got {preset!r}")
+        self.path = Path(path)
+        self.fps = float(fps)
+        self.width = width
+        self.height = height
+        self.overwrite = overwrite
+        # Size actually encoded: rounded up to even numbers for yuv420p.
+        self.encoded_width = width + width % 2
+        self.encoded_height = height + height % 2
+        self._frames_written = 0
+        self._first_ms: float | None = None
+        self._last_pts = -1
+        self._last_ms: float | None = None
+        self._closed = False
+        self._error: BaseException | None = None
+        self._abort = threading.Event()
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=_WRITER_QUEUE_SIZE)
+
+        if self.path.is_dir():
+            raise OutputError(f"Cannot write {self.path}: it is a directory")
+        self._check_not_exists()
+        parent = self.path.parent
+        if not parent.exists():
+            raise OutputError(
+                f"Cannot write {self.path}: the folder {parent} does not exist"
+            )
+        self._tmp_path = self._create_temp_file()
+        try:
+            self._container, self._stream = self._open_encoder(crf, preset)
+        except BaseException as exc:
+            self._remove_temp()
+            if isinstance(exc, av.error.FFmpegError | OSError):
+                raise self._output_error(exc) from exc
+            raise
+        self._thread = threading.Thread(
+            target=self._encode_loop, name="formcoach-video-writer", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def frames_written(self) -> int:
+        """Number of frames accepted by :meth:`write` so far."""
+        return self._frames_written
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def write(self, image_rgb: np.ndarray, timestamp_ms: float | None = None) -> None:
+        """Queue one frame for encoding.
+
+        The image is copied, so the caller may reuse its buffer right away.
+
+        Args:
+            image_rgb: ``(height, width, 3)`` uint8 RGB image.
+            timestamp_ms: Presentation time in ms. Keeps the timing of
+                variable-frame-rate input; times are taken relative to the
+                first frame written. ``None``: previous + 1/fps. A time that
+                is not after the previous one is moved just after it.
+
+        Raises:
+            OutputError: If encoding or writing failed (e.g. disk full).
+            ValueError: If the image has the wrong shape or dtype.
+            RuntimeError: If the writer is already closed.
+        """
+        if self._closed:
+            raise RuntimeError("VideoWriter is closed")
+        self._raise_pending_error()
+        expected = (self.height, self.width, 3)
+        if image_rgb.shape != expected or image_rgb.dtype != np.uint8:
+            raise ValueError(
+                f"expected a uint8 image of shape {expected}, got "
+                f"{image_rgb.dtype} {image_rgb.shape}"
+            )
+        pad_h = self.encoded_height - self.height
+        pad_w = self.encoded_width - self.width
+        if pad_h or pad_w:
+            image = np.pad(image_rgb, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+        else:
+            image = np.array(image_rgb, dtype=np.uint8, order="C", copy=True)
+        self._put((image, self._next_pts(timestamp_ms)))
+        self._frames_written += 1
+
+    def close(self) -> None:
+        """Finish encoding and move the video to its final path.
+
+        Raises:
+            OutputError: If encoding/writing failed, no frame was written, or
+                ``path`` appeared in the meantime (and ``overwrite`` is
+                false). The temporary file is removed in every case.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._stop_worker()
+        try:
+            if self._error is None:
+                for packet in self._stream.encode(None):  # flush the encoder
+                    self._container.mux(packet)
+        except (av.error.FFmpegError, OSError) as exc:
+            self._error = self._output_error(exc)
+        try:
+            self._container.close()
+        except (av.error.FFmpegError, OSError) as exc:
+            if self._error is None:
+                self._error = self._output_error(exc)
+        if self._error is None and self._frames_written == 0:
+            self._error = OutputError(f"No frames were written to {self.path}")
+        if self._error is None and not self.overwrite and self.path.exists():
+            self._error = OutputError(
+                f"Output file already exists: {self.path} (it appeared while "
+                "the video was being written; it was not overwritten)"
+            )
+        if self._error is None:
+            try:
+                os.replace(self._tmp_path, self.path)
+            except OSError as exc:
+                self._error = self._output_error(exc)
+        if self._error is not None:
+            self._remove_temp()
+            raise self._error
+        logger.info("Wrote %d frames to %s", self._frames_written, self.path)
+
+    def abort(self) -> None:
+        """Stop without producing ``path``; remove the temporary file."""
+        if self._closed:
+            return
+        self._closed = True
+        self._abort.set()
+        self._stop_worker()
+        try:
+            self._container.close()
+        except Exception as exc:  # the file is discarded anyway
+            logger.debug("Closing aborted video %s: %s", self._tmp_path, exc)
+        self._remove_temp()
+
+    # -- internals --------------------------------------------------------
+
+    def _check_not_exists(self) -> None:
+        if self.path.exists() and not self.overwrite:
+            raise OutputError(
+                f"Output file already exists: {self.path} (FormCoach does not "
+                "overwrite files unless asked to)"
+            )
+
+    def _create_temp_file(self) -> Path:
+        # Not tempfile.mkstemp: its 0600 mode would end up on the final
+        # video; os.open with 0o666 respects the user's umask instead.
+        for _ in range(100):
+            name = f".{self.path.name}.partial-{secrets.token_hex(4)}"
+            tmp = self.path.parent / name
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise self._output_error(exc) from exc
+            os.close(fd)
+            return tmp
+        raise OutputError(f"Cannot write {self.path}: no free temporary file name")
+
+    def _open_encoder(self, crf: int, preset: str) -> tuple[Any, Any]:
+        container = av.open(
+            str(self._tmp_path),
+            mode="w",
+            format="mp4",  # the temp name has no .mp4 extension
+            options={"movflags": "+faststart"},
+        )
+        try:
+            rate = Fraction(self.fps).limit_denominator(100_000)
+            stream = container.add_stream(
+                "libx264", rate=rate, options={"crf": str(crf), "preset": preset}
+            )
+            stream.width = self.encoded_width
+            stream.height = self.encoded_height
+            stream.pix_fmt = "yuv420p"
+            stream.time_base = _WRITER_TIME_BASE
+            stream.codec_context.time_base = _WRITER_TIME_BASE
+            # Tag BT.709 (and convert with it below) so players show the
+            # colours we computed rather than guessing.
+            stream.codec_context.colorspace = 1
+            stream.codec_context.color_primaries = 1
+            stream.codec_context.color_trc = 1
+            stream.codec_context.color_range = 1
+        except BaseException:
+            container.close()
+            raise
+        return container, stream
+
+    def _next_pts(self, timestamp_ms: float | None) -> int:
+        if timestamp_ms is None or not math.isfinite(timestamp_ms):
+            if self._last_ms is None:
+                timestamp_ms = 0.0
+            else:
+                timestamp_ms = self._last_ms + 1000.0 / self.fps
+        if self._first_ms is None:
+            self._first_ms = timestamp_ms
+        self._last_ms = timestamp_ms
+        ticks_per_ms = _WRITER_TIME_BASE.denominator / 1000
+        pts = round((timestamp_ms - self._first_ms) * ticks_per_ms)
+        # The encoder rejects repeated or decreasing timestamps.
+        pts = max(pts, self._last_pts + 1)
+        self._last_pts = pts
+        return pts
+
+    def _put(self, item: Any) -> None:
+        while True:
+            self._raise_pending_error()
+            try:
+                self._queue.put(item, timeout=_POLL_S)
+                return
+            except queue.Full:
+                if not self._thread.is_alive():
+                    raise OutputError(
+                        f"Cannot write {self.path}: the encoder stopped"
+                    ) from None
+
+    def _raise_pending_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _encode_loop(self) -> None:
+        # Keeps draining the queue after an error, so write() never blocks.
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            if self._error is not None or self._abort.is_set():
+                continue
+            image, pts = item
+            try:
+                frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+                frame = frame.reformat(
+                    format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG"
+                )
+                frame.pts = pts
+                frame.time_base = _WRITER_TIME_BASE
+                for packet in self._stream.encode(frame):
+                    self._container.mux(packet)
+            except (av.error.FFmpegError, OSError) as exc:
+                self._error = self._output_error(exc)
+            except BaseException as exc:  # a bug: hand it over unchanged
+                self._error = exc
+
+    def _stop_worker(self) -> None:
+        while self._thread.is_alive():
+            try:
+                self._queue.put(_STOP, timeout=_POLL_S)
+                break
+            except queue.Full:
+                continue
+        self._thread.join()
+
+    def _output_error(self, exc: BaseException) -> OutputError:
+        error = OutputError(f"Cannot write {self.path}: {_reason(exc)}")
+        error.__cause__ = exc
+        return error
+
+    def _remove_temp(self) -> None:
+        try:
+            os.unlink(self._tmp_path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            logger.warning(
+                "Could not remove temporary file %s: %s", self._tmp_path, exc
+            )

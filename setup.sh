@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set up FormCoach on a fresh Debian/Ubuntu machine: system packages, then a
+# virtual environment in .venv with FormCoach and its test tools.
+#   ./setup.sh            # everything
+#   SKIP_APT=1 ./setup.sh # you installed the system packages yourself
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# ffmpeg: ffprobe for tests; libgl1 + libglib2.0-0: the OpenCV wheel that
+# mediapipe depends on (opencv-contrib-python) links against them.
+APT_PACKAGES=(ffmpeg libgl1 libglib2.0-0)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${SKIP_APT:-0}" != 1 ] && [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing system packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[dev]"
+echo "FormCoach is set up: .venv/bin/formcoach --help"

@@ -1,0 +1,127 @@
+"""The pose layer on real frames: the bundled model, coverage, feet, mirroring."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from formcoach.body import is_full_body
+from formcoach.landmarks import MIRROR_PERMUTATION, Landmark
+from formcoach.pose import (
+    DEFAULT_MODEL_PATH,
+    DEFAULT_MODEL_SHA256,
+    PoseEstimator,
+    PoseFrame,
+)
+from formcoach.video import iter_frames
+
+from .conftest import BUNDLED_CLIP, shared_clip
+
+
+def test_bundled_model_hash_matches_models_readme():
+    digest = hashlib.sha256(DEFAULT_MODEL_PATH.read_bytes()).hexdigest()
+    assert digest == DEFAULT_MODEL_SHA256
+    readme = (DEFAULT_MODEL_PATH.parent / "README.md").read_text()
+    assert DEFAULT_MODEL_SHA256 in readme
+
+
+def test_mirror_permutation_swaps_every_side_once():
+    perm = np.array(MIRROR_PERMUTATION)
+    assert perm[Landmark.LEFT_HEEL] == Landmark.RIGHT_HEEL
+    assert perm[Landmark.NOSE] == Landmark.NOSE
+    np.testing.assert_array_equal(perm[perm], np.arange(33))  # an involution
+
+
+def test_pose_frame_rejects_wrong_shapes():
+    frame = PoseFrame.empty(0, 0.0, (640, 480))
+    assert frame.is_empty()
+    with pytest.raises(ValueError, match=r"xy must have shape \(33, 2\)"):
+        PoseFrame(
+            frame_index=0,
+            timestamp_ms=0.0,
+            resolution_wh=(640, 480),
+            xy=np.zeros((17, 2), np.float32),
+            z=frame.z,
+            world_xyz=frame.world_xyz,
+            visibility=frame.visibility,
+            presence=frame.presence,
+        )
+
+
+@pytest.fixture(scope="module")
+def lunge_poses() -> list[PoseFrame]:
+    path = shared_clip("rnhrn/banded_reverse_lunges_side.mp4")
+    with PoseEstimator() as estimator:
+        return [
+            estimator.process(f.image_rgb, f.timestamp_ms, f.index)
+            for f in iter_frames(path)
+        ]
+
+
+def test_confident_pose_on_95_percent_of_lunge_frames(lunge_poses):
+    assert len(lunge_poses) == 191
+    confident = [is_full_body(p, 0.5) for p in lunge_poses]
+    assert np.mean(confident) >= 0.95
+
+
+def test_heel_and_toe_below_ankle_when_standing(lunge_poses):
+    # Frames 4-13 are hand-labelled as standing (../shared/labels/rnhrn).
+    for pose in lunge_poses[4:14]:
+        for ankle, heel, toe in (
+            (Landmark.LEFT_ANKLE, Landmark.LEFT_HEEL, Landmark.LEFT_FOOT_INDEX),
+            (Landmark.RIGHT_ANKLE, Landmark.RIGHT_HEEL, Landmark.RIGHT_FOOT_INDEX),
+        ):
+            assert pose.xy[heel, 1] > pose.xy[ankle, 1]  # image y grows downward
+            assert pose.xy[toe, 1] > pose.xy[ankle, 1]
+
+
+def test_timestamps_are_real_and_increasing(lunge_poses):
+    t = np.array([p.timestamp_ms for p in lunge_poses])
+    assert np.all(np.diff(t) > 0)
+    assert t[-1] / 1000 == pytest.approx(190 / 29.97, abs=0.05)
+
+
+@pytest.mark.parametrize("clip", ["kaiakol/squat_correct_007.mp4"])
+def test_mirrored_input_keeps_the_persons_own_sides(clip):
+    """A selfie view is a mirror: with mirrored=True, left stays the person's left."""
+    path = shared_clip(clip)
+    frames = list(iter_frames(path, max_frames=15))
+    with PoseEstimator() as plain, PoseEstimator(mirrored=True) as mirror:
+        for f in frames:
+            a = plain.process(f.image_rgb, f.timestamp_ms)
+            b = mirror.process(
+                np.ascontiguousarray(f.image_rgb[:, ::-1]), f.timestamp_ms
+            )
+    width = frames[-1].image_rgb.shape[1]
+    for mark in (
+        Landmark.LEFT_SHOULDER,
+        Landmark.RIGHT_SHOULDER,
+        Landmark.LEFT_HIP,
+        Landmark.RIGHT_HIP,
+        Landmark.LEFT_ANKLE,
+        Landmark.RIGHT_ANKLE,
+    ):
+        # The same body part, seen in the mirror, sits at width - x.
+        assert b.xy[mark, 0] == pytest.approx(width - a.xy[mark, 0], abs=0.03 * width)
+        assert b.xy[mark, 1] == pytest.approx(a.xy[mark, 1], abs=0.03 * width)
+
+
+def test_bundled_clip_has_a_person():
+    frames = list(iter_frames(BUNDLED_CLIP, max_frames=200))[150:200]
+    with PoseEstimator() as estimator:
+        poses = [estimator.process(f.image_rgb, f.timestamp_ms) for f in frames]
+    assert sum(not p.is_empty() for p in poses) >= 40
+
+
+def test_missing_model_is_a_clear_error(tmp_path):
+    from formcoach.errors import InputError
+    from formcoach.pose import PoseOptions
+
+    with pytest.raises(InputError, match="Pose model not found"):
+        PoseEstimator(PoseOptions(model_path=tmp_path / "nope.task"))
+    bad = tmp_path / "bad.task"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(InputError, match="not a usable pose landmarker model"):
+        PoseEstimator(PoseOptions(model_path=bad))
