@@ -56,9 +56,9 @@ TIMESTAMP_NUDGE_MS = 0.001
 # this close to the nominal rate, the clip is constant-rate: use the nominal one.
 _NOMINAL_RATE_TOLERANCE = 0.02
 
-# Demuxers that read a single still image: a PNG renamed to .mp4 opens fine
-# in FFmpeg, but it is not a video.
-_STILL_IMAGE_FORMATS = frozenset({"image2", "tty"})
+# FFmpeg happily opens these, but they are not videos: a still image (a PNG
+# renamed to .mp4 is read by "png_pipe") or a text file shown as ANSI art.
+_NOT_VIDEO_FORMATS = frozenset({"image2", "tty"})
 
 _X264_PRESETS = (
     "ultrafast", "superfast", "veryfast", "faster", "fast",
@@ -409,11 +409,13 @@ def _open_input(path: Path) -> Any:
 def _select_video_stream(path: Path, container: Any) -> Any:
     """Return the first real video stream, or raise InputError."""
     fmt = container.format.name
-    if fmt in _STILL_IMAGE_FORMATS or fmt.endswith("_pipe"):
+    if fmt.endswith("_pipe"):  # png_pipe, jpeg_pipe, webp_pipe, ...
         kind = fmt.removesuffix("_pipe").upper()
         raise InputError(
             f"{path} is not a readable video file (it is a {kind} still image)"
         )
+    if fmt in _NOT_VIDEO_FORMATS:
+        raise InputError(f"{path} is not a readable video file")
     for stream in container.streams.video:
         # Cover art in audio files shows up as a one-picture video stream.
         if stream.disposition & av.stream.Disposition.attached_pic:
@@ -636,10 +638,12 @@ class VideoWriter:
     pixel at the right/bottom edge (repeating the edge pixels), so no content
     is lost and pixel coordinates are unchanged.
 
-    Example:
-        >>> with VideoWriter("out.mp4", fps=30, width=640, height=480) as w:
-        ...     for frame in frames:
-        ...         w.write(frame.image_rgb, frame.timestamp_ms)
+    Example::
+
+        with VideoWriter("out.mp4", fps=info.fps, width=info.width,
+                         height=info.height) as writer:
+            for frame in iter_frames(path):
+                writer.write(frame.image_rgb, frame.timestamp_ms)
     """
 
     def __init__(
