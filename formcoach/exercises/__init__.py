@@ -10,11 +10,12 @@ from ..errors import InputError
 from ..settings import Config
 from .base import Cue, ExerciseCoach, ExerciseResult, FrameFeedback
 from .measure_only import measure_only
+from .reverse_lunge import ReverseLungeCoach
 
 EXERCISES: dict[str, type[ExerciseCoach]] = {
     cls.name: cls
     for cls in (
-        measure_only("reverse-lunge", "Reverse lunge"),
+        ReverseLungeCoach,
         measure_only("backward-walk", "Backward walking"),
         measure_only("retro-run", "Retro running"),
         measure_only("band-walk", "Backward band walk"),
