@@ -198,6 +198,8 @@ class _Rep:
     hip_x: list[float] = field(default_factory=list)
     dips: int = 0
     dip_armed: bool = False
+    dip_top: float = math.inf
+    dip_bottom: float = -math.inf
     top_hip_y: float = math.inf
     low_hip_y: float = -math.inf
     start_hip_x: float = math.nan
@@ -337,7 +339,7 @@ class ReverseLungeCoach(ExerciseCoach):
             rep = self.rep
             rep.frames += 1
             rep.top_hip_y = min(rep.top_hip_y, hip[1])
-            lowest = hip[1] >= rep.low_hip_y
+            lowest = hip[1] > rep.low_hip_y
             rep.low_hip_y = max(rep.low_hip_y, hip[1])
             if math.isnan(rep.start_hip_x):
                 rep.start_hip_x = self._stand_hip_x if not rep.partial_start else hip[0]
@@ -348,7 +350,7 @@ class ReverseLungeCoach(ExerciseCoach):
             rep.end_hip_x = hip[0]
             ref = self.stand_hip_y if self.stand_hip_y is not None else rep.top_hip_y
             depth = (hip[1] - ref) / leg
-            self._track_dips(rep, (hip[1] - rep.top_hip_y) / leg)
+            self._track_dips(rep, hip[1], leg)
             rep.max_depth = max(rep.max_depth, depth)
             if lowest:  # the bottom is where the hip is lowest
                 rep.bottom_s = t
@@ -380,10 +382,16 @@ class ReverseLungeCoach(ExerciseCoach):
         return feedback
 
     def _step_start(self) -> float:
-        """When the foot left: the last recent frame with the feet together."""
-        together = 0.5 * self.t["split_close"]
+        """When the foot started to move: the last recent frame at standing split.
+
+        Looking back from the moment the split opened, the step began where the
+        split was last within 0.05 leg lengths of its standing value.
+        """
+        if not self._recent:
+            return self._last_stand_t
+        floor = min(split for _, split in self._recent) + 0.05
         for t, split in reversed(self._recent):
-            if split <= together:
+            if split <= floor:
                 return t
         return self._last_stand_t
 
@@ -411,13 +419,23 @@ class ReverseLungeCoach(ExerciseCoach):
             return "bottom"
         return "driving up"
 
-    def _track_dips(self, rep: _Rep, drop: float) -> None:
-        """Count hip up-down cycles inside one open split (split squats)."""
-        if drop > self.t["min_depth"]:
-            rep.dip_armed = True
-        elif rep.dip_armed and drop < 0.4 * self.t["min_depth"]:
-            rep.dips += 1
-            rep.dip_armed = False
+    def _track_dips(self, rep: _Rep, hip_y: float, leg: float) -> None:
+        """Count hip down-up cycles inside one open split (split squats).
+
+        Peak-trough counting with hysteresis: a dip is a drop of ``min_depth``
+        below the latest high point followed by a rise of half that, so a set
+        whose top position varies from rep to rep is still counted right.
+        """
+        drop = self.t["min_depth"] * leg
+        if not rep.dip_armed:
+            rep.dip_top = min(rep.dip_top, hip_y)
+            if hip_y - rep.dip_top > drop:
+                rep.dip_armed, rep.dip_bottom = True, hip_y
+        else:
+            rep.dip_bottom = max(rep.dip_bottom, hip_y)
+            if rep.dip_bottom - hip_y > 0.5 * drop:
+                rep.dips += 1
+                rep.dip_armed, rep.dip_top = False, hip_y
 
     def _stepping_index(self, rep: _Rep, feet: np.ndarray) -> int:
         """Track index of the foot that moved from where it stood."""
