@@ -32,6 +32,7 @@ import mediapipe as mp
 
 from formcoach.exercises import create_coach
 from formcoach.pipeline import (
+    analysis_workers,
     analyze_video,
     estimate_poses,
     pose_options,
@@ -52,12 +53,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--video", type=Path, default=DEFAULT_VIDEO)
     parser.add_argument("--exercise", default="reverse-lunge")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="config override, as for formcoach analyze (e.g. pose.num_poses=1)",
+    )
     args = parser.parse_args()
     if not args.video.is_file():
         raise SystemExit(
             f"{args.video} not found; pass --video PATH (a 720p clip is the reference)"
         )
-    config = load_config()
+    config = load_config(overrides=args.overrides)
     info = VideoInfo.from_path(args.video)
 
     t0 = time.perf_counter()
@@ -106,6 +115,7 @@ def main() -> None:
         "realtime_factor": round(duration / pipeline_s, 2),
         "realtime_factor_with_video": round(duration / with_video_s, 2),
         "num_poses": config.get("pose.num_poses"),
+        "workers": analysis_workers(config),
         "cpu_count": os.cpu_count(),
         "machine": platform.processor() or platform.machine(),
         "python": platform.python_version(),

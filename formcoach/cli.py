@@ -203,7 +203,7 @@ def _print_summary(
 
 def _cmd_exercises() -> int:
     for name, cls in EXERCISES.items():
-        print(f"{name:18} {cls.title}")
+        print(f"{name:18} {cls.title}: {cls.checks}")
     return 0
 
 

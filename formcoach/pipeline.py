@@ -17,6 +17,8 @@ coach, one frame at a time.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -70,6 +72,22 @@ class PoseTrack:
     gaps_ms: list[tuple[float, float]] = field(default_factory=list)
 
 
+def _segments(
+    n_frames: int, workers: int, min_frames: int
+) -> list[tuple[int, int | None]]:
+    """Split ``n_frames`` into up to ``workers`` runs of at least ``min_frames``."""
+    count = max(1, min(workers, n_frames // max(min_frames, 1)))
+    bounds = [round(k * n_frames / count) for k in range(count + 1)]
+    # The last run goes to the real end: frame counts in headers are estimates.
+    return [(bounds[k], bounds[k + 1] if k < count - 1 else None) for k in range(count)]
+
+
+def analysis_workers(config: Config) -> int:
+    """Pose workers for offline analysis (``analysis.workers``, 0 = one per core)."""
+    workers = int(config.get("analysis.workers"))
+    return workers if workers > 0 else max(1, min(os.cpu_count() or 1, 4))
+
+
 def estimate_poses(
     video_path: str | Path,
     config: Config,
@@ -77,24 +95,71 @@ def estimate_poses(
     mirrored: bool = False,
     progress: ProgressCallback | None = None,
     info: VideoInfo | None = None,
+    workers: int | None = None,
 ) -> PoseTrack:
     """Run the pose model over every frame of a video (pass 1).
+
+    The model uses one core. With several workers the video is cut into
+    consecutive runs, each analysed by its own :class:`PoseEstimator` in its
+    own thread (MediaPipe releases the GIL), and the results are joined in
+    frame order. Each run after the first starts ``warmup`` frames early and
+    drops them, so its tracker has locked on by its first kept frame.
 
     Raises:
         InputError: The video cannot be read.
     """
     info = info or VideoInfo.from_path(video_path)
-    gaps: list[tuple[float, float]] = []
-    frames: list[PoseFrame] = []
-    with PoseEstimator(pose_options(config), mirrored=mirrored) as estimator:
-        source = iter_frames(video_path, on_gap=lambda a, b: gaps.append((a, b)))
-        for frame in prefetch(source, maxsize=8):
-            frames.append(
-                estimator.process(frame.image_rgb, frame.timestamp_ms, frame.index)
-            )
-            if progress:
-                progress("pose", len(frames), info.frame_count)
-    return PoseTrack(info=info, frames=frames, gaps_ms=gaps)
+    workers = workers if workers is not None else analysis_workers(config)
+    warmup = round(float(config.get("analysis.segment_warmup_s")) * (info.fps or 30))
+    min_frames = round(float(config.get("analysis.min_segment_s")) * (info.fps or 30))
+    segments = _segments(info.frame_count, workers, min_frames)
+    gaps: set[tuple[float, float]] = set()
+    results: list[list[PoseFrame]] = [[] for _ in segments]
+    errors: list[BaseException] = []
+    done = 0
+    lock = threading.Lock()
+    options = pose_options(config)
+
+    def work(k: int, start: int, stop: int | None) -> None:
+        nonlocal done
+        first = max(0, start - warmup) if k else 0
+        try:
+            with PoseEstimator(options, mirrored=mirrored) as estimator:
+                source = iter_frames(
+                    video_path,
+                    start_index=first,
+                    max_frames=stop,
+                    on_gap=lambda a, b: gaps.add((a, b)),
+                )
+                for frame in prefetch(source, maxsize=8):
+                    pose = estimator.process(
+                        frame.image_rgb, frame.timestamp_ms, frame.index
+                    )
+                    if frame.index < start:
+                        continue  # warm-up frame of a later run
+                    results[k].append(pose)
+                    with lock:
+                        done += 1
+                        if progress:
+                            progress("pose", done, info.frame_count)
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    if len(segments) == 1:
+        work(0, 0, None)
+    else:
+        threads = [
+            threading.Thread(target=work, args=(k, a, b), daemon=True)
+            for k, (a, b) in enumerate(segments)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    frames = [pose for run in results for pose in run]
+    return PoseTrack(info=info, frames=frames, gaps_ms=sorted(gaps))
 
 
 def smooth_offline(frames: Sequence[PoseFrame], config: Config) -> list[PoseFrame]:
@@ -162,6 +227,52 @@ class LiveSmoother:
             xy=self._xy(frame.xy, t).astype(np.float32),
             world_xyz=self._world(frame.world_xyz, t).astype(np.float32),
         )
+
+
+class LiveSession:
+    """Live coaching of one stream: pose model, causal smoothing, coach, overlay.
+
+    One per user stream (the model tracks one person over time). Nothing here
+    touches Streamlit; the app calls :meth:`process` from its frame callback
+    and hands the returned feedback to the page through a queue.
+
+    Example:
+        >>> with LiveSession("reverse-lunge", load_config()) as live:  # doctest: +SKIP
+        ...     image, feedback = live.process(frame_rgb, timestamp_ms)
+    """
+
+    def __init__(self, exercise: str, config: Config, *, mirrored: bool = False):
+        self.coach = create_coach(exercise, config)
+        self.smoother = LiveSmoother(config)
+        self.annotator = FrameAnnotator(
+            title=self.coach.title,
+            min_visibility=float(config.get("analysis.min_visibility")),
+        )
+        self.estimator = PoseEstimator(pose_options(config), mirrored=mirrored)
+        self.frames = 0
+
+    def __enter__(self) -> LiveSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the model."""
+        self.estimator.close()
+
+    def process(
+        self, image_rgb: np.ndarray, timestamp_ms: float
+    ) -> tuple[np.ndarray, FrameFeedback]:
+        """Coach one frame; returns the annotated copy and the feedback."""
+        pose = self.smoother(self.estimator.process(image_rgb, timestamp_ms))
+        feedback = self.coach.update(pose)
+        self.frames += 1
+        return self.annotator.annotate(image_rgb.copy(), pose, feedback), feedback
+
+    def finish(self) -> ExerciseResult:
+        """End the set: the coach's summary, reps and warnings."""
+        return self.coach.finish()
 
 
 def run_coach(
@@ -355,6 +466,7 @@ def _remove_if_empty(folder: Path) -> None:
 __all__ = [
     "REPORT_NAME",
     "VIDEO_NAME",
+    "LiveSession",
     "LiveSmoother",
     "PoseTrack",
     "analyze_video",

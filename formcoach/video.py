@@ -157,6 +157,7 @@ class Frame:
 def iter_frames(
     path: str | Path,
     *,
+    start_index: int = 0,
     max_frames: int | None = None,
     on_gap: Callable[[float, float], None] | None = None,
 ) -> Iterator[Frame]:
@@ -178,7 +179,11 @@ def iter_frames(
 
     Args:
         path: The video file.
-        max_frames: Stop after this many frames (``None``: all).
+        start_index: Skip the frames before this index. They are still
+            decoded (so indices and timestamps are exactly those of a full
+            pass) but not converted or yielded; parallel workers use it to
+            start mid-file.
+        max_frames: Stop before the frame with this index (``None``: all).
         on_gap: Called with ``(start_ms, end_ms)`` when frames were lost to
             corrupt data: the timestamps of the last good frame before the
             hole and of the first good one after it.
@@ -194,10 +199,12 @@ def iter_frames(
     """
     if max_frames is not None and max_frames < 0:
         raise ValueError(f"max_frames must be >= 0, got {max_frames}")
+    if start_index < 0:
+        raise ValueError(f"start_index must be >= 0, got {start_index}")
     path = Path(path)
     # Not a generator itself, so a bad file raises here, at the call.
     info = VideoInfo.from_path(path)
-    return _iter_frames(path, info, max_frames, on_gap)
+    return _iter_frames(path, info, max_frames, on_gap, start_index)
 
 
 def _iter_frames(
@@ -205,6 +212,7 @@ def _iter_frames(
     info: VideoInfo,
     max_frames: int | None,
     on_gap: Callable[[float, float], None] | None,
+    start_index: int = 0,
 ) -> Iterator[Frame]:
     if max_frames == 0:
         return
@@ -213,7 +221,7 @@ def _iter_frames(
         stream = _select_video_stream(path, container)
         # Frame + slice threading: several cores decode while we convert.
         stream.thread_type = "AUTO"
-        decoder = _FrameDecoder(path, info, stream, on_gap)
+        decoder = _FrameDecoder(path, info, stream, on_gap, start_index)
         for frame in decoder.run(container):
             yield frame
             if max_frames is not None and frame.index + 1 >= max_frames:
@@ -233,8 +241,10 @@ class _FrameDecoder:
         info: VideoInfo,
         stream: Any,
         on_gap: Callable[[float, float], None] | None,
+        start_index: int = 0,
     ) -> None:
         self.path = path
+        self.start_index = start_index
         self.stream = stream
         self.on_gap = on_gap
         self.rot_k = -(info.rotation_deg // 90)  # np.rot90 turns anticlockwise
@@ -292,9 +302,11 @@ class _FrameDecoder:
             logger.debug("%s: skipping undecodable packet: %s", self.path, exc)
             return
         for av_frame in decoded:
-            yield self._convert(av_frame)
+            frame = self._convert(av_frame)
+            if frame is not None:
+                yield frame
 
-    def _convert(self, av_frame: Any) -> Frame:
+    def _convert(self, av_frame: Any) -> Frame | None:
         pts = av_frame.pts
         lost = 0
         if pts is not None:
@@ -306,6 +318,10 @@ class _FrameDecoder:
         timestamp_ms = self._timestamp_ms(av_frame)
         if lost:
             self._report_gap(lost, timestamp_ms)
+        if self.index < self.start_index:
+            self.index += 1
+            self.prev_ms = timestamp_ms
+            return None  # decoded for its timing only: skip the conversion
         image = av_frame.to_ndarray(format="rgb24")
         if self.rot_k:
             image = np.rot90(image, self.rot_k)

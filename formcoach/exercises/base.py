@@ -86,6 +86,8 @@ class ExerciseCoach(ABC):
 
     name: ClassVar[str]
     title: ClassVar[str]
+    #: One line on what the coach checks (``formcoach exercises``).
+    checks: ClassVar[str] = ""
     #: Views in which this coach's checks are valid.
     valid_views: ClassVar[tuple[str, ...]] = ("side", "front", "oblique")
 

@@ -21,6 +21,7 @@ class MeasureOnlyCoach(ExerciseCoach):
 
     name: ClassVar[str] = "measure-only"
     title: ClassVar[str] = "Measure only"
+    checks: ClassVar[str] = "no form checks yet: skeleton and knee angles only"
 
     def __init__(self, config: Config):
         super().__init__(config)

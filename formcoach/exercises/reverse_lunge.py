@@ -44,7 +44,7 @@ from ..landmarks import Landmark as L
 from ..pose import PoseFrame
 from ..report import rounded
 from ..settings import Config
-from .base import Cue, ExerciseCoach, ExerciseResult, FrameFeedback
+from .base import SEVERITY_RANK, Cue, ExerciseCoach, ExerciseResult, FrameFeedback
 
 SECTION = "exercises.reverse_lunge"
 
@@ -205,7 +205,6 @@ class _Rep:
     start_hip_x: float = math.nan
     end_hip_x: float = math.nan
     hip_x_range: tuple[float, float] = (math.inf, -math.inf)
-    frames: int = 0
 
 
 class ReverseLungeCoach(ExerciseCoach):
@@ -213,6 +212,11 @@ class ReverseLungeCoach(ExerciseCoach):
 
     name: ClassVar[str] = "reverse-lunge"
     title: ClassVar[str] = "Reverse lunge"
+    checks: ClassVar[str] = (
+        "reps per leg, step direction, split squats, knee angles, depth, rear foot "
+        "on the ball, front heel, knee travel, trunk, head, balance, tempo, "
+        "step length, fatigue, symmetry"
+    )
     valid_views: ClassVar[tuple[str, ...]] = ("side", "oblique")
 
     def __init__(self, config: Config):
@@ -228,15 +232,19 @@ class ReverseLungeCoach(ExerciseCoach):
         )
         self.tracks: np.ndarray | None = None  # (2, 4, 2) chains by continuity
         self.track_labels = ("left", "right")
-        self.leg_len: list[float] = []
+        self.leg_len: deque[float] = deque(maxlen=90)
+        self._leg_median = math.nan
+        self._leg_updates = 0
         self.stand_hip_y: float | None = None
         self.state = "unknown"
         self.rep: _Rep | None = None
         self.closed_since: float | None = None
         self.reps: list[dict[str, Any]] = []
         self.split_squat_dips = 0
-        self.width_ratios: list[float] = []
-        self.seen_frames = 0
+        # Recent views only: the median stays cheap in a 20-minute live set.
+        self.width_ratios: deque[float] = deque(maxlen=900)
+        self._view_cache: str | None = None
+        self._view_updates = 0
         self.last_t = 0.0
         self._last_stand_t = 0.0
         self._stand_hip_x = math.nan
@@ -264,21 +272,24 @@ class ReverseLungeCoach(ExerciseCoach):
         return self.tracks
 
     def _leg(self) -> float:
-        return float(np.median(self.leg_len)) if self.leg_len else math.nan
+        """Leg length in pixels: the median of the last 3 s or so of frames."""
+        return self._leg_median
 
     def _leg_length(self, frame: PoseFrame) -> float:
-        lengths = [
-            geometry.leg_length(frame.xy[h], frame.xy[k], frame.xy[a])
-            for h, k, a in (
-                (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
-                (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
-            )
-        ]
-        value = float(np.nanmax(lengths))
+        xy = frame.xy
+        value = max(
+            math.dist(xy[L.LEFT_HIP], xy[L.LEFT_KNEE])
+            + math.dist(xy[L.LEFT_KNEE], xy[L.LEFT_ANKLE]),
+            math.dist(xy[L.RIGHT_HIP], xy[L.RIGHT_KNEE])
+            + math.dist(xy[L.RIGHT_KNEE], xy[L.RIGHT_ANKLE]),
+        )
         if math.isfinite(value):
             self.leg_len.append(value)
-            del self.leg_len[:-90]
-        return float(np.median(self.leg_len)) if self.leg_len else math.nan
+            self._leg_updates += 1
+            # The median is refreshed every few frames: it moves slowly.
+            if self._leg_updates % 5 == 1 or math.isnan(self._leg_median):
+                self._leg_median = float(np.median(self.leg_len))
+        return self._leg_median
 
     # -- the coach -------------------------------------------------------
 
@@ -302,7 +313,6 @@ class ReverseLungeCoach(ExerciseCoach):
             self._lose_track()  # back after a gap, or another person: start afresh
         self._last_seen_t = t
         self._last_hip = hip
-        self.seen_frames += 1
         self.width_ratios.append(float(body.width_ratio(frame.xy)))
         tracks = self._assign_tracks(frame)
         leg = self._leg_length(frame)
@@ -337,7 +347,6 @@ class ReverseLungeCoach(ExerciseCoach):
                 self.closed_since = None
         if self.rep is not None:
             rep = self.rep
-            rep.frames += 1
             rep.top_hip_y = min(rep.top_hip_y, hip[1])
             lowest = hip[1] > rep.low_hip_y
             rep.low_hip_y = max(rep.low_hip_y, hip[1])
@@ -361,7 +370,7 @@ class ReverseLungeCoach(ExerciseCoach):
                 rep.bottom_labels.append(self._stepping_label(rep, feet))
                 rep.hip_x.append(hip[0] / leg)
             self._watch_contact(rep, frame, tracks, feet, leg, t)
-            faults += self._live_faults(frame, tracks, leg, facing, depth, rep)
+            faults += self._live_faults(depth, rep)
             if split < self.t["split_close"]:
                 self.closed_since = (
                     self.closed_since if self.closed_since is not None else t
@@ -396,11 +405,14 @@ class ReverseLungeCoach(ExerciseCoach):
         return self._last_stand_t
 
     def _view(self) -> str:
-        """Camera view from the frames seen so far."""
+        """Camera view from the recent frames (refreshed every 15 frames)."""
         if not self.width_ratios:
             return "unknown"
-        ratio = float(np.nanmedian(self.width_ratios))
-        return body.classify_view(ratio, self.side_max, self.front_min)
+        self._view_updates += 1
+        if self._view_updates % 15 == 1 or self._view_cache is None:
+            ratio = float(np.nanmedian(self.width_ratios))
+            self._view_cache = body.classify_view(ratio, self.side_max, self.front_min)
+        return self._view_cache
 
     def _lose_track(self) -> None:
         """The person was out of sight too long: forget positions, end any rep."""
@@ -408,6 +420,7 @@ class ReverseLungeCoach(ExerciseCoach):
             self._close_rep(end_s=None, complete=False)
         self.tracks = None
         self.leg_len.clear()
+        self._leg_median = math.nan
         self.stand_hip_y = None
         self._stand_feet = None
         self.state = "unknown"
@@ -539,16 +552,8 @@ class ReverseLungeCoach(ExerciseCoach):
             raise_ = (tracks[i, _TOE, 1] - tracks[i, _HEEL, 1]) / max(foot_len, 1e-6)
             rep.contact = {"t_s": t, "heel_raise": raise_}
 
-    def _live_faults(
-        self,
-        frame: PoseFrame,
-        tracks: np.ndarray,
-        leg: float,
-        facing: float,
-        depth: float,
-        rep: _Rep,
-    ) -> list[Cue]:
-        """Faults that can be seen while they happen (near the bottom)."""
+    def _live_faults(self, depth: float, rep: _Rep) -> list[Cue]:
+        """Faults shown while they happen: near the bottom, from its measures."""
         if rep.max_depth < self.t["min_depth"] or depth < 0.7 * rep.max_depth:
             return []
         b = rep.bottom
@@ -709,8 +714,6 @@ class ReverseLungeCoach(ExerciseCoach):
         neck = r["head_neck_deg"]
         if neck is not None and 180 - neck > t["head_neck_max_deg"]:
             cues.append(CUES["head_neck"])
-        from .base import SEVERITY_RANK
-
         return sorted(cues, key=lambda c: SEVERITY_RANK[c.severity])
 
     @staticmethod
