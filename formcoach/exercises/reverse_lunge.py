@@ -823,6 +823,7 @@ class ReverseLungeCoach(ExerciseCoach):
                 {"code": CUES["fatigue"].code, "message": fatigue, "t_s": None}
             )
         summary["symmetry"] = self._symmetry(complete)
+        summary["consistency"] = self._consistency(complete)
         counts: dict[str, int] = {}
         for r in self.reps:
             for c in r["cues"]:
@@ -849,6 +850,23 @@ class ReverseLungeCoach(ExerciseCoach):
         if l1 - l0 > self.t["fatigue_lean_rise_deg"]:
             return f"Trunk lean grew by {l1 - l0:.0f} degrees over the set."
         return None
+
+    @staticmethod
+    def _consistency(reps: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Spread of the main measures over the set's complete reps."""
+        if len(reps) < 2:
+            return None
+
+        def spread(key: str) -> float | None:
+            values = [r[key] for r in reps if r[key] is not None]
+            return rounded(float(np.std(values)), 2) if len(values) >= 2 else None
+
+        return {
+            "front_knee_angle_sd_deg": spread("front_knee_angle_deg"),
+            "depth_sd_leg_lengths": spread("depth"),
+            "descent_sd_s": spread("descent_s"),
+            "torso_lean_sd_deg": spread("torso_lean_deg"),
+        }
 
     def _symmetry(self, reps: list[dict[str, Any]]) -> dict[str, Any] | None:
         sides = {

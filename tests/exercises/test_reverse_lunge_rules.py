@@ -57,6 +57,18 @@ def test_three_reverse_lunges_are_counted(mirror, swap_every):
         assert {r["stepping_leg"] for r in result.reps} == {"right"}
 
 
+def test_fatigue_and_consistency_over_a_set():
+    specs = [LungeSpec()] * 3 + [LungeSpec(depth=0.3)] * 3  # depth fades
+    _, result = coach_set(frames_of(lunge_sequence(specs)))
+    assert result.summary["rep_count"] == 6
+    assert "Depth fell" in result.summary["fatigue"]
+    assert any(w["code"] == "lunge.fatigue" for w in result.warnings)
+    assert result.summary["consistency"]["depth_sd_leg_lengths"] > 0.05
+    _, steady = coach_set(frames_of(lunge_sequence([LungeSpec()] * 6)))
+    assert "fatigue" not in steady.summary
+    assert steady.summary["consistency"]["depth_sd_leg_lengths"] < 0.01
+
+
 def test_good_reps_have_no_faults_and_full_score():
     _, result = coach_set(frames_of(lunge_sequence([LungeSpec()] * 2)))
     for rep in result.reps:
