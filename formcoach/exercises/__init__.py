@@ -9,6 +9,12 @@ from __future__ import annotations
 from ..errors import InputError
 from ..settings import Config
 from .base import Cue, ExerciseCoach, ExerciseResult, FrameFeedback
+from .locomotion import (
+    BackwardShuffleCoach,
+    BackwardWalkCoach,
+    BandWalkCoach,
+    RetroRunCoach,
+)
 from .measure_only import measure_only
 from .reverse_lunge import ReverseLungeCoach
 
@@ -16,10 +22,10 @@ EXERCISES: dict[str, type[ExerciseCoach]] = {
     cls.name: cls
     for cls in (
         ReverseLungeCoach,
-        measure_only("backward-walk", "Backward walking"),
-        measure_only("retro-run", "Retro running"),
-        measure_only("band-walk", "Backward band walk"),
-        measure_only("backward-shuffle", "Backward shuffle"),
+        BackwardWalkCoach,
+        RetroRunCoach,
+        BandWalkCoach,
+        BackwardShuffleCoach,
         measure_only("backward-cycle", "Backward cycling"),
         measure_only("reverse-row", "Reverse rowing"),
     )

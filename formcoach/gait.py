@@ -1,0 +1,346 @@
+"""The gait layer: foot contacts, direction of travel, landing type, cadence.
+
+Shared by the locomotion coaches (backward walking, retro running, band walks,
+backward shuffles). It works on a side view, overground or on a treadmill, at
+25-60 fps, and needs no left/right labels to find contacts:
+
+* Each foot's position is taken *relative to the hip* along the way the person
+  faces, in leg lengths. Overground the stance foot stays put while the hip
+  moves on; on a treadmill the belt carries the stance foot while the hip
+  stays: either way, relative to the hip, a foot in stance moves against the
+  direction of travel and a swinging foot moves with it.
+* So a foot lands when it is furthest out in the direction of travel: every
+  peak of the *leading* foot's relative position is a contact, whichever
+  label the model gives that foot (labels swap in side views).
+* The direction of travel is the one whose peaks look like landings: the foot
+  comes down before the peak and stays down after. Peaks in the other
+  direction are toe-offs (the foot is down before, lifts after).
+* Landing type at a contact is the pitch of the landing foot: heel above toe
+  by ``ball_min`` foot lengths is a ball-of-foot (toe-first) landing, toe above
+  heel by ``heel_min`` a heel strike, in between flat.
+
+Limits:
+    Side view only for direction, landing and step length; in a front view the
+    feet move toward or away from the camera and contacts are not found
+    (reported as "not measurable from this view"). Feet smaller than
+    ``min_foot_px`` in the picture give landing "unknown".
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.ndimage import maximum_filter1d
+from scipy.signal import find_peaks
+
+from . import body
+from .landmarks import Landmark as L
+from .pose import PoseFrame
+
+_FEET = {
+    "left": (L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
+    "right": (L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
+}
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One foot contact.
+
+    Attributes:
+        t_s: Time of the contact.
+        frame_index: Frame of the contact.
+        foot: "left"/"right" (the model's label, corrected for alternation)
+            or "unknown".
+        landing: "ball", "flat", "heel" or "unknown".
+        pitch: (toe height − heel height) / foot length at the contact;
+            positive is heel up.
+        step_length: Distance between the feet along the direction of travel
+            at the contact, in leg lengths (None if not measurable).
+    """
+
+    t_s: float
+    frame_index: int
+    foot: str
+    landing: str
+    pitch: float | None
+    step_length: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """For report.json's ``steps``."""
+        return {
+            "t_s": round(self.t_s, 3),
+            "frame": self.frame_index,
+            "foot": self.foot,
+            "landing": self.landing,
+            "pitch": None if self.pitch is None else round(self.pitch, 2),
+            "step_length_leg_lengths": None
+            if self.step_length is None
+            else round(self.step_length, 2),
+        }
+
+
+@dataclass
+class GaitAnalysis:
+    """What the gait layer found in a sequence of frames."""
+
+    contacts: list[Contact] = field(default_factory=list)
+    direction: str = "none"  # backward / forward / sideways / none
+    facing: float = math.nan  # +1 image-right, -1 image-left
+    leg_px: float = math.nan
+    cadence_spm: float | None = None
+    step_time_cv: float | None = None  # of stride times (same foot to same foot)
+    view: str = "unknown"
+
+    @property
+    def step_count(self) -> int:
+        """Number of contacts."""
+        return len(self.contacts)
+
+    def ball_landing_share(self) -> float | None:
+        """Fraction of judged landings that were on the ball of the foot."""
+        judged = [c for c in self.contacts if c.landing != "unknown"]
+        if not judged:
+            return None
+        return sum(c.landing == "ball" for c in judged) / len(judged)
+
+
+@dataclass(frozen=True)
+class GaitSettings:
+    """Thresholds of the gait layer (``[gait]`` in the config)."""
+
+    min_step_s: float = 0.2
+    min_cadence_spm: float = 40.0
+    peak_prominence: float = 0.1
+    dedupe_fraction: float = 0.6
+    ball_min: float = 0.15
+    heel_min: float = 0.1
+    min_foot_px: float = 12.0
+    min_direction_score: float = 0.005
+    ground_window_s: float = 1.0
+
+    @classmethod
+    def from_config(cls, config: Any) -> GaitSettings:
+        """Read ``[gait]`` from a :class:`~formcoach.settings.Config`."""
+        section = config.section("gait")
+        return cls(**{k: float(v) for k, v in section.items()})
+
+
+def _arrays(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    xy = np.stack([f.xy for f in frames]).astype(np.float64)
+    t = np.array([f.timestamp_ms for f in frames]) / 1000.0
+    idx = np.array([f.frame_index for f in frames])
+    return xy, t, idx
+
+
+def analyze_gait(
+    frames: Sequence[PoseFrame], settings: GaitSettings | None = None
+) -> GaitAnalysis:
+    """Find contacts, direction, landing types and cadence in smoothed frames.
+
+    Args:
+        frames: Smoothed frames in time order (frames without a person are
+            allowed; they break nothing but hold no contacts).
+        settings: Thresholds; the defaults match ``default.toml``.
+
+    Returns:
+        The :class:`GaitAnalysis`.
+    """
+    s = settings or GaitSettings()
+    out = GaitAnalysis()
+    if len(frames) < 5:
+        return out
+    xy, t, idx = _arrays(frames)
+    hip = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
+    legs = np.linalg.norm(
+        xy[:, L.LEFT_HIP] - xy[:, L.LEFT_KNEE], axis=1
+    ) + np.linalg.norm(xy[:, L.LEFT_KNEE] - xy[:, L.LEFT_ANKLE], axis=1)
+    if np.isnan(legs).all():
+        return out
+    leg = float(np.nanmedian(legs))
+    out.leg_px = leg
+    toe_dir = np.concatenate(
+        [
+            xy[:, L.LEFT_FOOT_INDEX, 0] - xy[:, L.LEFT_HEEL, 0],
+            xy[:, L.RIGHT_FOOT_INDEX, 0] - xy[:, L.RIGHT_HEEL, 0],
+        ]
+    )
+    facing = float(np.sign(np.nanmedian(toe_dir)))
+    out.facing = facing
+    ratios = body.width_ratio(xy)
+    ratio = float(np.nanmedian(ratios)) if not np.isnan(ratios).all() else math.nan
+    out.view = body.classify_view(ratio, 0.35, 0.45)
+    if out.view == "front" or facing == 0 or math.isnan(facing):
+        return out
+    fps = 1.0 / float(np.median(np.diff(t)))
+    feet = np.stack(
+        [xy[:, list(_FEET[s_])].mean(axis=1) for s_ in ("left", "right")], 1
+    )
+    heel = np.stack([xy[:, L.LEFT_HEEL], xy[:, L.RIGHT_HEEL]], axis=1)
+    toe = np.stack([xy[:, L.LEFT_FOOT_INDEX], xy[:, L.RIGHT_FOOT_INDEX]], axis=1)
+    lowest = np.fmax(heel[..., 1], toe[..., 1])
+    # The floor: the lowest foot point over the last second or so (image y down).
+    filled = np.where(np.isnan(lowest), -np.inf, lowest)
+    ground = maximum_filter1d(
+        filled.max(axis=1), size=max(3, int(s.ground_window_s * fps))
+    )
+    height = (ground[:, None] - lowest) / leg
+    rel = (feet[..., 0] - hip[:, None, 0]) * facing / leg
+
+    w = max(2, round(0.08 * fps))
+    best: tuple[float, int, np.ndarray, np.ndarray] | None = None
+    for sign in (+1, -1):
+        lead_rel = rel * sign
+        lead = np.nanmax(np.where(np.isnan(lead_rel), -np.inf, lead_rel), axis=1)
+        lead = np.where(np.isfinite(lead), lead, np.nan)
+        which = np.nanargmax(np.where(np.isnan(lead_rel), -np.inf, lead_rel), axis=1)
+        peaks, props = find_peaks(
+            np.nan_to_num(lead, nan=np.nanmin(lead) if not np.isnan(lead).all() else 0),
+            distance=max(1, round(s.min_step_s * fps)),
+            prominence=s.peak_prominence,
+        )
+        scores = []
+        for p in peaks:
+            if p - w < 0 or p + w >= len(t):
+                continue
+            k = which[p]
+            before, after = height[p - w : p, k], height[p : p + w, k]
+            if np.isfinite(before).any() and np.isfinite(after).any():
+                scores.append(np.nanmean(before) - np.nanmean(after))
+        score = float(np.nanmean(scores)) if scores else -math.inf
+        if best is None or score > best[0]:
+            best = (score, sign, peaks, props["prominences"])
+    assert best is not None
+    score, sign, peaks, prominences = best
+    if len(peaks) < 2 or score < s.min_direction_score:
+        out.direction = "none"
+        return out
+    out.direction = "forward" if sign > 0 else "backward"
+    lead = np.nanmax(np.where(np.isnan(rel * sign), -np.inf, rel * sign), axis=1)
+    period = _step_period(lead, max(1, round(s.min_step_s * fps)))
+    if period is None:
+        period = float(np.median(np.diff(peaks)))
+    peaks = _dedupe(peaks, prominences, s.dedupe_fraction * period)
+    which = np.nanargmax(np.where(np.isnan(rel * sign), -np.inf, rel * sign), axis=1)
+    contacts = []
+    for p in peaks:
+        k = int(which[p])
+        foot_len = float(np.linalg.norm(toe[p, k] - heel[p, k]))
+        pitch = None
+        landing = "unknown"
+        if foot_len >= s.min_foot_px and math.isfinite(foot_len):
+            pitch = float((toe[p, k, 1] - heel[p, k, 1]) / foot_len)
+            if pitch >= s.ball_min:
+                landing = "ball"
+            elif pitch <= -s.heel_min:
+                landing = "heel"
+            else:
+                landing = "flat"
+        step = abs(rel[p, 0] - rel[p, 1])
+        contacts.append(
+            Contact(
+                t_s=float(t[p]),
+                frame_index=int(idx[p]),
+                foot=("left", "right")[k],
+                landing=landing,
+                pitch=pitch,
+                step_length=float(step) if math.isfinite(step) else None,
+            )
+        )
+    cadence = 60.0 * fps / period
+    if cadence < s.min_cadence_spm or len(contacts) < 3:
+        # A lunge or a squat moves the feet too, but not in a rhythm of steps.
+        out.direction = "none"
+        return out
+    out.contacts = _fix_alternation(contacts)
+    # The step period from the whole signal is steadier than from the contact
+    # intervals, which jitter by a frame or two each.
+    out.cadence_spm = float(cadence)
+    times = np.array([c.t_s for c in contacts])
+    if len(times) >= 5:
+        # Stride times (same foot to same foot) cancel any left/right bias in
+        # where the contacts are found.
+        strides = times[2:] - times[:-2]
+        out.step_time_cv = float(np.std(strides) / np.mean(strides))
+    return out
+
+
+def _step_period(signal: np.ndarray, min_lag: int) -> float | None:
+    """Step period in frames: the first autocorrelation peak after ``min_lag``."""
+    x = signal[np.isfinite(signal)]
+    if len(x) < 4 * min_lag:
+        return None
+    x = x - x.mean()
+    ac = np.correlate(x, x, mode="full")[len(x) - 1 :]
+    if ac[0] <= 0:
+        return None
+    ac = ac / ac[0]
+    peaks, _ = find_peaks(ac[min_lag:], height=0.2)
+    if not len(peaks):
+        return None
+    lag = int(peaks[0] + min_lag)
+    # Parabolic refinement around the integer lag.
+    if 0 < lag < len(ac) - 1:
+        a, b, c = ac[lag - 1], ac[lag], ac[lag + 1]
+        denom = a - 2 * b + c
+        if denom != 0:
+            return float(lag + 0.5 * (a - c) / denom)
+    return float(lag)
+
+
+def _dedupe(peaks: np.ndarray, prominences: np.ndarray, min_gap: float) -> np.ndarray:
+    """Drop peaks closer than ``min_gap`` frames to a stronger neighbour.
+
+    When the model swaps the legs' labels near a crossing, the leading-foot
+    signal can show a small extra bump right after a real contact.
+    """
+    if len(peaks) < 3:
+        return peaks
+    keep = list(range(len(peaks)))
+    changed = True
+    while changed and len(keep) >= 3:
+        changed = False
+        for a, b in itertools.pairwise(keep):
+            if peaks[b] - peaks[a] < min_gap:
+                keep.remove(a if prominences[a] < prominences[b] else b)
+                changed = True
+                break
+    return peaks[keep]
+
+
+def _fix_alternation(contacts: list[Contact]) -> list[Contact]:
+    """Feet alternate in walking and running: trust the labels only if they do.
+
+    The model's label of the landing foot is right most of the time but swaps
+    in side views. Choose the alternating sequence that agrees with most
+    labels; if fewer than 70 % agree, the feet are reported as unknown.
+    """
+    if len(contacts) < 2:
+        return contacts
+    labels = [c.foot for c in contacts]
+    starts = ("left", "right")
+    best_start, best_agree = "left", -1
+    for start in starts:
+        other = "right" if start == "left" else "left"
+        seq = [start if i % 2 == 0 else other for i in range(len(labels))]
+        agree = sum(a == b for a, b in zip(seq, labels, strict=True))
+        if agree > best_agree:
+            best_start, best_agree = start, agree
+    other = "right" if best_start == "left" else "left"
+    trusted = best_agree / len(labels) >= 0.7
+    return [
+        Contact(
+            c.t_s,
+            c.frame_index,
+            (best_start if i % 2 == 0 else other) if trusted else "unknown",
+            c.landing,
+            c.pitch,
+            c.step_length,
+        )
+        for i, c in enumerate(contacts)
+    ]
