@@ -116,6 +116,7 @@ class GaitSettings:
 
     min_step_s: float = 0.2
     min_cadence_spm: float = 40.0
+    plateau_tol: float = 0.01
     peak_prominence: float = 0.1
     dedupe_fraction: float = 0.6
     ball_min: float = 0.15
@@ -226,6 +227,9 @@ def analyze_gait(
     if period is None:
         period = float(np.median(np.diff(peaks)))
     peaks = _dedupe(peaks, prominences, s.dedupe_fraction * period)
+    # The foot lands when it stops moving out, not in the middle of the
+    # plateau that follows: take the first frame within a hair of the peak.
+    peaks = np.array([_plateau_start(lead, p, s.plateau_tol) for p in peaks], int)
     which = np.nanargmax(np.where(np.isnan(rel * sign), -np.inf, rel * sign), axis=1)
     contacts = []
     for p in peaks:
@@ -268,6 +272,14 @@ def analyze_gait(
         strides = times[2:] - times[:-2]
         out.step_time_cv = float(np.std(strides) / np.mean(strides))
     return out
+
+
+def _plateau_start(signal: np.ndarray, peak: int, tol: float) -> int:
+    """First index before ``peak`` from which ``signal`` stays within ``tol``."""
+    start = peak
+    while start > 0 and signal[start - 1] >= signal[peak] - tol:
+        start -= 1
+    return start
 
 
 def _step_period(signal: np.ndarray, min_lag: int) -> float | None:

@@ -162,7 +162,9 @@ def estimate_poses(
     return PoseTrack(info=info, frames=frames, gaps_ms=sorted(gaps))
 
 
-def smooth_offline(frames: Sequence[PoseFrame], config: Config) -> list[PoseFrame]:
+def smooth_offline(
+    frames: Sequence[PoseFrame], config: Config, *, cutoff_hz: float | None = None
+) -> list[PoseFrame]:
     """Zero-phase Butterworth smoothing of a whole clip, bridging short gaps.
 
     Frames without a person inside a short gap get interpolated landmarks and
@@ -178,7 +180,9 @@ def smooth_offline(frames: Sequence[PoseFrame], config: Config) -> list[PoseFram
     vis = np.stack([f.visibility for f in frames]).astype(np.float64)
     vis[empty] = np.nan
     kwargs = {
-        "cutoff_hz": float(config.get("smoothing.butterworth_cutoff_hz")),
+        "cutoff_hz": cutoff_hz
+        if cutoff_hz is not None
+        else float(config.get("smoothing.butterworth_cutoff_hz")),
         "order": int(config.get("smoothing.butterworth_order")),
         "max_gap_s": float(config.get("smoothing.max_gap_s")),
     }
@@ -413,7 +417,9 @@ def analyze_video(
         track = estimate_poses(
             video_path, config, mirrored=mirrored, progress=progress, info=info
         )
-        smoothed = smooth_offline(track.frames, config)
+        smoothed = smooth_offline(
+            track.frames, config, cutoff_hz=coach.smoothing_cutoff_hz
+        )
         feedback, result = run_coach(smoothed, coach)
         min_vis = float(config.get("analysis.full_body_min_visibility"))
         coverage = pose_coverage(track.frames, min_vis)

@@ -264,3 +264,61 @@ def walking_sequence(steps: int, *, fps: float = 30.0, step_s: float = 0.6,
                               feet[0].copy(), feet[1].copy()))  # fmt: skip
         feet[moving][1] = GROUND_Y - 20
     return poses
+
+
+def gait_sequence(
+    *,
+    direction: int = -1,
+    landing_pitch: float = 0.4,
+    treadmill: bool = False,
+    strides: int = 6,
+    stride_s: float = 1.2,
+    fps: float = 60.0,
+    amplitude: float = 0.35,
+) -> tuple[list[Pose], list[float]]:
+    """Walking with known contact times; returns poses and the contact times.
+
+    The figure faces image-right. ``direction`` -1 walks backward (toward -x),
+    +1 forward. Each foot is in stance 60 % of the stride: relative to the hip
+    it moves from ``+amplitude`` leg lengths ahead (in the direction of
+    travel) to ``-amplitude``, then swings back through the air. Overground
+    the hip moves on so the stance foot stays put; on a treadmill the hip
+    stays and the stance foot slides. At each contact the foot's pitch is
+    ``landing_pitch`` (positive: heel up, toe first), flattening by
+    mid-stance.
+    """
+    leg = THIGH + SHANK
+    stance = 0.6 * stride_s
+    speed = 0.0 if treadmill else 2 * amplitude * leg / stance  # px/s
+    poses: list[Pose] = []
+    n = round(strides * stride_s * fps)
+    start_x = 1000.0 if direction < 0 else 280.0
+    contacts = sorted(
+        k * stride_s + offset
+        for k in range(strides)
+        for offset in (0.0, stride_s / 2)
+        if 0 < k * stride_s + offset < strides * stride_s
+    )
+    for i in range(n):
+        t = i / fps
+        hip_x = start_x + direction * speed * t
+        feet, pitches = [], []
+        for phase_shift in (0.0, 0.5):
+            u = (t / stride_s + phase_shift) % 1.0
+            if u < 0.6:  # stance: from +A to -A
+                rel = amplitude * (1 - 2 * u / 0.6)
+                lift = 0.0
+                pitch = landing_pitch * max(0.0, 1 - u / 0.15)
+            else:  # swing: back from -A to +A, in the air
+                v = (u - 0.6) / 0.4
+                rel = amplitude * (-1 + 2 * v)
+                lift = 40.0 * math.sin(math.pi * v)
+                pitch = landing_pitch * max(0.0, (v - 0.7) / 0.3)
+            x = hip_x + direction * rel * leg
+            feet.append(np.array([x, GROUND_Y - 20 - lift]))
+            pitches.append(pitch)
+        hip = np.array([hip_x, STAND_HIP[1] + 0.05 * leg])
+        pose = Pose(hip, feet[0], feet[1], step_heel_raise=pitches[1],
+                    front_heel_raise=pitches[0], lean_deg=5.0)  # fmt: skip
+        poses.append(pose)
+    return poses, contacts

@@ -91,8 +91,24 @@ class ExerciseCoach(ABC):
     #: Views in which this coach's checks are valid.
     valid_views: ClassVar[tuple[str, ...]] = ("side", "front", "oblique")
 
+    #: The config table of this coach's thresholds.
+    section: ClassVar[str] = ""
+
     def __init__(self, config: Config):
         self.config = config
+
+    @property
+    def smoothing_cutoff_hz(self) -> float:
+        """Low-pass cut-off for offline smoothing of this workout's landmarks.
+
+        Fast movements (running, shuffles) need a higher cut-off than walking
+        and lunges, or the filter rounds off the moment a foot lands.
+        """
+        key = f"{self.section}.smoothing_cutoff_hz"
+        try:
+            return float(self.config.get(key))
+        except KeyError:
+            return float(self.config.get("smoothing.butterworth_cutoff_hz"))
 
     @abstractmethod
     def update(self, frame: PoseFrame) -> FrameFeedback:

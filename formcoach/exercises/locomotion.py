@@ -173,7 +173,6 @@ CUES: dict[str, Cue] = {
 class LocomotionCoach(ExerciseCoach):
     """Shared logic of the backward locomotion coaches."""
 
-    section: ClassVar[str] = ""
     valid_views: ClassVar[tuple[str, ...]] = ("side", "oblique")
     #: How often the live gait analysis runs, and over how much history.
     live_every_s: ClassVar[float] = 0.5

@@ -218,6 +218,7 @@ class ReverseLungeCoach(ExerciseCoach):
         "step length, fatigue, symmetry"
     )
     valid_views: ClassVar[tuple[str, ...]] = ("side", "oblique")
+    section: ClassVar[str] = SECTION
 
     def __init__(self, config: Config):
         super().__init__(config)
