@@ -116,6 +116,8 @@ class GaitSettings:
 
     min_step_s: float = 0.2
     min_cadence_spm: float = 40.0
+    jump_max: float = 0.5
+    max_gap_s: float = 0.5
     plateau_tol: float = 0.01
     peak_prominence: float = 0.1
     dedupe_fraction: float = 0.6
@@ -144,6 +146,12 @@ def analyze_gait(
 ) -> GaitAnalysis:
     """Find contacts, direction, landing types and cadence in smoothed frames.
 
+    The frames are cut where the person is lost for a while or the tracker
+    jumps to someone else (the hips move half a leg length between two
+    frames); each stretch is analysed on its own and the contacts are joined.
+    Direction, facing and cadence are those of the stretch with the most
+    contacts.
+
     Args:
         frames: Smoothed frames in time order (frames without a person are
             allowed; they break nothing but hold no contacts).
@@ -153,6 +161,50 @@ def analyze_gait(
         The :class:`GaitAnalysis`.
     """
     s = settings or GaitSettings()
+    parts = [_analyze_stretch(run, s) for run in _stretches(frames, s)]
+    if not parts:
+        return GaitAnalysis()
+    main = max(parts, key=lambda g: (g.step_count, -math.isnan(g.leg_px)))
+    return GaitAnalysis(
+        contacts=sorted((c for g in parts for c in g.contacts), key=lambda c: c.t_s),
+        direction=main.direction,
+        facing=main.facing,
+        leg_px=main.leg_px,
+        cadence_spm=main.cadence_spm,
+        step_time_cv=main.step_time_cv,
+        view=main.view,
+    )
+
+
+def _stretches(frames: Sequence[PoseFrame], s: GaitSettings) -> list[list[PoseFrame]]:
+    """Runs of frames of one person, without long gaps or tracker jumps."""
+    runs: list[list[PoseFrame]] = []
+    current: list[PoseFrame] = []
+    last_t = -math.inf
+    for frame in frames:
+        if frame.is_empty():
+            continue
+        hip = (frame.xy[L.LEFT_HIP] + frame.xy[L.RIGHT_HIP]) / 2
+        leg = math.dist(frame.xy[L.LEFT_HIP], frame.xy[L.LEFT_KNEE]) + math.dist(
+            frame.xy[L.LEFT_KNEE], frame.xy[L.LEFT_ANKLE]
+        )
+        t = frame.timestamp_ms / 1000.0
+        if current:
+            prev = current[-1]
+            prev_hip = (prev.xy[L.LEFT_HIP] + prev.xy[L.RIGHT_HIP]) / 2
+            jump = math.dist(hip, prev_hip) > s.jump_max * leg
+            if jump or t - last_t > s.max_gap_s:
+                runs.append(current)
+                current = []
+        current.append(frame)
+        last_t = t
+    if current:
+        runs.append(current)
+    return [run for run in runs if len(run) >= 5]
+
+
+def _analyze_stretch(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalysis:
+    """:func:`analyze_gait` on one person's uninterrupted frames."""
     out = GaitAnalysis()
     if len(frames) < 5:
         return out
@@ -229,8 +281,24 @@ def analyze_gait(
     peaks = _dedupe(peaks, prominences, s.dedupe_fraction * period)
     # The foot lands when it stops moving out, not in the middle of the
     # plateau that follows: take the first frame within a hair of the peak.
-    peaks = np.array([_plateau_start(lead, p, s.plateau_tol) for p in peaks], int)
     which = np.nanargmax(np.where(np.isnan(rel * sign), -np.inf, rel * sign), axis=1)
+    # Normal gait touches down with the foot's trailing end in the direction of
+    # travel: the heel walking forward, the ball of the foot walking backward.
+    # That end stops first; the rest of the foot rolls down after it.
+    end = heel if sign > 0 else toe
+    end_rel = (end[..., 0] - hip[:, None, 0]) * facing * sign / leg
+    search = max(2, round(0.2 * fps))
+    refined = []
+    for p in peaks:
+        k = int(which[p])
+        lo, hi = max(0, p - search), min(len(t), p + search + 1)
+        window = end_rel[lo:hi, k]
+        if np.isfinite(window).any():
+            top = lo + int(np.nanargmax(window))
+            refined.append(_plateau_start(end_rel[:, k], top, s.plateau_tol))
+        else:
+            refined.append(_plateau_start(lead, p, s.plateau_tol))
+    peaks = np.array(refined, int)
     contacts = []
     for p in peaks:
         k = int(which[p])

@@ -168,9 +168,9 @@ class PoseFrame:
         ]
         candidates = [a[:, :2] for a in arrays]
         if selector is not None:
-            choice = selector(candidates)
+            choice = selector(candidates, frame_height=float(h))
         else:
-            choice = int(np.argmax([_height(c) for c in candidates]))
+            choice = int(np.argmax([_feet_y(c) for c in candidates]))
         arr = arrays[choice]
         world = (
             result.pose_world_landmarks[choice] if result.pose_world_landmarks else []
@@ -224,51 +224,68 @@ class PoseFrame:
         return self.xy[mark]
 
 
-def _height(xy: npt.NDArray[np.float32]) -> float:
-    return float(np.nanmax(xy[:, 1]) - np.nanmin(xy[:, 1]))
-
-
 def _hip_centre(xy: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return np.nanmean(xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]], axis=0)
+
+
+def _feet_y(xy: npt.NDArray[np.float32]) -> float:
+    """Image row of the lowest foot point (larger is lower in the picture)."""
+    feet = xy[
+        [
+            Landmark.LEFT_HEEL,
+            Landmark.RIGHT_HEEL,
+            Landmark.LEFT_FOOT_INDEX,
+            Landmark.RIGHT_FOOT_INDEX,
+            Landmark.LEFT_ANKLE,
+            Landmark.RIGHT_ANKLE,
+        ],
+        1,
+    ]
+    return float(np.nanmax(feet))  # fmt: skip
 
 
 class SubjectSelector:
     """Chooses the main subject when the model returns several people.
 
-    It follows the person nearest (hip centre) to the subject of the previous
-    frame, so a passer-by does not steal the coaching; but when another person
-    stays clearly taller in the picture (nearer the camera: the one training)
-    for ``switch_frames`` frames in a row, it switches to them.
+    The subject is the person standing nearest the camera: with the camera at
+    about hip height, whoever stands nearer on the same floor has their feet
+    lower in the picture (and a second person up on a box or further back has
+    them higher). The selector follows its subject from frame to frame (hip
+    centre nearest to the last one), so a passer-by does not steal the
+    coaching for a frame; when another person stays clearly nearer, feet lower
+    by ``switch_margin`` of the picture height, for ``switch_frames`` frames
+    in a row, it switches to them.
     """
 
-    def __init__(self, switch_ratio: float = 1.2, switch_frames: int = 10):
-        self.switch_ratio = switch_ratio
+    def __init__(self, switch_margin: float = 0.05, switch_frames: int = 10):
+        self.switch_margin = switch_margin
         self.switch_frames = switch_frames
         self._last: npt.NDArray[np.float32] | None = None
-        self._taller_count = 0
+        self._nearer_count = 0
 
-    def __call__(self, candidates: list[npt.NDArray[np.float32]]) -> int:
+    def __call__(
+        self, candidates: list[npt.NDArray[np.float32]], frame_height: float = 1.0
+    ) -> int:
         """Index of the subject among ``candidates`` (each ``(33, 2)`` pixels)."""
-        heights = [_height(c) for c in candidates]
-        tallest = int(np.argmax(heights))
+        feet = [_feet_y(c) for c in candidates]
+        nearest = int(np.argmax(feet))
         if self._last is None:
-            choice = tallest
+            choice = nearest
         else:
             last_hip = _hip_centre(self._last)
             dists = [
                 float(np.linalg.norm(_hip_centre(c) - last_hip)) for c in candidates
             ]
             choice = int(np.argmin(dists))
-            if (
-                tallest != choice
-                and heights[tallest] > self.switch_ratio * heights[choice]
+            if nearest != choice and feet[nearest] - feet[choice] > (
+                self.switch_margin * frame_height
             ):
-                self._taller_count += 1
-                if self._taller_count >= self.switch_frames:
-                    choice = tallest
-                    self._taller_count = 0
+                self._nearer_count += 1
+                if self._nearer_count >= self.switch_frames:
+                    choice = nearest
+                    self._nearer_count = 0
             else:
-                self._taller_count = 0
+                self._nearer_count = 0
         self._last = candidates[choice]
         return choice
 
