@@ -99,6 +99,8 @@ def estimate_poses(
 ) -> PoseTrack:
     """Run the pose model over every frame of a video (pass 1).
 
+    ``progress`` is always called from the caller's thread.
+
     The model uses one core. With several workers the video is cut into
     consecutive runs, each analysed by its own :class:`PoseEstimator` in its
     own thread (MediaPipe releases the GIL), and the results are joined in
@@ -140,8 +142,8 @@ def estimate_poses(
                     results[k].append(pose)
                     with lock:
                         done += 1
-                        if progress:
-                            progress("pose", done, info.frame_count)
+                    if progress and len(segments) == 1:
+                        progress("pose", done, info.frame_count)
         except BaseException as exc:  # re-raised in the caller's thread
             errors.append(exc)
 
@@ -154,8 +156,16 @@ def estimate_poses(
         ]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        # Progress is reported from the caller's thread (a UI may only be
+        # updated from there), while the workers run.
+        while any(thread.is_alive() for thread in threads):
+            threads[0].join(timeout=0.2)
+            for thread in threads[1:]:
+                thread.join(timeout=0.0)
+            if progress:
+                with lock:
+                    count = done
+                progress("pose", count, info.frame_count)
     if errors:
         raise errors[0]
     frames = [pose for run in results for pose in run]
@@ -254,6 +264,7 @@ class LiveSession:
         )
         self.estimator = PoseEstimator(pose_options(config), mirrored=mirrored)
         self.frames = 0
+        self.last_pose: PoseFrame | None = None
 
     def __enter__(self) -> LiveSession:
         return self
@@ -272,6 +283,7 @@ class LiveSession:
         pose = self.smoother(self.estimator.process(image_rgb, timestamp_ms))
         feedback = self.coach.update(pose)
         self.frames += 1
+        self.last_pose = pose
         return self.annotator.annotate(image_rgb.copy(), pose, feedback), feedback
 
     def finish(self) -> ExerciseResult:

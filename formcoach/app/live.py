@@ -1,0 +1,145 @@
+"""The live coaching engine behind the page: no Streamlit calls in here.
+
+One :class:`LiveCoach` per browser session holds its own pose model
+(:class:`~formcoach.pipeline.LiveSession`). WebRTC calls :meth:`LiveCoach.callback`
+on a worker thread for each camera frame; it coaches the frame, draws on it
+and puts a :class:`LiveUpdate` into a queue of size one (the page only ever
+needs the newest; an older one is dropped rather than letting latency build).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+import numpy as np
+
+from ..exercises import ExerciseResult
+from ..pipeline import LiveSession
+from ..settings import Config
+from ..setup_check import check_setup
+
+logger = logging.getLogger(__name__)
+
+
+def ice_servers(config: Config) -> list[dict[str, Any]]:
+    """ICE servers: ``FORMCOACH_ICE_SERVERS`` (JSON) or ``app.ice_servers``.
+
+    Empty by default, so no third-party STUN/TURN server is contacted unless
+    configured (streamlit-webrtc would otherwise add a public STUN server).
+    """
+    env = os.environ.get("FORMCOACH_ICE_SERVERS")
+    if env:
+        servers = json.loads(env)
+        if not isinstance(servers, list):
+            raise ValueError("FORMCOACH_ICE_SERVERS must be a JSON list")
+        return servers
+    return list(config.get("app.ice_servers"))
+
+
+@dataclass
+class LiveUpdate:
+    """What the page shows about the newest processed frame."""
+
+    t_s: float
+    counter: str
+    phase: str
+    cue_code: str | None
+    cue_message: str | None
+    cue_severity: str | None
+    setup_problems: tuple[str, ...]
+    fps: float
+    latency_ms: float
+    reps: list[dict[str, Any]] = field(default_factory=list)
+
+
+class LiveCoach:
+    """Per-session live coaching: model, coach, queue to the page."""
+
+    def __init__(self, exercise: str, config: Config, *, mirror_display: bool = False):
+        # A mirrored display shows the picture flipped; the model is told, so
+        # the person's left stays their left.
+        self.session = LiveSession(exercise, config, mirrored=mirror_display)
+        self.mirror_display = mirror_display
+        self.min_visibility = float(config.get("analysis.min_visibility"))
+        self.needed_views = self.session.coach.valid_views
+        self.updates: queue.Queue[LiveUpdate] = queue.Queue(maxsize=1)
+        self._lock = threading.Lock()
+        self._times: list[float] = []
+        self._t0: float | None = None
+        self.frames = 0
+        self.cue_log: list[tuple[float, str]] = []
+
+    def callback(self, frame: av.VideoFrame) -> av.VideoFrame:
+        """streamlit-webrtc's video frame callback (worker thread)."""
+        started = time.perf_counter()
+        image = frame.to_ndarray(format="rgb24")
+        if self.mirror_display:
+            image = np.ascontiguousarray(image[:, ::-1])
+        now = time.monotonic()
+        if self._t0 is None:
+            self._t0 = now
+        timestamp_ms = (now - self._t0) * 1000.0
+        with self._lock:
+            annotated, feedback = self.session.process(image, timestamp_ms)
+            pose = self.session.last_pose
+            advice = check_setup(
+                pose, image, needed_views=self.needed_views,
+                min_visibility=self.min_visibility,
+            )  # fmt: skip
+            reps = list(getattr(self.session.coach, "reps", []))
+        self.frames += 1
+        self._times.append(now)
+        del self._times[:-30]
+        fps = (
+            (len(self._times) - 1) / (self._times[-1] - self._times[0])
+            if len(self._times) > 1 and self._times[-1] > self._times[0]
+            else 0.0
+        )
+        cue = feedback.cue
+        if cue is not None and (not self.cue_log or self.cue_log[-1][1] != cue.code):
+            self.cue_log.append((timestamp_ms / 1000.0, cue.code))
+        update = LiveUpdate(
+            t_s=timestamp_ms / 1000.0,
+            counter=feedback.counter,
+            phase=feedback.phase,
+            cue_code=cue.code if cue else None,
+            cue_message=cue.message if cue else None,
+            cue_severity=cue.severity if cue else None,
+            setup_problems=advice.problems,
+            fps=fps,
+            latency_ms=(time.perf_counter() - started) * 1000.0,
+            reps=reps,
+        )
+        self._publish(update)
+        return av.VideoFrame.from_ndarray(annotated, format="rgb24")
+
+    def _publish(self, update: LiveUpdate) -> None:
+        try:
+            self.updates.put_nowait(update)
+        except queue.Full:
+            try:
+                self.updates.get_nowait()  # drop the stale one
+            except queue.Empty:
+                pass
+            try:
+                self.updates.put_nowait(update)
+            except queue.Full:
+                pass
+
+    def finish(self) -> ExerciseResult:
+        """End the set (call after the stream stopped)."""
+        with self._lock:
+            return self.session.finish()
+
+    def close(self) -> None:
+        """Release the model."""
+        with self._lock:
+            self.session.close()

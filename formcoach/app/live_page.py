@@ -1,0 +1,147 @@
+"""Page: live webcam coaching over WebRTC."""
+
+from __future__ import annotations
+
+import json
+import queue
+
+import streamlit as st
+import streamlit.components.v1 as components
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from formcoach.app.common import load_app_config
+from formcoach.app.live import LiveCoach, ice_servers
+from formcoach.exercises import EXERCISES
+from formcoach.settings import preset_names
+
+st.title("Live coaching")
+
+with st.sidebar:
+    exercise = st.selectbox(
+        "Exercise", list(EXERCISES), format_func=lambda n: EXERCISES[n].title,
+        key="live_exercise",
+    )  # fmt: skip
+    preset = st.selectbox(
+        "Preset",
+        preset_names(),
+        index=preset_names().index("standard"),
+        key="live_preset",
+    )
+    target = st.number_input(
+        "Target reps or steps (0 = none)", 0, 500, 0, key="live_target"
+    )
+    mirror = st.toggle(
+        "Mirror the picture (selfie view)", value=True, key="live_mirror"
+    )
+    speak = st.toggle("Speak the cues", value=False, key="live_speak")
+
+config = load_app_config(preset)
+settings_key = (exercise, preset, mirror)
+if st.session_state.get("live_settings") != settings_key:
+    old = st.session_state.pop("live_coach", None)
+    if old is not None:
+        old.close()
+    st.session_state["live_settings"] = settings_key
+    st.session_state["live_coach"] = LiveCoach(exercise, config, mirror_display=mirror)
+    st.session_state.pop("live_result", None)
+coach: LiveCoach = st.session_state["live_coach"]
+
+st.write(
+    "Stand sideways to the camera with your whole body, feet included, in the "
+    "picture, and check the space behind you. Press **START**."
+)
+col_video, col_panel = st.columns([3, 2])
+with col_video:
+    ctx = webrtc_streamer(
+        key="formcoach-live",
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration={"iceServers": ice_servers(config)},
+        media_stream_constraints={
+            "video": {
+                "width": {"ideal": int(config.get("app.live_width"))},
+                "height": {"ideal": int(config.get("app.live_height"))},
+            },
+            "audio": False,
+        },
+        video_frame_callback=coach.callback,
+        async_processing=True,
+    )
+with col_panel:
+    safety = st.empty()
+    setup = st.empty()
+    counter = st.empty()
+    cue_box = st.empty()
+    stats = st.empty()
+    table = st.empty()
+    voice = st.empty()
+
+last_spoken = st.session_state.setdefault("last_spoken", (None, -1e9))
+gap = float(config.get("app.audio_cue_gap_s"))
+while ctx.state.playing:
+    try:
+        update = coach.updates.get(timeout=1.0)
+    except queue.Empty:
+        stats.caption("Waiting for the camera...")
+        continue  # a Streamlit call each loop lets stop/rerun requests through
+    if update.cue_code == "gait.clear_space":
+        safety.error("STOP: check the space behind you")
+    else:
+        safety.empty()
+    if update.setup_problems:
+        setup.warning("Camera setup: " + " ".join(update.setup_problems))
+    else:
+        setup.success("Camera setup looks good")
+    done = update.counter
+    if target:
+        done += f"  (target {target})"
+    counter.markdown(f"## {done}\n**{update.phase or '-'}**")
+    if update.cue_message:
+        show = cue_box.error if update.cue_severity == "safety" else cue_box.info
+        show(f"### {update.cue_message}")
+    else:
+        cue_box.empty()
+    stats.caption(
+        f"{update.fps:.0f} frames/s processed, {update.latency_ms:.0f} ms per frame"
+    )
+    if update.reps:
+        rows = [
+            {k: r.get(k) for k in ("index", "stepping_leg", "complete", "score",
+                                    "front_knee_angle_deg", "rear_foot_landing")}
+            for r in update.reps[-8:]
+        ]  # fmt: skip
+        table.dataframe(rows, hide_index=True)
+    code, when = st.session_state["last_spoken"]
+    if (
+        speak
+        and update.cue_message
+        and update.cue_code != code
+        and update.t_s - when >= gap
+    ):
+        st.session_state["last_spoken"] = (update.cue_code, update.t_s)
+        with voice:
+            utterance = json.dumps(update.cue_message)
+            components.html(
+                "<script>window.parent.speechSynthesis.speak("
+                f"new SpeechSynthesisUtterance({utterance}));</script>",
+                height=0,
+            )
+
+if not ctx.state.playing and coach.frames > 0:
+    if "live_result" not in st.session_state:
+        st.session_state["live_result"] = coach.finish()
+    result = st.session_state["live_result"]
+    st.subheader("Set summary")
+    st.json(result.summary, expanded=False)
+    st.download_button(
+        "Download the set (JSON)",
+        data=json.dumps(
+            {"exercise": exercise, "preset": preset, "summary": result.summary,
+             "reps": result.reps, "steps": result.steps, "warnings": result.warnings},
+            indent=2,
+        ).encode(),
+        file_name="formcoach-live-set.json",
+        mime="application/json",
+    )  # fmt: skip
+    if st.button("Start a new set"):
+        st.session_state.pop("live_settings", None)
+        st.rerun()

@@ -1,0 +1,111 @@
+"""Showing an analysis in the page: summary, tables, plots, cues, downloads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+REP_COLUMNS = [
+    "index", "start_s", "bottom_s", "end_s", "stepping_leg", "direction", "complete",
+    "score", "front_knee_angle_deg", "back_knee_angle_deg", "back_knee_to_floor",
+    "torso_lean_deg", "knee_past_toes", "rear_foot_landing", "descent_s",
+]  # fmt: skip
+STEP_COLUMNS = ["t_s", "frame", "foot", "landing", "pitch", "step_length_leg_lengths"]
+
+
+def show_summary(report: dict[str, Any]) -> None:
+    """Headline numbers of the set."""
+    s = report.get("summary", {})
+    cols = st.columns(4)
+    if "rep_count" in s:
+        cols[0].metric("Reps (complete)", s["rep_count"])
+        cols[1].metric("Partial", s.get("partial_reps", 0))
+        cols[2].metric("Score", s.get("score") if s.get("score") is not None else "-")
+        cols[3].metric("Movement", s.get("movement", "-"))
+    elif "step_count" in s:
+        cols[0].metric("Steps", s["step_count"])
+        cols[1].metric("Cadence /min", s.get("cadence_spm") or "-")
+        share = s.get("ball_landing_share")
+        cols[2].metric("Ball landings", f"{share:.0%}" if share is not None else "-")
+        cols[3].metric("Direction", s.get("direction_of_travel", "-"))
+    video = report["video"]
+    st.caption(
+        f"{video['frames']} frames, {video['duration_s']} s, view: {report['view']}, "
+        f"full-body pose on {report['pose_coverage']:.0%} of frames"
+    )
+    for warning in report.get("warnings", []):
+        st.warning(warning["message"])
+
+
+def show_cues(report: dict[str, Any]) -> None:
+    """The set's top cues with why and where from."""
+    cues = report.get("summary", {}).get("top_cues") or []
+    if not cues:
+        return
+    st.subheader("What to work on")
+    for cue in cues:
+        with st.expander(f"{cue['message']}  ({cue.get('count', 1)}×)"):
+            st.write(cue.get("explanation", ""))
+            if cue.get("source"):
+                st.caption(f"Source: {cue['source']}")
+
+
+def show_tables(report: dict[str, Any]) -> None:
+    """Per-rep or per-step table."""
+    if report.get("reps"):
+        st.subheader("Reps")
+        rows = [{k: r.get(k) for k in REP_COLUMNS} for r in report["reps"]]
+        for row, rep in zip(rows, report["reps"], strict=True):
+            row["cues"] = ", ".join(c["message"] for c in rep.get("cues", []))
+        st.dataframe(rows, width="stretch", hide_index=True)
+    if report.get("steps"):
+        st.subheader("Steps")
+        rows = [{k: s.get(k) for k in STEP_COLUMNS} for s in report["steps"]]
+        st.dataframe(rows, width="stretch", hide_index=True)
+
+
+def show_plots(report: dict[str, Any]) -> None:
+    """Knee angles and trunk lean over time."""
+    series = report.get("series") or {}
+    if not series.get("t_s"):
+        return
+    st.subheader("Angles over time")
+    data = {
+        "time (s)": series["t_s"],
+        "left knee (deg)": series["left_knee_deg"],
+        "right knee (deg)": series["right_knee_deg"],
+        "trunk lean (deg)": series["trunk_lean_deg"],
+    }
+    st.line_chart(data, x="time (s)")
+
+
+def show_downloads(report: dict[str, Any], video_path: Path | None) -> None:
+    """Download buttons for the report and the annotated video."""
+    cols = st.columns(2)
+    cols[0].download_button(
+        "Download report (JSON)",
+        data=json.dumps(report, indent=2).encode(),
+        file_name="formcoach-report.json",
+        mime="application/json",
+    )
+    if video_path is not None and video_path.is_file():
+        cols[1].download_button(
+            "Download annotated video (MP4)",
+            data=video_path.read_bytes(),
+            file_name="formcoach-annotated.mp4",
+            mime="video/mp4",
+        )
+
+
+def show_report(report: dict[str, Any], video_path: Path | None) -> None:
+    """Everything about one analysis."""
+    show_summary(report)
+    if video_path is not None and video_path.is_file():
+        st.video(str(video_path))
+    show_cues(report)
+    show_tables(report)
+    show_plots(report)
+    show_downloads(report, video_path)

@@ -1,0 +1,103 @@
+"""Page: analyse an uploaded workout video."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from formcoach.app.common import (
+    check_upload_size,
+    load_app_config,
+    new_work_dir,
+    remove_dir,
+)
+from formcoach.app.results import show_report
+from formcoach.errors import FormCoachError
+from formcoach.exercises import EXERCISES
+from formcoach.pipeline import REPORT_NAME, VIDEO_NAME, analyze_video
+from formcoach.settings import preset_names
+
+logger = logging.getLogger("formcoach.app")
+
+st.title("Analyse a video")
+st.write(
+    "Upload a workout filmed from the side, whole body in the picture. "
+    "The video is analysed on this machine and never leaves it."
+)
+
+names = list(EXERCISES)
+exercise = st.selectbox(
+    "Exercise",
+    names,
+    format_func=lambda n: EXERCISES[n].title,
+    key="upload_exercise",
+)
+preset = st.selectbox("Preset", preset_names(), index=preset_names().index("standard"))
+mirrored = st.checkbox("Mirrored (selfie camera)", value=False)
+uploaded = st.file_uploader(
+    "Video (mp4, mov, avi, webm, mkv)",
+    type=["mp4", "mov", "avi", "webm", "mkv"],
+    key="upload_file",
+)
+
+if uploaded is not None and st.button("Analyse", type="primary"):
+    config = load_app_config(preset)
+    remove_dir(st.session_state.pop("work_dir", None))  # the previous results
+    work = new_work_dir()
+    st.session_state["work_dir"] = str(work)
+    # Keep the user's file name only for display: never as a path.
+    source = work / ("upload" + Path(uploaded.name).suffix.lower()[:6])
+    progress = st.progress(0.0, text="Reading the video")
+    try:
+        check_upload_size(uploaded.size, float(config.get("app.max_upload_mb")))
+        source.write_bytes(uploaded.getbuffer())
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            frac = min(done / total, 1.0) if total else 0.0
+            label = "Finding the pose" if stage == "pose" else "Drawing the video"
+            base, span = (0.0, 0.7) if stage == "pose" else (0.7, 0.3)
+            progress.progress(
+                base + span * frac, text=f"{label}: {done}/{total} frames"
+            )
+
+        report = analyze_video(
+            source,
+            exercise,
+            work / "out",
+            config,
+            mirrored=mirrored,
+            progress=on_progress,
+        )
+        report["video"]["path"] = uploaded.name
+        st.session_state["report"] = report
+        st.session_state["video_path"] = str(work / "out" / VIDEO_NAME)
+        progress.progress(1.0, text="Done")
+    except FormCoachError as exc:
+        progress.empty()
+        st.session_state.pop("report", None)
+        st.error(str(exc).replace(str(source), uploaded.name))
+    except Exception:  # never a traceback in the page
+        logger.exception("analysis failed")
+        progress.empty()
+        st.session_state.pop("report", None)
+        st.error(
+            "Something went wrong while analysing this video. It was not saved. "
+            "The details are in the server log."
+        )
+    finally:
+        source.unlink(missing_ok=True)  # the upload is not kept
+
+report = st.session_state.get("report")
+if report is not None:
+    video = st.session_state.get("video_path")
+    show_report(report, Path(video) if video else None)
+    if st.button("Delete these results"):
+        remove_dir(st.session_state.pop("work_dir", None))
+        st.session_state.pop("report", None)
+        st.session_state.pop("video_path", None)
+        st.rerun()
+    st.caption(
+        f"Results are kept in a temporary folder until you delete them ({REPORT_NAME})."
+    )
