@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Set up FormCoach on a fresh Debian/Ubuntu machine: system packages, then a
 # virtual environment in .venv with FormCoach and its test tools.
-#   ./setup.sh            # everything
-#   SKIP_APT=1 ./setup.sh # you installed the system packages yourself
+#   ./setup.sh                 # the app and the CLI
+#   ./setup.sh --browser-tests # also Chromium, for the real-browser tests
+#   SKIP_APT=1 ./setup.sh      # you installed the system packages yourself
 set -euo pipefail
 cd "$(dirname "$0")"
 
 # ffmpeg: ffprobe for tests; libgl1 + libglib2.0-0: the OpenCV wheel that
 # mediapipe depends on (opencv-contrib-python) links against them.
 APT_PACKAGES=(ffmpeg libgl1 libglib2.0-0)
+# The browser tests drive Debian's Chromium (Playwright cannot download its
+# own browser offline).
+if [ "${1:-}" = "--browser-tests" ]; then
+  APT_PACKAGES+=(chromium chromium-driver)
+fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -1,0 +1,87 @@
+"""Page logic with Streamlit's AppTest (no browser): upload and settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from formcoach.app.common import load_app_config
+
+from ..conftest import REPO, shared_clip
+
+PAGES = REPO / "formcoach" / "app"
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORMCOACH_HOME", str(tmp_path / "home"))
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader[0].upload(name, data, "video/mp4")
+    at.run()
+    at.button[0].click().run()
+    return at
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("empty.mp4", b"", "empty.mp4 is empty (0 bytes)"),
+        (
+            "notes.mp4",
+            b"shopping list\n" * 40,
+            "notes.mp4 is not a readable video file",
+        ),
+    ],
+)
+def test_bad_uploads_give_a_clear_message(name, data, message):
+    at = AppTest.from_file(str(PAGES / "upload_page.py"), default_timeout=60).run()
+    upload(at, name, data)
+    assert [e.value for e in at.error] == [message]
+    assert not at.exception
+    assert not at.metric  # no results shown
+
+
+def test_upload_over_the_size_limit(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "settings.toml").write_text("[app]\nmax_upload_mb = 0.001\n")
+    at = AppTest.from_file(str(PAGES / "upload_page.py"), default_timeout=60).run()
+    upload(at, "big.mp4", b"0" * 5000)
+    assert "the limit is 0 MB" in at.error[0].value
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_upload_shows_reps_and_deletes_the_upload(tmp_path):
+    clip = shared_clip("rnhrn/banded_reverse_lunges_side.mp4")
+    at = AppTest.from_file(str(PAGES / "upload_page.py"), default_timeout=300).run()
+    upload(at, "my lunges.mp4", clip.read_bytes())
+    assert not at.exception and not at.error
+    assert [m.value for m in at.metric][:2] == ["2", "1"]
+    assert len(at.dataframe) == 1
+    work = at.session_state["work_dir"]
+    files = sorted(p.name for p in Path(work).rglob("*") if p.is_file())
+    assert files == ["annotated.mp4", "report.json"]  # the upload itself is gone
+    delete = next(b for b in at.button if b.label == "Delete these results")
+    delete.click().run()
+    assert not Path(work).exists()
+
+
+def test_settings_are_saved_and_used(tmp_path):
+    at = AppTest.from_file(str(PAGES / "settings_page.py"), default_timeout=60).run()
+    field = next(n for n in at.number_input if n.label.startswith("front_knee_max_deg"))
+    field.set_value(125.0).run()
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert at.success and "Saved" in at.success[0].value
+    assert load_app_config().get("exercises.reverse_lunge.front_knee_max_deg") == 125.0
+    again = AppTest.from_file(str(PAGES / "settings_page.py"), default_timeout=60).run()
+    field = next(
+        n for n in again.number_input if n.label.startswith("front_knee_max_deg")
+    )
+    assert field.value == 125.0  # persisted
+    next(b for b in again.button if b.label == "Back to the defaults").click().run()
+    assert load_app_config().get("exercises.reverse_lunge.front_knee_max_deg") == 120.0

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from formcoach.pose import PoseFrame
+from formcoach.setup_check import check_setup
+
+from .synthetic import LungeSpec, frames_of, lunge_sequence
+
+NOBODY = PoseFrame.empty(0, 0.0, (1280, 1000))
+
+
+@pytest.fixture
+def standing():
+    return frames_of(lunge_sequence([LungeSpec()], lead_in_s=0.1))[0]
+
+
+def test_good_side_view_setup(standing):
+    image = np.full((1000, 1280, 3), 120, np.uint8)
+    assert check_setup(standing, image).ok
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda f, img: (f, img // 10), "Too dark"),
+        (lambda f, img: (NOBODY, img), "Step into the picture"),
+        (lambda f, img: (_shift(f, dy=150), img), "Feet not visible"),
+        (lambda f, img: (_shift(f, dx=-600), img), "Move to the middle"),
+        (lambda f, img: (_scale(f, 0.3), img), "Too far away"),
+    ],
+)  # fmt: skip
+def test_setup_problems(standing, change, expected):
+    image = np.full((1000, 1280, 3), 120, np.uint8)
+    frame, image = change(standing, image)
+    advice = check_setup(frame, image)
+    assert not advice.ok
+    assert any(p.startswith(expected) for p in advice.problems), advice.problems
+
+
+def test_front_view_is_refused_for_a_side_view_exercise(standing):
+    xy = standing.xy.copy()
+    xy[[11, 23], 0] -= 120  # shoulders and hips wide apart: facing the camera
+    xy[[12, 24], 0] += 120
+    frame = _with(standing, xy)
+    advice = check_setup(frame, None)
+    assert any("Turn sideways" in p for p in advice.problems)
+    assert check_setup(frame, None, needed_views=("front",)).ok
+
+
+def _with(frame, xy):
+    return replace(frame, xy=xy.astype(np.float32))
+
+
+def _shift(frame, dx=0.0, dy=0.0):
+    return _with(frame, frame.xy + np.array([dx, dy]))
+
+
+def _scale(frame, k):
+    centre = np.array([640.0, 500.0])
+    return _with(frame, centre + (frame.xy - centre) * k)
