@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
-from .errors import FormCoachError
+from .errors import FormCoachError, InputError
 from .exercises import EXERCISES
 from .settings import load_config, preset_names
 
@@ -145,7 +145,30 @@ def build_parser() -> argparse.ArgumentParser:
         "the person's own",
     )
     analyze.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    analyze.add_argument(
+        "--report",
+        metavar="FORMATS",
+        default="",
+        help="also export the report, e.g. --report pdf,html,csv (into --out)",
+    )
     _add_config_args(analyze)
+
+    export = sub.add_parser(
+        "export",
+        help="turn a report.json into a PDF, HTML or CSV form report",
+        description="Make a form report from report.json alone (no re-analysis). "
+        "CSV writes one row per rep or step, plus FILE.frames.csv with the "
+        "per-frame angles.",
+    )
+    export.add_argument("report", help="a report.json written by formcoach analyze")
+    export.add_argument("--format", "-f", required=True, choices=["pdf", "html", "csv"])
+    export.add_argument(
+        "-o", "--output", metavar="FILE", help="default: beside the report"
+    )
+    export.add_argument(
+        "--paper", choices=["A4", "letter"], default="A4", help="PDF paper"
+    )
+    export.add_argument("--overwrite", action="store_true", help="replace FILE")
 
     sub.add_parser("exercises", help="list the exercises and what is checked")
 
@@ -158,8 +181,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    from .export import FORMATS
     from .pipeline import REPORT_NAME, VIDEO_NAME, analyze_video
 
+    # Checked before any work starts: a typo must not cost a whole analysis.
+    formats = [f.strip().lower() for f in args.report.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise InputError(
+            f"Unknown report format {', '.join(unknown)}. "
+            f"Choose from: {', '.join(FORMATS)}"
+        )
     config = load_config(
         preset=args.preset, config_path=args.config, overrides=args.overrides
     )
@@ -178,6 +210,30 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     _print_summary(report, args.out, REPORT_NAME, None if args.no_video else VIDEO_NAME)
+    from .export import export
+
+    for fmt in formats:
+        for path in export(
+            f"{args.out}/{REPORT_NAME}",
+            fmt,
+            f"{args.out}/report.{fmt}",
+            overwrite=args.overwrite,
+        ):
+            print(f"{fmt.upper():6} {path}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .export import export
+
+    for path in export(
+        args.report,
+        args.format,
+        args.output,
+        overwrite=args.overwrite,
+        paper=args.paper,
+    ):
+        print(path)
     return 0
 
 
@@ -229,6 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "analyze":
             return _cmd_analyze(args)
+        if args.command == "export":
+            return _cmd_export(args)
         if args.command == "exercises":
             return _cmd_exercises()
         if args.command == "config":

@@ -111,6 +111,7 @@ def build_report(
         "series": time_series(
             frames, feedback, float(config.get("analysis.min_visibility"))
         ),
+        "key_frames": [],
         "config": config.as_dict(),
     }
 

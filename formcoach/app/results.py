@@ -83,16 +83,39 @@ def show_plots(report: dict[str, Any]) -> None:
 
 
 def show_downloads(report: dict[str, Any], video_path: Path | None) -> None:
-    """Download buttons for the report and the annotated video."""
-    cols = st.columns(2)
+    """Download buttons for the report (JSON, PDF, HTML, CSV) and the video."""
+    from ..export.csv_export import csv_bytes
+    from ..export.html_export import render_html
+    from ..export.pdf_export import render_pdf
+
+    cols = st.columns(5)
     cols[0].download_button(
         "Download report (JSON)",
         data=json.dumps(report, indent=2).encode(),
         file_name="formcoach-report.json",
         mime="application/json",
     )
+    cols[1].download_button(
+        "PDF report",
+        data=render_pdf(report),
+        file_name="formcoach-report.pdf",
+        mime="application/pdf",
+    )
+    cols[2].download_button(
+        "HTML report",
+        data=render_html(report).encode(),
+        file_name="formcoach-report.html",
+        mime="text/html",
+    )
+    items = report.get("reps") or report.get("steps") or []
+    cols[3].download_button(
+        "CSV (reps/steps)",
+        data=csv_bytes(items) if items else b"",
+        file_name="formcoach-report.csv",
+        mime="text/csv",
+    )
     if video_path is not None and video_path.is_file():
-        cols[1].download_button(
+        cols[4].download_button(
             "Download annotated video (MP4)",
             data=video_path.read_bytes(),
             file_name="formcoach-annotated.mp4",

@@ -1,0 +1,48 @@
+"""CSV: one row per rep or step with every metric, plus per-frame angles."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from ..outputs import write_bytes_atomic
+
+
+def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+    buf = io.StringIO()
+    fields: list[str] = []
+    for row in rows:
+        fields += [k for k in row if k not in fields]
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return buf.getvalue().encode()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list):  # the rep's cues
+        return "; ".join(
+            c.get("code", "") if isinstance(c, dict) else str(c) for c in value
+        )
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={v}" for k, v in value.items())
+    return "" if value is None else value
+
+
+def write_csv(
+    report: dict[str, Any], target: Path, *, overwrite: bool = False
+) -> list[Path]:
+    """Write ``target`` (reps or steps) and ``<target stem>.frames.csv``."""
+    items = report.get("reps") or report.get("steps") or []
+    series = report.get("series") or {}
+    frames = [
+        {key: values[i] for key, values in series.items()}
+        for i in range(len(series.get("t_s", [])))
+    ]
+    frames_path = target.with_name(f"{target.stem}.frames.csv")
+    write_bytes_atomic(target, csv_bytes(items) if items else b"", overwrite=overwrite)
+    write_bytes_atomic(frames_path, csv_bytes(frames), overwrite=overwrite)
+    return [target, frames_path]

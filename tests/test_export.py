@@ -1,0 +1,139 @@
+"""Form reports from report.json alone: PDF (rendered and read back), HTML, CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from formcoach.cli import main
+from formcoach.exercises import create_coach
+from formcoach.export import export
+from formcoach.outputs import write_json_atomic
+from formcoach.pipeline import jpeg_thumbnail, run_coach
+from formcoach.report import build_report
+from formcoach.settings import load_config
+from formcoach.video import VideoInfo
+
+from .synthetic import LungeSpec, frames_of, lunge_sequence
+
+
+@pytest.fixture(scope="module")
+def report_path(tmp_path_factory) -> Path:
+    """A real report.json of three hand-built reverse lunges (no video needed)."""
+    config = load_config()
+    frames = frames_of(
+        lunge_sequence([LungeSpec(), LungeSpec(lean_deg=40), LungeSpec()])
+    )
+    feedback, result = run_coach(frames, create_coach("reverse-lunge", config))
+    info = VideoInfo(Path("my lunges.mp4"), 1280, 1000, 30.0, len(frames),
+                     len(frames) / 30.0, "h264", 0)  # fmt: skip
+    report = build_report(
+        info=info, exercise="reverse-lunge", config=config, frames=frames,
+        feedback=feedback, result=result, view="side", pose_coverage=1.0,
+        warnings=result.warnings,
+    )  # fmt: skip
+    image = __import__("numpy").full((200, 300, 3), 90, "uint8")
+    report["key_frames"] = [
+        {"label": "Best rep (#1, score 100)", "frame": 80, "t_s": 2.7,
+         "jpeg_base64": jpeg_thumbnail(image)},
+    ]  # fmt: skip
+    path = tmp_path_factory.mktemp("report") / "report.json"
+    write_json_atomic(path, report)
+    return path
+
+
+def test_pdf_renders_and_reads_back(report_path, tmp_path):
+    if not shutil.which("pdftoppm"):
+        pytest.skip("poppler-utils not installed")
+    (pdf,) = export(report_path, "pdf", tmp_path / "r.pdf")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert "A4" in info
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True
+    ).stdout
+    assert "DejaVuSans" in fonts and " yes yes " in fonts  # embedded, subset
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True
+    ).stdout
+    assert "Reverse lunge: form report" in text
+    assert "Reps (complete)" in text
+    assert "Chest up, brace your core" in text  # the 2nd rep's lean cue, with
+    assert "Source:" in text  # its explanation and source
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True
+    )
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert 1 <= len(pages) <= 3
+    (letter,) = export(report_path, "pdf", tmp_path / "l.pdf", paper="letter")
+    assert "letter" in subprocess.run(["pdfinfo", str(letter)], capture_output=True,
+                                      text=True).stdout  # fmt: skip
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_is_self_contained_and_mobile_ready(report_path, tmp_path):
+    (html,) = export(report_path, "html", tmp_path / "r.html")
+    parser = _Collector()
+    parser.feed(html.read_text())
+    images = [a["src"] for t, a in parser.tags if t == "img"]
+    assert len(images) == 2  # the plot and the key frame
+    assert all(src.startswith("data:image/") for src in images)  # nothing external
+    assert not [a for t, a in parser.tags if t in ("script", "link")]
+    assert any(t == "meta" and a.get("name") == "viewport" for t, a in parser.tags)
+    text = " ".join(parser.text)
+    assert "Chest up, brace your core" in text
+    assert sum(1 for t, _ in parser.tags if t == "tr") == 1 + 3  # header + 3 reps
+
+
+def test_csv_round_trip(report_path, tmp_path):
+    reps_csv, frames_csv = export(report_path, "csv", tmp_path / "r.csv")
+    report = json.loads(report_path.read_text())
+    rows = list(csv.DictReader(reps_csv.open()))
+    assert len(rows) == len(report["reps"]) == 3
+    for row, rep in zip(rows, report["reps"], strict=True):
+        assert float(row["front_knee_angle_deg"]) == rep["front_knee_angle_deg"]
+        assert row["rear_foot_landing"] == rep["rear_foot_landing"]
+    frames = list(csv.DictReader(frames_csv.open()))
+    assert len(frames) == len(report["series"]["t_s"])
+    assert float(frames[10]["t_s"]) == report["series"]["t_s"][10]
+
+
+def test_export_never_overwrites_without_asking(report_path, tmp_path, capsys):
+    target = tmp_path / "r.html"
+    target.write_text("mine")
+    assert main(["export", str(report_path), "-f", "html", "-o", str(target)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert target.read_text() == "mine"
+    assert main(["export", str(report_path), "-f", "html", "-o", str(target),
+                 "--overwrite"]) == 0  # fmt: skip
+    assert target.read_text() != "mine"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(None, "Report not found"), ("{not json", "not a readable report.json"),
+     ('{"schema_version": 7}', "not a FormCoach report")],
+)  # fmt: skip
+def test_bad_report_files(tmp_path, capsys, content, message):
+    path = tmp_path / "report.json"
+    if content is not None:
+        path.write_text(content)
+    assert main(["export", str(path), "-f", "pdf"]) == 2
+    assert message in capsys.readouterr().err
