@@ -11,6 +11,8 @@ pages = st.navigation(
     [
         st.Page("formcoach/app/live_page.py", title="Live coaching", default=True),
         st.Page("formcoach/app/upload_page.py", title="Analyse a video"),
+        st.Page("formcoach/app/history_page.py", title="History"),
+        st.Page("formcoach/app/plan_page.py", title="4-week plan"),
         st.Page("formcoach/app/settings_page.py", title="Settings"),
     ]
 )

@@ -151,7 +151,45 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="also export the report, e.g. --report pdf,html,csv (into --out)",
     )
+    analyze.add_argument(
+        "--no-history",
+        action="store_true",
+        help="do not save this session to the history",
+    )
+    analyze.add_argument(
+        "--db", metavar="FILE", help="history database (default: per user)"
+    )
     _add_config_args(analyze)
+
+    history = sub.add_parser(
+        "history",
+        help="list saved sessions, weekly trends, or delete a session",
+        description="Every analysed video and live set is saved as a session in a "
+        "SQLite database in your data folder ($FORMCOACH_HOME, default "
+        "~/.local/share/formcoach).",
+    )
+    history.add_argument(
+        "--db", metavar="FILE", help="history database (default: per user)"
+    )
+    history.add_argument("--exercise", "-e", choices=list(EXERCISES), metavar="NAME")
+    history.add_argument(
+        "--trends", action="store_true", help="weekly trends (needs -e)"
+    )
+    history.add_argument("--delete", type=int, metavar="ID", help="delete session ID")
+
+    plan = sub.add_parser(
+        "plan",
+        help="the 4-week plan: this week's sessions, what is done, what next",
+        description="Shows the plan week you are in (from --start), the sessions "
+        "of that week with those already done (matched from your history), the "
+        "next one, and progression hints from your measured form.",
+    )
+    plan.add_argument("--start", metavar="YYYY-MM-DD", help="first day of the plan")
+    plan.add_argument("--plan", metavar="FILE", help="another plan (TOML, same layout)")
+    plan.add_argument(
+        "--db", metavar="FILE", help="history database (default: per user)"
+    )
+    plan.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
 
     export = sub.add_parser(
         "export",
@@ -210,6 +248,11 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     _print_summary(report, args.out, REPORT_NAME, None if args.no_video else VIDEO_NAME)
+    if not args.no_history:
+        from .history import History
+
+        session = History(args.db).save(report, source="video", title=str(args.video))
+        print(f"Saved to history as session {session}")
     from .export import export
 
     for fmt in formats:
@@ -220,6 +263,96 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
         ):
             print(f"{fmt.upper():6} {path}")
+    return 0
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from .history import History
+
+    history = History(args.db)
+    if args.delete is not None:
+        if not history.delete(args.delete):
+            raise InputError(f"No session {args.delete} in {history.path}")
+        print(f"Deleted session {args.delete}")
+        return 0
+    if args.trends:
+        if not args.exercise:
+            raise InputError("--trends needs --exercise NAME")
+        rows = history.weekly_trends(args.exercise)
+        print("week       sessions  score  knee  depth  ball%  cadence")
+        for r in rows:
+            ball = (
+                "-"
+                if r["ball_landing_share"] is None
+                else f"{r['ball_landing_share']:.0%}"
+            )
+            print(
+                f"{r['week']:10} {r['sessions']:8} {_num(r['score']):>6} "
+                f"{_num(r['front_knee_deg']):>5} {_num(r['depth']):>6} {ball:>6} "
+                f"{_num(r['cadence_spm']):>8}"
+            )
+        return 0
+    sessions = history.sessions(args.exercise)
+    if not sessions:
+        print(f"No sessions yet ({history.path}).")
+        return 0
+    print("  id  date        source  exercise          reps/steps  score  top cue")
+    for s in sessions:
+        count = s.rep_count if s.rep_count is not None else s.step_count
+        cue = s.cues[0] if s.cues else ""
+        print(
+            f"{s.id:4}  {s.created_at[:10]}  {s.source:6}  {s.exercise:16}  "
+            f"{_num(count):>10}  {_num(s.score):>5}  {cue}"
+        )
+    return 0
+
+
+def _num(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from .history import History
+    from .paths import data_dir
+    from .plan import load_plan, week_status
+
+    plan = load_plan(args.plan)
+    saved = data_dir() / "plan_start.txt"
+    try:
+        if args.start:
+            start = dt.date.fromisoformat(args.start)
+            saved.write_text(start.isoformat())
+        elif saved.is_file():
+            start = dt.date.fromisoformat(saved.read_text().strip())
+        else:
+            start = dt.date.today()
+            saved.write_text(start.isoformat())
+        today = dt.date.fromisoformat(args.today) if args.today else None
+    except ValueError as exc:
+        raise InputError(f"Dates are YYYY-MM-DD: {exc}") from exc
+    status = week_status(plan, start, History(args.db), today)
+    print(f"{plan.name}: started {start.isoformat()}")
+    if status.week is None:
+        for hint in status.hints:
+            print(hint)
+        return 0
+    week = status.week
+    print(f"Week {week.week} (from {status.week_start.isoformat()}): {week.focus}")
+    for item in status.items:
+        mark = "x" if item.remaining == 0 else " "
+        print(
+            f"  [{mark}] {item.item.what}: {item.done}/{item.item.per_week} this week"
+        )
+    nxt = status.next_session()
+    print(f"Next: {nxt.what}" if nxt else "This week's sessions are done.")
+    for hint in status.hints:
+        print(f"Hint: {hint}")
     return 0
 
 
@@ -285,6 +418,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "analyze":
             return _cmd_analyze(args)
+        if args.command == "plan":
+            return _cmd_plan(args)
+        if args.command == "history":
+            return _cmd_history(args)
         if args.command == "export":
             return _cmd_export(args)
         if args.command == "exercises":

@@ -18,6 +18,21 @@ SHARED_LABELS = SHARED / "labels"
 BUNDLED_CLIP = REPO / "videos" / "sports2d_demo.mp4"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_dir(tmp_path_factory):
+    """Tests never write to the real user's settings or history."""
+    import os
+
+    home = tmp_path_factory.mktemp("formcoach-home")
+    old = os.environ.get("FORMCOACH_HOME")
+    os.environ["FORMCOACH_HOME"] = str(home)
+    yield home
+    if old is None:
+        os.environ.pop("FORMCOACH_HOME", None)
+    else:
+        os.environ["FORMCOACH_HOME"] = old
+
+
 def shared_clip(relative: str) -> Path:
     """Path of a clip in ../shared/videos, or skip the test with the reason."""
     path = SHARED_VIDEOS / relative

@@ -12,18 +12,8 @@ from typing import Any
 
 from ..errors import InputError
 from ..outputs import write_bytes_atomic
+from ..paths import data_dir
 from ..settings import Config, load_config
-
-
-def data_dir() -> Path:
-    """FormCoach's per-user folder (``FORMCOACH_HOME`` or ~/.local/share/formcoach)."""
-    base = os.environ.get("FORMCOACH_HOME") or os.path.join(
-        os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share"),
-        "formcoach",
-    )
-    path = Path(base)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def user_config_path() -> Path:

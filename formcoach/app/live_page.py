@@ -12,15 +12,18 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from formcoach.app.common import load_app_config
 from formcoach.app.live import LiveCoach, ice_servers
 from formcoach.exercises import EXERCISES
+from formcoach.history import History
 from formcoach.settings import preset_names
 
 st.title("Live coaching")
 
 with st.sidebar:
     exercise = st.selectbox(
-        "Exercise", list(EXERCISES), format_func=lambda n: EXERCISES[n].title,
+        "Exercise",
+        list(EXERCISES),
+        format_func=lambda n: EXERCISES[n].title,
         key="live_exercise",
-    )  # fmt: skip
+    )
     preset = st.selectbox(
         "Preset",
         preset_names(),
@@ -105,10 +108,19 @@ while ctx.state.playing:
     )
     if update.reps:
         rows = [
-            {k: r.get(k) for k in ("index", "stepping_leg", "complete", "score",
-                                    "front_knee_angle_deg", "rear_foot_landing")}
+            {
+                k: r.get(k)
+                for k in (
+                    "index",
+                    "stepping_leg",
+                    "complete",
+                    "score",
+                    "front_knee_angle_deg",
+                    "rear_foot_landing",
+                )
+            }
             for r in update.reps[-8:]
-        ]  # fmt: skip
+        ]
         table.dataframe(rows, hide_index=True)
     code, when = st.session_state["last_spoken"]
     if (
@@ -129,19 +141,40 @@ while ctx.state.playing:
 if not ctx.state.playing and coach.frames > 0:
     if "live_result" not in st.session_state:
         st.session_state["live_result"] = coach.finish()
+        # Every live set is saved to the history.
+        result = st.session_state["live_result"]
+        History().save(
+            {
+                "schema_version": 1,
+                "exercise": exercise,
+                "preset": preset,
+                "summary": result.summary,
+                "reps": result.reps,
+                "steps": result.steps,
+                "warnings": result.warnings,
+            },
+            source="live",
+            title="Live set",
+        )
     result = st.session_state["live_result"]
     st.subheader("Set summary")
     st.json(result.summary, expanded=False)
     st.download_button(
         "Download the set (JSON)",
         data=json.dumps(
-            {"exercise": exercise, "preset": preset, "summary": result.summary,
-             "reps": result.reps, "steps": result.steps, "warnings": result.warnings},
+            {
+                "exercise": exercise,
+                "preset": preset,
+                "summary": result.summary,
+                "reps": result.reps,
+                "steps": result.steps,
+                "warnings": result.warnings,
+            },
             indent=2,
         ).encode(),
         file_name="formcoach-live-set.json",
         mime="application/json",
-    )  # fmt: skip
+    )
     if st.button("Start a new set"):
         st.session_state.pop("live_settings", None)
         st.rerun()

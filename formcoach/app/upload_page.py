@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 import streamlit as st
@@ -16,6 +17,8 @@ from formcoach.app.common import (
 from formcoach.app.results import show_report
 from formcoach.errors import FormCoachError
 from formcoach.exercises import EXERCISES
+from formcoach.history import History
+from formcoach.paths import data_dir
 from formcoach.pipeline import REPORT_NAME, VIDEO_NAME, analyze_video
 from formcoach.settings import preset_names
 
@@ -71,6 +74,9 @@ if uploaded is not None and st.button("Analyse", type="primary"):
             progress=on_progress,
         )
         report["video"]["path"] = uploaded.name
+        # Every analysed video is saved to the history (the report, not the video).
+        session_id = History().save(report, source="video", title=uploaded.name)
+        st.session_state["session_id"] = session_id
         st.session_state["report"] = report
         st.session_state["video_path"] = str(work / "out" / VIDEO_NAME)
         progress.progress(1.0, text="Done")
@@ -93,6 +99,13 @@ report = st.session_state.get("report")
 if report is not None:
     video = st.session_state.get("video_path")
     show_report(report, Path(video) if video else None)
+    session_id = st.session_state.get("session_id")
+    if session_id is not None and st.button("Keep the annotated video in my history"):
+        keep = data_dir() / "sessions" / str(session_id)
+        keep.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(video, keep / VIDEO_NAME)
+        History().attach_files(session_id, keep)
+        st.success("Saved. Delete it any time from the History page.")
     if st.button("Delete these results"):
         remove_dir(st.session_state.pop("work_dir", None))
         st.session_state.pop("report", None)

@@ -1,0 +1,211 @@
+"""The 4-week reverse-training plan: this week's sessions, what is done, what next.
+
+The plan is data (``formcoach/config/plan.toml``; any TOML of the same layout
+can be loaded). Done sessions are matched from the history: a saved session of
+the plan entry's exercise dated within that plan week. The progression hint
+reads the measured form of the recent sessions, e.g. do not add weight to
+lunges while knee or landing cues persist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .exercises import EXERCISES
+from .history import History, Session
+
+#: Cues that say "not ready to progress" for each exercise.
+HOLD_BACK_CUES = {
+    "reverse-lunge": {
+        "lunge.heel_landing",
+        "lunge.rear_heel_down",
+        "lunge.too_deep",
+        "lunge.knee_past_toes",
+        "lunge.torso_lean",
+        "lunge.balance",
+        "lunge.fatigue",
+    },
+    "backward-walk": {
+        "gait.heel_landing",
+        "gait.hunched",
+        "gait.fatigue",
+        "gait.clear_space",
+    },
+    "retro-run": {"gait.heel_landing", "gait.fatigue", "gait.clear_space"},
+    "band-walk": {"gait.knees_straight", "gait.feet_together", "gait.fatigue"},
+    "backward-shuffle": {"gait.feet_crossing", "gait.heel_landing", "gait.fatigue"},
+}
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One kind of session in a plan week."""
+
+    exercise: str
+    what: str
+    per_week: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlanWeek:
+    """A week of the plan."""
+
+    week: int
+    focus: str
+    items: tuple[PlanItem, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A training plan."""
+
+    name: str
+    weeks: tuple[PlanWeek, ...]
+
+
+def load_plan(path: str | Path | None = None) -> Plan:
+    """The default plan, or one from a TOML file.
+
+    Raises:
+        InputError: The file is missing, not TOML, or names an unknown exercise.
+    """
+    try:
+        if path is None:
+            text = resources.files("formcoach.config").joinpath("plan.toml").read_text()
+            data = tomllib.loads(text)
+        else:
+            data = tomllib.loads(Path(path).read_text())
+    except FileNotFoundError as exc:
+        raise InputError(f"Plan file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"Plan file {path} is not valid TOML: {exc}") from exc
+    weeks = []
+    for w in data.get("weeks", []):
+        items = []
+        for s in w.get("sessions", []):
+            if s.get("exercise") not in EXERCISES:
+                known = ", ".join(EXERCISES)
+                raise InputError(
+                    f"Plan week {w.get('week')}: unknown exercise "
+                    f"'{s.get('exercise')}'. Known: {known}"
+                )
+            details = {
+                k: v for k, v in s.items() if k not in ("exercise", "what", "per_week")
+            }
+            items.append(
+                PlanItem(
+                    s["exercise"],
+                    s.get("what", s["exercise"]),
+                    int(s.get("per_week", 1)),
+                    details,
+                )
+            )
+        weeks.append(PlanWeek(int(w["week"]), w.get("focus", ""), tuple(items)))
+    if not weeks:
+        raise InputError(f"Plan {path or 'default'} has no weeks")
+    return Plan(data.get("name", "Plan"), tuple(sorted(weeks, key=lambda w: w.week)))
+
+
+@dataclass
+class ItemStatus:
+    """Progress on one plan item this week."""
+
+    item: PlanItem
+    done: int
+    sessions: list[Session]
+
+    @property
+    def remaining(self) -> int:
+        """Sessions still to do this week."""
+        return max(0, self.item.per_week - self.done)
+
+
+@dataclass
+class WeekStatus:
+    """Where the user is in the plan."""
+
+    week: PlanWeek | None
+    week_start: dt.date
+    items: list[ItemStatus]
+    hints: list[str]
+    finished: bool = False
+
+    def next_session(self) -> PlanItem | None:
+        """The item with the most sessions left."""
+        open_items = [s for s in self.items if s.remaining > 0]
+        return max(open_items, key=lambda s: s.remaining).item if open_items else None
+
+
+def _day(session: Session) -> dt.date:
+    return dt.datetime.fromisoformat(session.created_at).date()
+
+
+def week_status(
+    plan: Plan, start: dt.date, history: History, today: dt.date | None = None
+) -> WeekStatus:
+    """This week's sessions, what is done (from history) and progression hints."""
+    today = today or dt.date.today()
+    index = (today - start).days // 7
+    week_start = start + dt.timedelta(days=7 * max(index, 0))
+    if index < 0:
+        return WeekStatus(None, start, [], [f"The plan starts on {start.isoformat()}."])
+    if index >= len(plan.weeks):
+        return WeekStatus(
+            None, week_start, [], ["The plan is complete: well done."], finished=True
+        )
+    week = plan.weeks[index]
+    week_end = week_start + dt.timedelta(days=7)
+    items = []
+    for item in week.items:
+        done = [
+            s
+            for s in history.sessions(item.exercise)
+            if week_start <= _day(s) < week_end
+        ]
+        items.append(ItemStatus(item, len(done), done))
+    return WeekStatus(week, week_start, items, progression_hints(week, history))
+
+
+def progression_hints(week: PlanWeek, history: History) -> list[str]:
+    """Advice from measured form before this week's harder variants."""
+    hints = []
+    for item in week.items:
+        recent = history.sessions(item.exercise)[:3]
+        if not recent:
+            if item.details.get("variant") in ("weighted", "heavier band", "intervals"):
+                hints.append(
+                    f"{item.what}: no earlier {item.exercise} session measured yet; "
+                    "start with the easier version and film it first."
+                )
+            continue
+        persisting = (
+            set.intersection(*(set(s.cues) for s in recent))
+            if len(recent) > 1
+            else set(recent[0].cues)
+        )
+        bad = persisting & HOLD_BACK_CUES.get(item.exercise, set())
+        if bad and item.details.get("variant") in (
+            "weighted",
+            "heavier band",
+            "intervals",
+        ):
+            hints.append(
+                f"{item.what}: hold off on adding load; these cues persist in your "
+                f"recent sessions: {', '.join(sorted(bad))}."
+            )
+        elif bad:
+            hints.append(f"{item.what}: keep working on {', '.join(sorted(bad))}.")
+        elif all(
+            s.score is not None and s.score >= 85 for s in recent if s.score is not None
+        ):
+            hints.append(
+                f"{item.what}: form looks solid in recent sessions; ready to progress."
+            )
+    return hints
