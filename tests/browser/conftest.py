@@ -24,7 +24,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# Screenshots of test runs stay out of the repository: most test clips may not
+# be redistributed. docs/screenshots is made from the bundled clips by
+# tools/make_screenshots.py.
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from ..conftest import shared_clip
-from .conftest import CHROMIUM, REPO, SCREENSHOTS
+from .conftest import CHROMIUM, REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -46,5 +46,4 @@ def test_live_reps_are_counted_from_a_fake_camera(tmp_path):
     assert result["video_playing"]
     assert result.get("fps", 0) > 0
     assert "Traceback" not in result["panel"]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(out / "live.png", SCREENSHOTS / "live.png")
+    assert (out / "live.png").stat().st_size > 10_000  # a real screenshot was taken

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from ..conftest import BUNDLED_CLIP, shared_clip
-from .conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +16,7 @@ def open_upload_page(browser, server):
     return page
 
 
-def test_upload_gives_results_table_and_playable_video(browser, server):
+def test_upload_gives_results_table_and_playable_video(browser, server, tmp_path):
     clip = shared_clip("rnhrn/banded_reverse_lunges_side.mp4")
     page = open_upload_page(browser, server)
     page.locator("input[type=file]").set_input_files(str(clip))
@@ -40,8 +39,7 @@ def test_upload_gives_results_table_and_playable_video(browser, server):
     )
     assert played > 0.2
     assert page.get_by_text("Traceback").count() == 0
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "upload_results.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / "upload_results.png"), full_page=True)
     page.close()
 
 
@@ -66,5 +64,5 @@ def test_bad_upload_shows_a_clear_message(browser, server, tmp_path):
         timeout=60_000
     )
     assert page.get_by_text("Traceback").count() == 0
-    page.screenshot(path=str(SCREENSHOTS / "upload_bad_file.png"))
+    page.screenshot(path=str(tmp_path / "upload_bad_file.png"))
     page.close()
