@@ -140,38 +140,24 @@ while ctx.state.playing:
 
 if not ctx.state.playing and coach.frames > 0:
     if "live_result" not in st.session_state:
-        st.session_state["live_result"] = coach.finish()
+        result = coach.finish()
+        st.session_state["live_result"] = {
+            "schema_version": 1,
+            "exercise": exercise,
+            "preset": preset,
+            "summary": result.summary,
+            "reps": result.reps,
+            "steps": result.steps,
+            "warnings": result.warnings,
+        }
         # Every live set is saved to the history.
-        result = st.session_state["live_result"]
-        History().save(
-            {
-                "schema_version": 1,
-                "exercise": exercise,
-                "preset": preset,
-                "summary": result.summary,
-                "reps": result.reps,
-                "steps": result.steps,
-                "warnings": result.warnings,
-            },
-            source="live",
-            title="Live set",
-        )
-    result = st.session_state["live_result"]
+        History().save(st.session_state["live_result"], source="live", title="Live set")
+    live_set = st.session_state["live_result"]
     st.subheader("Set summary")
-    st.json(result.summary, expanded=False)
+    st.json(live_set["summary"], expanded=False)
     st.download_button(
         "Download the set (JSON)",
-        data=json.dumps(
-            {
-                "exercise": exercise,
-                "preset": preset,
-                "summary": result.summary,
-                "reps": result.reps,
-                "steps": result.steps,
-                "warnings": result.warnings,
-            },
-            indent=2,
-        ).encode(),
+        data=json.dumps(live_set, indent=2).encode(),
         file_name="formcoach-live-set.json",
         mime="application/json",
     )

@@ -46,6 +46,19 @@ class Cue:
         return asdict(self)
 
 
+def cue_table(
+    prefix: str, entries: list[tuple[str, str, str, str, str]]
+) -> dict[str, Cue]:
+    """A coach's cues by short name from ``(name, message, severity, why, source)``.
+
+    Each cue's code is ``prefix.name`` (e.g. ``lunge.heel_landing``).
+    """
+    return {
+        name: Cue(f"{prefix}.{name}", message, severity, explanation, source)  # type: ignore[arg-type]
+        for name, message, severity, explanation, source in entries
+    }
+
+
 @dataclass
 class FrameFeedback:
     """What a coach says about one frame (drawn on video, shown live).

@@ -31,17 +31,19 @@ from ..landmarks import Landmark as L
 from ..pose import PoseFrame
 from ..report import rounded
 from ..settings import Config
-from .base import SEVERITY_RANK, Cue, ExerciseCoach, ExerciseResult, FrameFeedback
+from .base import (
+    SEVERITY_RANK,
+    Cue,
+    ExerciseCoach,
+    ExerciseResult,
+    FrameFeedback,
+    cue_table,
+)
 
-
-def _cue(code: str, message: str, severity: str, explanation: str, source: str) -> Cue:
-    return Cue(f"gait.{code}", message, severity, explanation, source)  # type: ignore[arg-type]
-
-
-CUES: dict[str, Cue] = {
-    c.code.split(".", 1)[1]: c
-    for c in (
-        _cue(
+CUES: dict[str, Cue] = cue_table(
+    "gait",
+    [
+        (
             "clear_space",
             "Stop: check the space behind you",
             "safety",
@@ -49,7 +51,7 @@ CUES: dict[str, Cue] = {
             "Look behind you and clear the space before going on.",
             "Source material: clear space behind you",
         ),
-        _cue(
+        (
             "heel_landing",
             "Land on the balls of your feet",
             "safety",
@@ -57,49 +59,49 @@ CUES: dict[str, Cue] = {
             "toes first.",
             "Source material: balls of the feet, not the heels",
         ),
-        _cue(
+        (
             "wrong_direction",
             "Move backward, not forward",
             "form",
             "You travelled forward; this workout moves backward.",
             "Exercise definition",
         ),
-        _cue(
+        (
             "too_fast",
             "Start slow: shorter, slower steps",
             "advice",
             "Your cadence is above this preset's ceiling. Start slow and build up.",
             "Source material: start slow",
         ),
-        _cue(
+        (
             "long_steps",
             "Take smaller steps",
             "advice",
             "Long steps backward are harder to control. Keep them small.",
             "Source material: start slow; threshold in config",
         ),
-        _cue(
+        (
             "hunched",
             "Stand tall, brace your core",
             "form",
             "The trunk leaned far forward. Keep it upright with the core engaged.",
             "Source material: engage your core",
         ),
-        _cue(
+        (
             "leaning_back",
             "Don't lean back",
             "form",
             "The trunk leaned backward. Keep the weight over the feet.",
             "Coaching guideline",
         ),
-        _cue(
+        (
             "uneven",
             "Keep a steady rhythm",
             "advice",
             "Step timing varied a lot. Aim for an even rhythm.",
             "Coaching guideline",
         ),
-        _cue(
+        (
             "looking_back",
             "Look ahead, not over your shoulder",
             "advice",
@@ -107,49 +109,49 @@ CUES: dict[str, Cue] = {
             "instead, and keep the head straight.",
             "Coaching guideline",
         ),
-        _cue(
+        (
             "no_arm_swing",
             "Let your arms swing",
             "advice",
             "Natural arm swing helps balance.",
             "Coaching guideline",
         ),
-        _cue(
+        (
             "lean_forward",
             "Lean slightly forward",
             "advice",
             "Retro running works best with a slight forward trunk lean.",
             "Retro-running technique (e.g. Flynn & Soutas-Little 1993)",
         ),
-        _cue(
+        (
             "knees_straight",
             "Soften your knees",
             "form",
             "Band walks need an athletic stance: knees softly bent, hips back.",
             "Band-walk technique",
         ),
-        _cue(
+        (
             "feet_together",
             "Keep the band tight: feet apart",
             "form",
             "The feet came together, letting the band go slack.",
             "Band-walk technique",
         ),
-        _cue(
+        (
             "stand_lower",
             "Get lower: bend your knees",
             "form",
             "Shuffles are done with a low centre of mass.",
             "Agility drill technique",
         ),
-        _cue(
+        (
             "feet_crossing",
             "Don't cross your feet",
             "safety",
             "In a shuffle the feet do not cross; crossing risks tripping.",
             "Agility drill technique",
         ),
-        _cue(
+        (
             "fatigue",
             "Form is fading: take a break",
             "safety",
@@ -157,7 +159,7 @@ CUES: dict[str, Cue] = {
             "set.",
             "Source material: listen to your body",
         ),
-        _cue(
+        (
             "support",
             "Holding on: arm swing not judged",
             "advice",
@@ -165,9 +167,9 @@ CUES: dict[str, Cue] = {
             "is fine (use support if needed); arm swing is not judged.",
             "Source material: use support if needed",
         ),
-        _cue("good", "Good steps!", "good", "Landings and posture look right.", ""),
-    )
-}
+        ("good", "Good steps!", "good", "Landings and posture look right.", ""),
+    ],
+)
 
 
 class LocomotionCoach(ExerciseCoach):
@@ -425,6 +427,12 @@ class LocomotionCoach(ExerciseCoach):
             warnings=warnings,
         )
 
+    def _active_s(self) -> float:
+        """Time from the first to the last frame with the person in view."""
+        if not self.seen:
+            return 0.0
+        return (self.seen[-1].timestamp_ms - self.seen[0].timestamp_ms) / 1000.0
+
     def _extra_summary(
         self, gait: GaitAnalysis, posture: dict[str, Any]
     ) -> dict[str, Any]:
@@ -502,12 +510,7 @@ class RetroRunCoach(LocomotionCoach):
     def _extra_summary(
         self, gait: GaitAnalysis, posture: dict[str, Any]
     ) -> dict[str, Any]:
-        duration = (
-            self.seen[-1].timestamp_ms / 1000 - self.seen[0].timestamp_ms / 1000
-            if self.seen
-            else 0.0
-        )
-        return {"interval_time_s": rounded(duration, 1)}
+        return {"interval_time_s": rounded(self._active_s(), 1)}
 
 
 class BandWalkCoach(LocomotionCoach):
@@ -571,11 +574,7 @@ class BackwardShuffleCoach(LocomotionCoach):
     def _extra_summary(
         self, gait: GaitAnalysis, posture: dict[str, Any]
     ) -> dict[str, Any]:
-        duration = (
-            self.seen[-1].timestamp_ms / 1000 - self.seen[0].timestamp_ms / 1000
-            if self.seen
-            else 0.0
-        )
+        duration = self._active_s()
         per_30 = gait.step_count / duration * 30 if duration > 0 else None
         return {
             "shuffles_per_30s": rounded(per_30, 1),

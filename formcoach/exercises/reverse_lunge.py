@@ -44,7 +44,14 @@ from ..landmarks import Landmark as L
 from ..pose import PoseFrame
 from ..report import rounded
 from ..settings import Config
-from .base import SEVERITY_RANK, Cue, ExerciseCoach, ExerciseResult, FrameFeedback
+from .base import (
+    SEVERITY_RANK,
+    Cue,
+    ExerciseCoach,
+    ExerciseResult,
+    FrameFeedback,
+    cue_table,
+)
 
 SECTION = "exercises.reverse_lunge"
 
@@ -56,14 +63,10 @@ _CHAINS = {
 _KNEE, _ANKLE, _HEEL, _TOE = range(4)
 
 
-def _cue(code: str, message: str, severity: str, explanation: str, source: str) -> Cue:
-    return Cue(f"lunge.{code}", message, severity, explanation, source)  # type: ignore[arg-type]
-
-
-CUES: dict[str, Cue] = {
-    c.code.split(".", 1)[1]: c
-    for c in (
-        _cue(
+CUES: dict[str, Cue] = cue_table(
+    "lunge",
+    [
+        (
             "step_back",
             "Step back, not forward",
             "form",
@@ -72,7 +75,7 @@ CUES: dict[str, Cue] = {
             "knee.",
             "Source material: reverse lunges; Flanagan et al. (2003)",
         ),
-        _cue(
+        (
             "split_squat",
             "Step back from standing each rep",
             "advice",
@@ -80,7 +83,7 @@ CUES: dict[str, Cue] = {
             "lunge starts and ends with the feet together.",
             "Exercise definition",
         ),
-        _cue(
+        (
             "heel_landing",
             "Land on the ball of your back foot",
             "safety",
@@ -88,21 +91,21 @@ CUES: dict[str, Cue] = {
             "foot, heel raised.",
             "Source material: land softly on the balls of the feet, not the heels",
         ),
-        _cue(
+        (
             "rear_heel_down",
             "Keep your back heel up",
             "form",
             "At the bottom the back foot should rest on its ball with the heel raised.",
             "Source material: balls of the feet, not the heels",
         ),
-        _cue(
+        (
             "front_heel_lift",
             "Keep your front heel down",
             "form",
             "The front foot should stay flat so the load goes through the whole foot.",
             "NSCA exercise technique manual: lunge",
         ),
-        _cue(
+        (
             "torso_lean",
             "Chest up, brace your core",
             "form",
@@ -110,14 +113,14 @@ CUES: dict[str, Cue] = {
             "engaged.",
             "Source material: engage your core; threshold in config",
         ),
-        _cue(
+        (
             "head_neck",
             "Keep your head neutral",
             "advice",
             "The head was tilted away from the line of the trunk. Look straight ahead.",
             "Coaching guideline: neutral neck",
         ),
-        _cue(
+        (
             "knee_past_toes",
             "Sit back: front knee is far past the toes",
             "advice",
@@ -126,7 +129,7 @@ CUES: dict[str, Cue] = {
             "moves load onto the knee.",
             "Fry et al., J Strength Cond Res 2003 (advisory)",
         ),
-        _cue(
+        (
             "too_shallow",
             "Go lower: back knee toward the floor",
             "form",
@@ -135,51 +138,51 @@ CUES: dict[str, Cue] = {
             "knee did not bend near 90 degrees.",
             "Coaching target: front knee about 90 degrees",
         ),
-        _cue(
+        (
             "too_deep",
             "Not so deep: front knee under 90 is fine",
             "form",
             "The front knee bent much more than 90 degrees.",
             "Escamilla et al. 2008; threshold in config",
         ),
-        _cue(
+        (
             "rushed",
             "Slow down: lower in two seconds",
             "advice",
             "The descent was rushed. Start slow: control the way down.",
             "Source material: start slow",
         ),
-        _cue(
+        (
             "short_step",
             "Take a longer step back",
             "advice",
             "A short step pushes the front knee forward.",
             "Coaching guideline",
         ),
-        _cue(
+        (
             "long_step",
             "Take a shorter step",
             "advice",
             "A very long step over-stretches the back hip.",
             "Coaching guideline",
         ),
-        _cue(
+        (
             "balance",
             "Steady: use a wall or chair for support",
             "safety",
             "The hips wobbled at the bottom. Use support if needed.",
             "Source material: use support if needed",
         ),
-        _cue(
+        (
             "fatigue",
             "Form is fading: rest before the next set",
             "safety",
             "Depth or trunk posture got worse over the set.",
             "Source material: listen to your body",
         ),
-        _cue("good_rep", "Good rep!", "good", "All checks passed for this rep.", ""),
-    )
-}
+        ("good_rep", "Good rep!", "good", "All checks passed for this rep.", ""),
+    ],
+)
 
 
 @dataclass
