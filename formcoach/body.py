@@ -50,6 +50,16 @@ def is_full_body(frame: PoseFrame, min_confidence: float) -> bool:
     )
 
 
+def feet_visible(frame: PoseFrame, min_visibility: float) -> bool:
+    """True when both heels and both toes are seen inside the picture."""
+    marks = [L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]
+    h = frame.resolution_wh[1]
+    return bool(
+        np.all(frame.visibility[marks] >= min_visibility)
+        and np.all(frame.xy[marks, 1] < h)
+    )
+
+
 def joint_angles(frame: PoseFrame, min_visibility: float) -> dict[str, float]:
     """The :data:`JOINT_ANGLES` of one frame in degrees (NaN when not seen)."""
     out = {}

@@ -437,6 +437,32 @@ def analysis_warnings(
                 "t_s": None,
             }
         )
+    duration = track.info.duration_s or (
+        track.frames[-1].timestamp_ms / 1000.0 if track.frames else 0.0
+    )
+    if duration < float(config.get("analysis.min_duration_s")):
+        warnings.append(
+            {
+                "code": "video.too_short",
+                "message": f"The video is only {duration:.1f} s long: too short for "
+                "reps or steps. Film the whole set.",
+                "t_s": None,
+            }
+        )
+    posed = [f for f in track.frames if not f.is_empty()]
+    min_vis = float(config.get("analysis.min_visibility"))
+    if posed:
+        feet_seen = sum(body.feet_visible(f, min_vis) for f in posed) / len(posed)
+        if feet_seen < float(config.get("analysis.min_feet_share")):
+            warnings.append(
+                {
+                    "code": "pose.feet_not_visible",
+                    "message": f"The feet were visible in only {feet_seen:.0%} of "
+                    "frames, so foot landings cannot be judged. Keep the feet in "
+                    "the picture.",
+                    "t_s": None,
+                }
+            )
     for start_ms, end_ms in track.gaps_ms:
         warnings.append(
             {
@@ -488,6 +514,7 @@ def analyze_video(
     out = Path(out_dir)
     created = not out.exists()
     prepare_output_dir(out, names, overwrite=overwrite)
+    video_written = False
     try:
         track = estimate_poses(
             video_path, config, mirrored=mirrored, progress=progress, info=info
@@ -530,8 +557,13 @@ def analyze_video(
                 progress=progress,
                 key_frames=key_frame_choices(result, smoothed),
             )
+            video_written = True
         write_json_atomic(out / REPORT_NAME, report, overwrite=overwrite)
     except BaseException:
+        # A failed analysis leaves no outputs: not even a finished video
+        # without its report.
+        if write_video and video_written:
+            (out / VIDEO_NAME).unlink(missing_ok=True)
         if created:
             _remove_if_empty(out)
         raise

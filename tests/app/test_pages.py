@@ -19,6 +19,15 @@ def private_home(tmp_path, monkeypatch):
     monkeypatch.setenv("FORMCOACH_HOME", str(tmp_path / "home"))
 
 
+def _png_bytes() -> bytes:
+    import cv2
+    import numpy as np
+
+    ok, data = cv2.imencode(".png", np.zeros((32, 32, 3), np.uint8))
+    assert ok
+    return data.tobytes()
+
+
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     at.file_uploader[0].upload(name, data, "video/mp4")
     at.run()
@@ -34,6 +43,12 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
             "notes.mp4",
             b"shopping list\n" * 40,
             "notes.mp4 is not a readable video file",
+        ),
+        ("noise.mp4", bytes(range(256)) * 64, "noise.mp4 is not a readable video file"),
+        (
+            "photo.mp4",
+            _png_bytes(),
+            "photo.mp4 is not a readable video file (it is a PNG still image)",
         ),
     ],
 )
