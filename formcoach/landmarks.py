@@ -86,21 +86,3 @@ def _mirror_permutation() -> tuple[int, ...]:
 
 #: ``array[MIRROR_PERMUTATION]`` relabels left as right and right as left.
 MIRROR_PERMUTATION: tuple[int, ...] = _mirror_permutation()
-
-#: The leg chain of each side: hip, knee, ankle, heel, foot index (toe).
-LEG_LANDMARKS: dict[str, tuple[Landmark, ...]] = {
-    "left": (
-        Landmark.LEFT_HIP,
-        Landmark.LEFT_KNEE,
-        Landmark.LEFT_ANKLE,
-        Landmark.LEFT_HEEL,
-        Landmark.LEFT_FOOT_INDEX,
-    ),
-    "right": (
-        Landmark.RIGHT_HIP,
-        Landmark.RIGHT_KNEE,
-        Landmark.RIGHT_ANKLE,
-        Landmark.RIGHT_HEEL,
-        Landmark.RIGHT_FOOT_INDEX,
-    ),
-}

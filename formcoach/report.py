@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-import numpy as np
-
 from . import body
 from .exercises import ExerciseResult, FrameFeedback
 from .pose import PoseFrame
@@ -114,9 +112,3 @@ def build_report(
         "key_frames": [],
         "config": config.as_dict(),
     }
-
-
-def median_or_none(values: Sequence[float]) -> float | None:
-    """Median of the finite values, or None."""
-    finite = [v for v in values if v is not None and math.isfinite(v)]
-    return rounded(float(np.median(finite))) if finite else None
