@@ -177,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("--delete", type=int, metavar="ID", help="delete session ID")
 
+    forget = sub.add_parser(
+        "forget",
+        help="delete all your FormCoach data (history, saved videos, settings)",
+    )
+    forget.add_argument("--yes", action="store_true", help="really delete everything")
+
     plan = sub.add_parser(
         "plan",
         help="the 4-week plan: this week's sessions, what is done, what next",
@@ -315,6 +321,19 @@ def _num(value: object) -> str:
     return str(value)
 
 
+def _cmd_forget(args: argparse.Namespace) -> int:
+    from .paths import data_dir, forget_everything
+
+    if not args.yes:
+        raise InputError(
+            f"This deletes everything in {data_dir()} (history, saved videos, "
+            "settings). Run again with --yes to do it."
+        )
+    removed = forget_everything()
+    print(f"Deleted {len(removed)} item(s) from {data_dir()}.")
+    return 0
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -418,6 +437,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "analyze":
             return _cmd_analyze(args)
+        if args.command == "forget":
+            return _cmd_forget(args)
         if args.command == "plan":
             return _cmd_plan(args)
         if args.command == "history":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 
@@ -19,3 +20,20 @@ def data_dir() -> Path:
     path = Path(base)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def forget_everything() -> list[str]:
+    """Delete all of this user's FormCoach data: history, saved videos, settings.
+
+    Returns:
+        The names of what was removed from the data folder.
+    """
+    folder = data_dir()
+    removed = []
+    for entry in sorted(folder.iterdir()):
+        removed.append(entry.name)
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    return removed

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +29,7 @@ import numpy as np
 
 from . import body
 from .annotate import FrameAnnotator
+from .errors import InputError
 from .exercises import ExerciseCoach, ExerciseResult, FrameFeedback, create_coach
 from .filters import OneEuroFilter, butterworth_filter, interpolate_gaps
 from .outputs import prepare_output_dir, write_json_atomic
@@ -122,6 +124,9 @@ def estimate_poses(
     lock = threading.Lock()
     options = pose_options(config)
 
+    limit_s = float(config.get("analysis.max_seconds"))
+    started = time.monotonic()
+
     def work(k: int, start: int, stop: int | None) -> None:
         nonlocal done
         first = max(0, start - warmup) if k else 0
@@ -134,6 +139,12 @@ def estimate_poses(
                     on_gap=lambda a, b: gaps.add((a, b)),
                 )
                 for frame in prefetch(source, maxsize=8):
+                    if limit_s > 0 and time.monotonic() - started > limit_s:
+                        raise InputError(
+                            f"The analysis was stopped after {limit_s:.0f} s "
+                            "(analysis.max_seconds): the video is too long for "
+                            "this limit. Trim it, or raise the limit in Settings."
+                        )
                     pose = estimator.process(
                         frame.image_rgb, frame.timestamp_ms, frame.index
                     )

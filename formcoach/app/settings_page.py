@@ -11,6 +11,7 @@ from formcoach.app.common import (
     user_config_path,
 )
 from formcoach.errors import FormCoachError
+from formcoach.paths import forget_everything
 from formcoach.settings import load_config
 
 SECTIONS = {
@@ -65,3 +66,14 @@ if cols[0].button("Save", type="primary"):
 if cols[1].button("Back to the defaults"):
     reset_user_settings()
     st.success("Saved settings removed: the defaults apply.")
+
+st.divider()
+st.subheader("Your data")
+st.write(
+    "History, saved videos and settings are kept only on this machine, in "
+    f"`{user_config_path().parent}`."
+)
+confirm = st.checkbox("I want to delete all my FormCoach data", key="forget_confirm")
+if st.button("Delete all my data", disabled=not confirm):
+    removed = forget_everything()
+    st.success(f"Deleted {len(removed)} item(s). Nothing of yours is left.")

@@ -100,3 +100,18 @@ def test_settings_are_saved_and_used(tmp_path):
     assert field.value == 125.0  # persisted
     next(b for b in again.button if b.label == "Back to the defaults").click().run()
     assert load_app_config().get("exercises.reverse_lunge.front_knee_max_deg") == 120.0
+
+
+def test_delete_all_my_data_from_the_page(tmp_path):
+    from formcoach.history import History
+    from formcoach.paths import data_dir
+
+    History().save({"schema_version": 1, "exercise": "reverse-lunge", "summary": {}})
+    assert list(data_dir().iterdir())
+    at = AppTest.from_file(str(PAGES / "settings_page.py"), default_timeout=60).run()
+    button = next(b for b in at.button if b.label == "Delete all my data")
+    assert button.disabled  # needs the confirmation first
+    next(c for c in at.checkbox if c.label.startswith("I want to delete")).check().run()
+    next(b for b in at.button if b.label == "Delete all my data").click().run()
+    assert "Nothing of yours is left" in at.success[-1].value
+    assert list(data_dir().iterdir()) == []
