@@ -82,18 +82,22 @@ if uploaded is not None and st.button("Analyse", type="primary"):
         progress.progress(1.0, text="Done")
     except FormCoachError as exc:
         progress.empty()
-        st.session_state.pop("report", None)
+        for key in ("report", "work_dir", "session_id"):
+            st.session_state.pop(key, None)
+        remove_dir(work)  # nothing of a failed analysis is kept
         st.error(str(exc).replace(str(source), uploaded.name))
     except Exception:  # never a traceback in the page
         logger.exception("analysis failed")
         progress.empty()
-        st.session_state.pop("report", None)
+        for key in ("report", "work_dir", "session_id"):
+            st.session_state.pop(key, None)
+        remove_dir(work)
         st.error(
             "Something went wrong while analysing this video. It was not saved. "
             "The details are in the server log."
         )
     finally:
-        source.unlink(missing_ok=True)  # the upload is not kept
+        source.unlink(missing_ok=True)  # the upload is never kept
 
 report = st.session_state.get("report")
 if report is not None:
@@ -108,8 +112,8 @@ if report is not None:
         st.success("Saved. Delete it any time from the History page.")
     if st.button("Delete these results"):
         remove_dir(st.session_state.pop("work_dir", None))
-        st.session_state.pop("report", None)
-        st.session_state.pop("video_path", None)
+        for key in ("report", "video_path", "session_id"):
+            st.session_state.pop(key, None)
         st.rerun()
     st.caption(
         f"Results are kept in a temporary folder until you delete them ({REPORT_NAME})."

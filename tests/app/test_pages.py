@@ -58,6 +58,7 @@ def test_bad_uploads_give_a_clear_message(name, data, message):
     assert [e.value for e in at.error] == [message]
     assert not at.exception
     assert not at.metric  # no results shown
+    assert "work_dir" not in at.session_state  # nothing of it kept
 
 
 def test_upload_over_the_size_limit(tmp_path):
