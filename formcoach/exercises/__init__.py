@@ -9,13 +9,13 @@ from __future__ import annotations
 from ..errors import InputError
 from ..settings import Config
 from .base import Cue, ExerciseCoach, ExerciseResult, FrameFeedback
+from .equipment import BackwardCycleCoach, ReverseRowCoach
 from .locomotion import (
     BackwardShuffleCoach,
     BackwardWalkCoach,
     BandWalkCoach,
     RetroRunCoach,
 )
-from .measure_only import measure_only
 from .reverse_lunge import ReverseLungeCoach
 
 EXERCISES: dict[str, type[ExerciseCoach]] = {
@@ -26,8 +26,8 @@ EXERCISES: dict[str, type[ExerciseCoach]] = {
         RetroRunCoach,
         BandWalkCoach,
         BackwardShuffleCoach,
-        measure_only("backward-cycle", "Backward cycling"),
-        measure_only("reverse-row", "Reverse rowing"),
+        BackwardCycleCoach,
+        ReverseRowCoach,
     )
 }
 
