@@ -177,6 +177,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("--delete", type=int, metavar="ID", help="delete session ID")
 
+    batch = sub.add_parser(
+        "batch",
+        help="analyse a whole video library on Dask (this machine or a cluster)",
+        description="Analyse every video in INPUT (files, folders searched "
+        "recursively, or CSV manifests with path,exercise,person,date). Writes "
+        "DIR/<id>/report.json (+ annotated.mp4), DIR/summary.csv and "
+        "DIR/summary.json. Reruns skip finished videos; bad videos are recorded "
+        "as failed and never stop the batch.",
+    )
+    batch.add_argument("inputs", nargs="+", metavar="INPUT")
+    batch.add_argument(
+        "--exercise",
+        "-e",
+        required=True,
+        metavar="NAME",
+        help="an exercise name, or from-manifest",
+    )
+    batch.add_argument("--out", "-o", required=True, metavar="DIR")
+    batch.add_argument(
+        "--workers", type=int, help="local worker processes (default: cores)"
+    )
+    batch.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="an existing Dask scheduler, e.g. tcp://host:8786",
+    )
+    batch.add_argument("--no-video", action="store_true", help="skip annotated videos")
+    batch.add_argument(
+        "--no-history", action="store_true", help="do not save to history"
+    )
+    batch.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="config override (repeatable)",
+    )
+
     forget = sub.add_parser(
         "forget",
         help="delete all your FormCoach data (history, saved videos, settings)",
@@ -321,6 +360,49 @@ def _num(value: object) -> str:
     return str(value)
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import collect_jobs, run_batch
+
+    if args.exercise != "from-manifest" and args.exercise not in EXERCISES:
+        raise InputError(f"Unknown exercise '{args.exercise}'")
+    load_config(overrides=args.overrides)  # a bad override fails before any work
+    jobs = collect_jobs(args.inputs, args.exercise)
+    if not jobs:
+        raise InputError("No videos found in the inputs")
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int, row: dict) -> None:
+        line = f"[{done}/{total}] {row['status']:7} {row['path']}"
+        if row.get("error"):
+            line += f": {row['error']}"
+        print(line, file=sys.stderr if tty else sys.stdout, flush=True)
+
+    def dashboard(client: object) -> None:
+        link = getattr(client, "dashboard_link", None)
+        if link and args.scheduler:
+            print(f"Dask dashboard: {link}")
+
+    result = run_batch(
+        jobs,
+        args.out,
+        overrides=args.overrides,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        write_video=not args.no_video,
+        save_history=not args.no_history,
+        progress=progress,
+        on_cluster=dashboard,
+    )
+    speed = result.video_s / result.wall_s if result.wall_s else 0.0
+    print(
+        f"{result.count('done')} done, {result.count('skipped')} skipped, "
+        f"{result.count('failed')} failed; {result.video_s:.0f} s of video in "
+        f"{result.wall_s:.0f} s ({speed:.2f}x real time)."
+    )
+    print(f"Summary: {args.out}/summary.csv")
+    return 0
+
+
 def _cmd_forget(args: argparse.Namespace) -> int:
     from .paths import data_dir, forget_everything
 
@@ -437,6 +519,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "analyze":
             return _cmd_analyze(args)
+        if args.command == "batch":
+            return _cmd_batch(args)
         if args.command == "forget":
             return _cmd_forget(args)
         if args.command == "plan":

@@ -14,6 +14,7 @@ The default model is BlazePose *full*, bundled in ``models/`` (see
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import sys
@@ -290,6 +291,20 @@ class SubjectSelector:
         return choice
 
 
+@functools.lru_cache(maxsize=4)
+def _model_bytes(path: str) -> bytes:
+    """The model file's bytes, read once per process (batch workers reuse them)."""
+    return Path(path).read_bytes()
+
+
+def replace_base_options(options: Any, model_bytes: bytes) -> Any:
+    """``options`` with the model given as bytes instead of a path."""
+    from mediapipe.tasks.python import BaseOptions
+
+    options.base_options = BaseOptions(model_asset_buffer=model_bytes)
+    return options
+
+
 @dataclass(frozen=True)
 class PoseOptions:
     """Settings of the pose model (the ``[pose]`` table of the config).
@@ -348,6 +363,13 @@ class PoseEstimator:
             min_pose_presence_confidence=self.options.min_presence_confidence,
             min_tracking_confidence=self.options.min_tracking_confidence,
         )
+        try:
+            model_bytes = _model_bytes(str(path))
+        except OSError as exc:
+            raise InputError(
+                f"Cannot read the pose model {path}: {exc.strerror}"
+            ) from exc
+        mp_options = replace_base_options(mp_options, model_bytes)
         try:
             with _quiet_native_stderr():
                 self._landmarker = vision.PoseLandmarker.create_from_options(mp_options)
