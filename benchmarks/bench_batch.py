@@ -1,6 +1,6 @@
 """Benchmark: `formcoach batch` on 2 cores vs `analyze` in a loop, same run.
 
-    .venv/bin/python benchmarks/bench_batch.py [VIDEO ...]
+    .venv/bin/python benchmarks/bench_batch.py [--no-video] [VIDEO ...]
 
 Defaults to the shared lunge clips. Prints one JSON line: seconds of video,
 wall time of each way, and throughput as × real time.
@@ -29,20 +29,29 @@ DEFAULT = [
 
 
 def main() -> None:
-    videos = [Path(v) for v in sys.argv[1:]] or DEFAULT
+    args = [a for a in sys.argv[1:] if a != "--no-video"]
+    write_video = "--no-video" not in sys.argv[1:]
+    videos = [Path(v) for v in args] or DEFAULT
     seconds = sum(VideoInfo.from_path(v).duration_s for v in videos)
     config = load_config()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         for i, v in enumerate(videos):
-            analyze_video(v, "reverse-lunge", Path(tmp) / f"loop{i}", config)
+            analyze_video(
+                v,
+                "reverse-lunge",
+                Path(tmp) / f"loop{i}",
+                config,
+                write_video=write_video,
+            )
         loop_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        run_batch(
+        batch = run_batch(
             [Job(str(v), "reverse-lunge") for v in videos],
             Path(tmp) / "batch",
             workers=2,
             save_history=False,
+            write_video=write_video,
         )
         batch_s = time.perf_counter() - t0
     print(
@@ -55,6 +64,7 @@ def main() -> None:
                 "analyze_loop_x_realtime": round(seconds / loop_s, 2),
                 "batch_x_realtime": round(seconds / batch_s, 2),
                 "batch_vs_loop": round(loop_s / batch_s, 2),
+                "batch_per_video_wall_s": [r.get("wall_s") for r in batch.rows],
             }
         )
     )

@@ -51,6 +51,7 @@ SUMMARY_FIELDS = [
     "steps",
     "score",
     "top_cues",
+    "wall_s",
     "error",
 ]
 
@@ -153,6 +154,7 @@ def analyse_job(
         }
     row["id"] = vid
     target = Path(out_dir) / vid
+    started = time.monotonic()
     try:
         config = load_config(overrides=["analysis.workers=1", *overrides])
         report = analyze_video(
@@ -168,7 +170,14 @@ def analyse_job(
     except Exception as exc:  # a crash in one video must not stop the batch
         logger.exception("analysis of %s crashed", job.path)
         return {**row, "status": "failed", "error": f"internal error: {exc!r}"}
-    return {**row, **_summary_row(report), "status": "done", "error": ""}
+    elapsed = round(time.monotonic() - started, 2)
+    return {
+        **row,
+        **_summary_row(report),
+        "status": "done",
+        "error": "",
+        "wall_s": elapsed,
+    }
 
 
 def _summary_row(report: dict[str, Any]) -> dict[str, Any]:
