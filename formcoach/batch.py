@@ -287,6 +287,9 @@ def run_batch(
             if on_cluster:
                 on_cluster(client)
             overrides = list(overrides)
+            # Longest first (by file size), so no worker is left with a long
+            # video at the end while the others idle.
+            todo.sort(key=lambda j: -os.path.getsize(j.path))
             futures = {
                 client.submit(
                     analyse_job,
