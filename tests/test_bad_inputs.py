@@ -72,38 +72,15 @@ def warning_codes(report: dict) -> set[str]:
 # -- files that are not usable videos: exit 2 and one clear line --------------
 
 
-def _png(path: Path) -> Path:
-    ffmpeg(
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=64x64",
-        "-frames:v",
-        "1",
-        "-f",
-        "image2",
-        "-c:v",
-        "png",
-        str(path),
-    )
-    return path
+def _still(codec: str):
+    """A maker of one still image (``png`` or ``mjpeg``) saved as ``path``."""
 
+    def make(path: Path) -> Path:
+        ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x64", "-frames:v", "1",
+               "-f", "image2", "-c:v", codec, str(path))  # fmt: skip
+        return path
 
-def _jpeg(path: Path) -> Path:
-    ffmpeg(
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=64x64",
-        "-frames:v",
-        "1",
-        "-f",
-        "image2",
-        "-c:v",
-        "mjpeg",
-        str(path),
-    )
-    return path
+    return make
 
 
 def _truncated(path: Path) -> Path:
@@ -145,8 +122,8 @@ def _no_frames(path: Path) -> Path:
             lambda p: (p.write_text("to do: lunges\n" * 99), p)[1],
             "is not a readable video",
         ),
-        (_png, "still image"),
-        (_jpeg, "still image"),
+        (_still("png"), "still image"),
+        (_still("mjpeg"), "still image"),
         (_audio, "has no video stream"),
         # ffmpeg writes no stream at all when asked for zero frames.
         (_no_frames, "has no video stream"),
