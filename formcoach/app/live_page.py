@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import time
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -80,33 +81,55 @@ with col_panel:
 
 last_spoken = st.session_state.setdefault("last_spoken", (None, -1e9))
 gap = float(config.get("app.audio_cue_gap_s"))
+# The overlay on the video shows every frame; the panel beside it is redrawn
+# a few times a second and only where something changed. Redrawing it at the
+# frame rate cost the server and the browser CPU that two sessions on two
+# cores need for the pose model (docs/reliability.md).
+panel_period_s = 1.0 / float(config.get("app.live_panel_hz"))
+shown: dict[str, object] = {}
+
+
+def show(key: str, value: object) -> bool:
+    """True when ``value`` differs from what the panel shows under ``key``."""
+    if shown.get(key) == value:
+        return False
+    shown[key] = value
+    return True
+
+
 while ctx.state.playing:
     try:
         update = coach.updates.get(timeout=1.0)
     except queue.Empty:
         stats.caption("Waiting for the camera...")
+        shown.pop("stats", None)
         continue  # a Streamlit call each loop lets stop/rerun requests through
-    if update.cue_code == "gait.clear_space":
-        safety.error("STOP: check the space behind you")
-    else:
-        safety.empty()
-    if update.setup_problems:
-        setup.warning("Camera setup: " + " ".join(update.setup_problems))
-    else:
-        setup.success("Camera setup looks good")
+    stop_now = update.cue_code == "gait.clear_space"
+    if show("safety", stop_now):
+        if stop_now:
+            safety.error("STOP: check the space behind you")
+        else:
+            safety.empty()
+    if show("setup", update.setup_problems):
+        if update.setup_problems:
+            setup.warning("Camera setup: " + " ".join(update.setup_problems))
+        else:
+            setup.success("Camera setup looks good")
     done = update.counter
     if target:
         done += f"  (target {target})"
-    counter.markdown(f"## {done}\n**{update.phase or '-'}**")
-    if update.cue_message:
-        show = cue_box.error if update.cue_severity == "safety" else cue_box.info
-        show(f"### {update.cue_message}")
-    else:
-        cue_box.empty()
+    if show("counter", (done, update.phase)):
+        counter.markdown(f"## {done}\n**{update.phase or '-'}**")
+    if show("cue", (update.cue_message, update.cue_severity)):
+        if update.cue_message:
+            box = cue_box.error if update.cue_severity == "safety" else cue_box.info
+            box(f"### {update.cue_message}")
+        else:
+            cue_box.empty()
     stats.caption(
         f"{update.fps:.0f} frames/s processed, {update.latency_ms:.0f} ms per frame"
     )
-    if update.reps:
+    if update.reps and show("reps", len(update.reps)):
         rows = [
             {
                 k: r.get(k)
@@ -137,6 +160,7 @@ while ctx.state.playing:
                 f"new SpeechSynthesisUtterance({utterance}));</script>",
                 height=0,
             )
+    time.sleep(panel_period_s)  # the next get() returns the newest update
 
 if not ctx.state.playing and coach.frames > 0:
     if "live_result" not in st.session_state:

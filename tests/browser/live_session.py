@@ -1,9 +1,17 @@
-"""One live-coaching session in a real browser with a fake camera.
+"""Live-coaching sessions in a real browser with a fake camera.
 
 Run inside a network namespace that has only loopback (``unshare -n``), so
 nothing can leave the machine. Prints one JSON line with what happened.
 
     unshare -n python tests/browser/live_session.py --y4m CLIP.y4m --out DIR
+    unshare -n python tests/browser/live_session.py --y4m CLIP.y4m --out DIR \
+        --sessions 2 --measure-s 40
+
+With ``--sessions 2`` two browser contexts (two independent users: separate
+cookies, separate Streamlit sessions) coach at once. The second starts once
+the first has counted ``--reps``; both then run together for ``--measure-s``
+seconds while their processed frame rates are sampled once a second; then
+the first is stopped (its set is saved) while the second keeps going.
 """
 
 from __future__ import annotations
@@ -11,15 +19,82 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
+
+
+def read_panel(page: Any) -> dict[str, Any]:
+    """The live panel's numbers as the user sees them."""
+    text = page.inner_text("body")
+    found = re.findall(r"Reps (\d+)", text)
+    fps = re.findall(r"(\d+) frames/s processed", text)
+    lat = re.findall(r"(\d+) ms per frame", text)
+    return {
+        "reps": max(int(n) for n in found) if found else 0,
+        "fps": int(fps[-1]) if fps else None,
+        "latency_ms": int(lat[-1]) if lat else None,
+        "text": text,
+    }
+
+
+def press_start(page: Any) -> int:
+    """Press START until the stream runs; returns the number of attempts."""
+    frame = page.frame_locator("iframe[title*='streamlit_webrtc']")
+    start = frame.get_by_role("button", name="START")
+    start.wait_for(timeout=60_000)
+    time.sleep(2)  # let the page finish rendering before START
+    # A fresh server sometimes accepts START without connecting: retry.
+    for attempt in range(1, 4):
+        start.click()
+        try:
+            page.get_by_text(re.compile(r"frames/s processed")).wait_for(timeout=15_000)
+            return attempt
+        except Exception:
+            stop = frame.get_by_role("button", name="STOP")
+            if stop.count():
+                stop.click()
+            time.sleep(2)
+    return 0
+
+
+def press_stop(page: Any) -> None:
+    frame = page.frame_locator("iframe[title*='streamlit_webrtc']")
+    frame.get_by_role("button", name="STOP").click()
+
+
+def wait_reps(page: Any, reps: int, timeout_s: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    panel = read_panel(page)
+    while time.monotonic() < deadline and panel["reps"] < reps:
+        time.sleep(1)
+        panel = read_panel(page)
+    return panel
+
+
+def video_playing(page: Any) -> bool:
+    frame = page.frame_locator("iframe[title*='streamlit_webrtc']")
+    return frame.locator("video").first.evaluate(
+        "v => v.readyState >= 2 && !v.paused && v.videoWidth > 0"
+    )
+
+
+def live_sets(home: Path) -> list[dict[str, Any]]:
+    db_path = home / "history.sqlite"
+    if not db_path.exists():
+        return []
+    with sqlite3.connect(db_path) as db:
+        db.row_factory = sqlite3.Row
+        rows = db.execute("SELECT * FROM sessions WHERE source = 'live'").fetchall()
+    return [dict(r) for r in rows]
 
 
 def main() -> None:
@@ -28,6 +103,8 @@ def main() -> None:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--reps", type=int, default=2, help="wait until this many reps")
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--sessions", type=int, default=1, choices=(1, 2))
+    parser.add_argument("--measure-s", type=float, default=40.0)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
@@ -36,7 +113,7 @@ def main() -> None:
     url, proc = start_server(
         args.out, launcher=[sys.executable, str(HERE / "serve_for_tests.py")]
     )
-    result: dict = {"ok": False, "attempts": 0}
+    result: dict[str, Any] = {"ok": False}
     console: list[str] = []
     try:
         with sync_playwright() as p:
@@ -50,51 +127,35 @@ def main() -> None:
                     "--allow-loopback-in-peer-connection",
                 ],
             )
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("console", lambda m: console.append(m.text))
-            page.goto(url, wait_until="networkidle")
-            page.get_by_text("Live coaching").first.wait_for(timeout=60_000)
-            frame = page.frame_locator("iframe[title*='streamlit_webrtc']")
-            start = frame.get_by_role("button", name="START")
-            start.wait_for(timeout=60_000)
-            time.sleep(2)  # let the page finish rendering before START
-            # A fresh server sometimes accepts START without connecting: retry.
-            for attempt in range(1, 4):
-                result["attempts"] = attempt
-                start.click()
-                try:
-                    page.get_by_text(re.compile(r"frames/s processed")).wait_for(
-                        timeout=15_000
-                    )
-                    break
-                except Exception:
-                    stop = frame.get_by_role("button", name="STOP")
-                    if stop.count():
-                        stop.click()
-                    time.sleep(2)
-            deadline = time.monotonic() + args.timeout
-            reps = 0
-            while time.monotonic() < deadline:
-                text = page.inner_text("body")
-                found = re.findall(r"Reps (\d+)", text)
-                reps = max([int(n) for n in found] + [reps])
-                fps = re.findall(r"(\d+) frames/s processed", text)
-                if fps:
-                    result["fps"] = int(fps[-1])
-                lat = re.findall(r"(\d+) ms per frame", text)
-                if lat:
-                    result["latency_ms"] = int(lat[-1])
-                if reps >= args.reps:
-                    break
-                time.sleep(1)
-            result["reps"] = reps
-            result["ok"] = reps >= args.reps
-            page.screenshot(path=str(args.out / "live.png"), full_page=True)
-            result["panel"] = page.inner_text("body")[-1500:]
-            # The processed stream (with the overlay) is playing in the page.
-            result["video_playing"] = frame.locator("video").first.evaluate(
-                "v => v.readyState >= 2 && !v.paused && v.videoWidth > 0"
-            )
+            pages = []
+            for _ in range(args.sessions):
+                # A context is a separate browser profile: its own cookies
+                # and its own Streamlit session on the server.
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = context.new_page()
+                page.on("console", lambda m: console.append(m.text))
+                page.goto(url, wait_until="networkidle")
+                page.get_by_text("Live coaching").first.wait_for(timeout=60_000)
+                pages.append(page)
+            first = pages[0]
+            result["attempts"] = press_start(first)
+            panel = wait_reps(first, args.reps, args.timeout)
+            result.update(reps=panel["reps"], fps=panel["fps"])
+            result["latency_ms"] = panel["latency_ms"]
+            if args.sessions == 1:
+                result["ok"] = panel["reps"] >= args.reps
+            else:
+                result.update(run_second_session(args, pages))
+            first.screenshot(path=str(args.out / "live.png"), full_page=True)
+            result["panel"] = read_panel(first)["text"][-1500:]
+            result["video_playing"] = video_playing(pages[-1])
+            if args.sessions == 2:
+                press_stop(pages[-1])
+                pages[-1].get_by_text("Set summary").wait_for(timeout=30_000)
+                result["live_sets"] = [
+                    {"id": s["id"], "rep_count": s["rep_count"]}
+                    for s in live_sets(args.out / "home")
+                ]
             browser.close()
     finally:
         proc.terminate()
@@ -103,7 +164,41 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
     result["console"] = console[-20:]
-    print(json.dumps(result))
+    print(json.dumps(result, default=str))
+
+
+def run_second_session(args: argparse.Namespace, pages: list[Any]) -> dict[str, Any]:
+    """Start session B while A runs; sample both; stop A; B keeps going."""
+    a, b = pages
+    out: dict[str, Any] = {}
+    reps_a_before_b = read_panel(a)["reps"]
+    out["attempts_b"] = press_start(b)
+    out["reps_b_at_start"] = read_panel(b)["reps"]
+    time.sleep(5)  # both streams settle (frame rate window is 30 frames)
+    samples: list[dict[str, Any]] = []
+    t_end = time.monotonic() + args.measure_s
+    while time.monotonic() < t_end:
+        pa, pb = read_panel(a), read_panel(b)
+        samples.append(
+            {"fps_a": pa["fps"], "fps_b": pb["fps"], "reps_a": pa["reps"],
+             "reps_b": pb["reps"], "lat_a": pa["latency_ms"], "lat_b": pb["latency_ms"]}
+        )  # fmt: skip
+        time.sleep(1)
+    out["samples"] = samples
+    out["reps_a_before_b"] = reps_a_before_b
+    # Stop A: its set is summarised and saved; B must keep counting.
+    press_stop(a)
+    a.get_by_text("Set summary").wait_for(timeout=30_000)
+    out["a_summary_text"] = read_panel(a)["text"][-800:]
+    reps_b = read_panel(b)["reps"]
+    panel_b = wait_reps(b, reps_b + 1, args.timeout)
+    out["b_kept_counting"] = panel_b["reps"] > reps_b
+    out["b_reps_final"] = panel_b["reps"]
+    fps_a = [s["fps_a"] for s in samples if s["fps_a"] is not None]
+    fps_b = [s["fps_b"] for s in samples if s["fps_b"] is not None]
+    out["fps_a_min"], out["fps_b_min"] = min(fps_a, default=0), min(fps_b, default=0)
+    out["ok"] = bool(fps_a and fps_b and out["b_kept_counting"])
+    return out
 
 
 if __name__ == "__main__":
