@@ -35,6 +35,7 @@ from typing import Any
 from .errors import InputError
 from .exercises import EXERCISES
 from .outputs import write_bytes_atomic, write_json_atomic
+from .settings import Config, load_config
 
 logger = logging.getLogger(__name__)
 
@@ -130,12 +131,15 @@ def _manifest(path: Path, exercise: str) -> list[Job]:
 
 
 def analyse_job(
-    job: Job, out_dir: str, overrides: list[str], write_video: bool
+    job: Job, out_dir: str, config: Config, write_video: bool
 ) -> dict[str, Any]:
-    """Run one video (on a worker). Never raises for a bad video: returns a row."""
+    """Run one video (on a worker). Never raises for a bad video: returns a row.
+
+    ``config`` is resolved by the client (preset, config file, overrides), so a
+    worker on another machine needs none of the client's files.
+    """
     from .errors import FormCoachError
     from .pipeline import analyze_video
-    from .settings import load_config
 
     row: dict[str, Any] = {
         "path": job.path,
@@ -156,12 +160,13 @@ def analyse_job(
     target = Path(out_dir) / vid
     started = time.monotonic()
     try:
-        config = load_config(overrides=["analysis.workers=1", *overrides])
+        # One video per worker process, one model per video.
+        single = config.with_overrides(["analysis.workers=1"])
         report = analyze_video(
             job.path,
             job.exercise,
             target,
-            config,
+            single,
             write_video=write_video,
             overwrite=True,
         )
@@ -214,7 +219,7 @@ def run_batch(
     jobs: list[Job],
     out_dir: str | Path,
     *,
-    overrides: Iterable[str] = (),
+    config: Config | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     write_video: bool = True,
@@ -286,7 +291,7 @@ def run_batch(
         try:
             if on_cluster:
                 on_cluster(client)
-            overrides = list(overrides)
+            config = config if config is not None else load_config()
             # Longest first (by file size), so no worker is left with a long
             # video at the end while the others idle.
             todo.sort(key=lambda j: -os.path.getsize(j.path))
@@ -295,7 +300,7 @@ def run_batch(
                     analyse_job,
                     job,
                     str(out),
-                    overrides,
+                    config,
                     write_video,
                     retries=retries,
                     pure=False,

@@ -24,7 +24,7 @@ from typing import Any
 from . import __version__
 from .errors import FormCoachError, InputError
 from .exercises import EXERCISES
-from .settings import load_config, preset_names
+from .settings import Config, load_config, preset_names
 
 logger = logging.getLogger("formcoach")
 
@@ -90,6 +90,13 @@ def _add_config_args(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="override one config key, e.g. --set pose.num_poses=2 (repeatable)",
+    )
+
+
+def _config_from_args(args: argparse.Namespace) -> Config:
+    """The config from ``--preset``, ``--config`` and ``--set``."""
+    return load_config(
+        preset=args.preset, config_path=args.config, overrides=args.overrides
     )
 
 
@@ -207,14 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--no-history", action="store_true", help="do not save to history"
     )
-    batch.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="config override (repeatable)",
-    )
+    _add_config_args(batch)
 
     forget = sub.add_parser(
         "forget",
@@ -275,9 +275,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             f"Unknown report format {', '.join(unknown)}. "
             f"Choose from: {', '.join(FORMATS)}"
         )
-    config = load_config(
-        preset=args.preset, config_path=args.config, overrides=args.overrides
-    )
+    config = _config_from_args(args)
     progress = Progress(enabled=not args.quiet)
     try:
         report = analyze_video(
@@ -365,7 +363,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
     if args.exercise != "from-manifest" and args.exercise not in EXERCISES:
         raise InputError(f"Unknown exercise '{args.exercise}'")
-    load_config(overrides=args.overrides)  # a bad override fails before any work
+    config = _config_from_args(args)  # a bad setting fails before any work
     jobs = collect_jobs(args.inputs, args.exercise)
     if not jobs:
         raise InputError("No videos found in the inputs")
@@ -385,7 +383,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     result = run_batch(
         jobs,
         args.out,
-        overrides=args.overrides,
+        config=config,
         workers=args.workers,
         scheduler=args.scheduler,
         write_video=not args.no_video,
@@ -498,9 +496,7 @@ def _cmd_exercises() -> int:
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
-    config = load_config(
-        preset=args.preset, config_path=args.config, overrides=args.overrides
-    )
+    config = _config_from_args(args)
     print(json.dumps(config.tree, indent=2))
     return 0
 

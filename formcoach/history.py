@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -20,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
-from .paths import data_dir
+from .paths import data_dir, inside, sessions_dir
+
+logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
@@ -164,7 +167,7 @@ class History:
             "depth": mean("depth"),
             "cues": json.dumps([c["code"] for c in s.get("top_cues", [])]),
             "report_json": json.dumps(report),
-            "files_dir": str(files_dir) if files_dir else None,
+            "files_dir": str(inside(sessions_dir(), files_dir)) if files_dir else None,
         }
         columns = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)
@@ -181,7 +184,13 @@ class History:
             return int(cur.lastrowid)
 
     def attach_files(self, session_id: int, files_dir: str | Path) -> None:
-        """Record a folder of files (e.g. the annotated video) for a session."""
+        """Record a folder of files (e.g. the annotated video) for a session.
+
+        Raises:
+            ValueError: The folder is not inside the data folder's
+                ``sessions/`` (:meth:`delete` removes what is attached).
+        """
+        files_dir = inside(sessions_dir(), files_dir)
         with self._connect() as db:
             db.execute(
                 "UPDATE sessions SET files_dir = ? WHERE id = ?",
@@ -227,7 +236,15 @@ class History:
                 return False
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         if row["files_dir"]:
-            shutil.rmtree(row["files_dir"], ignore_errors=True)
+            try:
+                folder = inside(sessions_dir(), row["files_dir"])
+            except ValueError:
+                # An edited or foreign database: never delete outside our folder.
+                logger.warning(
+                    "not deleting %s: outside the data folder", row["files_dir"]
+                )
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
         return True
 
     def weekly_trends(self, exercise: str) -> list[dict[str, Any]]:

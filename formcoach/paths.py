@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -37,3 +38,36 @@ def forget_everything() -> list[str]:
         else:
             entry.unlink()
     return removed
+
+
+def sessions_dir() -> Path:
+    """Where annotated videos the user chose to keep are saved."""
+    return data_dir() / "sessions"
+
+
+def inside(root: str | Path, path: str | Path) -> Path:
+    """``path`` resolved, if it lies strictly inside ``root``.
+
+    Symlinks are followed first, so a link that points out of ``root`` does
+    not count as inside.
+
+    Raises:
+        ValueError: The path is ``root`` itself or escapes it.
+    """
+    root_resolved = Path(root).resolve()
+    resolved = Path(path).resolve()
+    if resolved == root_resolved or not resolved.is_relative_to(root_resolved):
+        raise ValueError(f"{path} is outside {root}")
+    return resolved
+
+
+def upload_name(original: str) -> str:
+    """A safe file name for an upload: ``upload`` plus a plain extension.
+
+    The name a browser sends is the user's to choose (``../../x.mp4``, a NUL
+    byte, a 200-character suffix); only letters and digits of its extension
+    are kept, so the saved file always lands in the analysis folder.
+    """
+    suffix = Path(original.replace("\\", "/").replace("\x00", "")).suffix.lower()
+    plain = re.sub(r"[^a-z0-9]", "", suffix)[:5]
+    return "upload" + (f".{plain}" if plain else "")

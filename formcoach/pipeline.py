@@ -27,11 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from . import body
+from . import body, orientation
 from .annotate import FrameAnnotator
 from .errors import InputError
 from .exercises import ExerciseCoach, ExerciseResult, FrameFeedback, create_coach
 from .filters import OneEuroFilter, butterworth_filter, interpolate_gaps
+from .lighting import LightSample, lighting_warnings, measure_light
 from .outputs import prepare_output_dir, write_json_atomic
 from .pose import DEFAULT_MODEL_PATH, PoseEstimator, PoseFrame, PoseOptions
 from .report import build_report
@@ -67,11 +68,13 @@ class PoseTrack:
         info: The video's properties.
         frames: One :class:`PoseFrame` per decoded frame, in order.
         gaps_ms: ``(start_ms, end_ms)`` spans where corrupt data was skipped.
+        light: Brightness of each frame, in frame order.
     """
 
     info: VideoInfo
     frames: list[PoseFrame]
     gaps_ms: list[tuple[float, float]] = field(default_factory=list)
+    light: list[LightSample] = field(default_factory=list)
 
 
 def _segments(
@@ -98,10 +101,12 @@ def estimate_poses(
     progress: ProgressCallback | None = None,
     info: VideoInfo | None = None,
     workers: int | None = None,
+    turn_deg: int = 0,
 ) -> PoseTrack:
     """Run the pose model over every frame of a video (pass 1).
 
-    ``progress`` is always called from the caller's thread.
+    ``progress`` is always called from the caller's thread. ``turn_deg``
+    turns every frame further clockwise (see :func:`~formcoach.video.iter_frames`).
 
     The model uses one core. With several workers the video is cut into
     consecutive runs, each analysed by its own :class:`PoseEstimator` in its
@@ -112,13 +117,15 @@ def estimate_poses(
     Raises:
         InputError: The video cannot be read.
     """
-    info = info or VideoInfo.from_path(video_path)
+    info = info or VideoInfo.from_path(video_path).turned(turn_deg)
     workers = workers if workers is not None else analysis_workers(config)
     warmup = round(float(config.get("analysis.segment_warmup_s")) * (info.fps or 30))
     min_frames = round(float(config.get("analysis.min_segment_s")) * (info.fps or 30))
     segments = _segments(info.frame_count, workers, min_frames)
     gaps: set[tuple[float, float]] = set()
     results: list[list[PoseFrame]] = [[] for _ in segments]
+    light: list[list[LightSample]] = [[] for _ in segments]
+    min_vis = float(config.get("analysis.min_visibility"))
     errors: list[BaseException] = []
     done = 0
     lock = threading.Lock()
@@ -137,6 +144,7 @@ def estimate_poses(
                     start_index=first,
                     max_frames=stop,
                     on_gap=lambda a, b: gaps.add((a, b)),
+                    turn_deg=turn_deg,
                 )
                 for frame in prefetch(source, maxsize=8):
                     if limit_s > 0 and time.monotonic() - started > limit_s:
@@ -151,6 +159,11 @@ def estimate_poses(
                     if frame.index < start:
                         continue  # warm-up frame of a later run
                     results[k].append(pose)
+                    light[k].append(
+                        measure_light(
+                            frame.image_rgb, pose, frame.timestamp_ms, min_vis
+                        )
+                    )
                     with lock:
                         done += 1
                     if progress and len(segments) == 1:
@@ -180,7 +193,12 @@ def estimate_poses(
     if errors:
         raise errors[0]
     frames = [pose for run in results for pose in run]
-    return PoseTrack(info=info, frames=frames, gaps_ms=sorted(gaps))
+    return PoseTrack(
+        info=info,
+        frames=frames,
+        gaps_ms=sorted(gaps),
+        light=[sample for run in light for sample in run],
+    )
 
 
 def smooth_offline(
@@ -329,6 +347,7 @@ def render_video(
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
     key_frames: dict[int, str] | None = None,
+    turn_deg: int = 0,
 ) -> tuple[int, list[dict[str, Any]]]:
     """Decode the video again and write it annotated as H.264 (pass 3).
 
@@ -358,7 +377,8 @@ def render_video(
         preset=str(config.get("video.preset")),
         overwrite=overwrite,
     ) as writer:
-        for frame in prefetch(iter_frames(video_path), maxsize=8):
+        frames = iter_frames(video_path, turn_deg=turn_deg)
+        for frame in prefetch(frames, maxsize=8):
             image = frame.image_rgb.copy()
             if frame.index in by_index:
                 pose, fb = by_index[frame.index]
@@ -424,6 +444,83 @@ def key_frame_choices(
     return choices
 
 
+def coverage_of(track: PoseTrack, config: Config) -> float:
+    """Pose coverage of a clip with the configured visibility."""
+    min_vis = float(config.get("analysis.full_body_min_visibility"))
+    return pose_coverage(track.frames, min_vis)
+
+
+def configured_turn(config: Config) -> int:
+    """``video.rotate_deg``, checked."""
+    turn = config.get("video.rotate_deg")
+    if turn not in (0, 90, 180, 270):
+        raise InputError(f"video.rotate_deg must be 0, 90, 180 or 270, not {turn!r}")
+    return int(turn)
+
+
+def auto_turn(track: PoseTrack, config: Config) -> int:
+    """The clockwise quarter turn that makes a sideways clip upright, or 0."""
+    if not config.get("video.auto_rotate"):
+        return 0
+    return orientation.upright_turn_deg(
+        track.frames,
+        float(config.get("analysis.min_visibility")),
+        float(config.get("video.sideways_min_deg")),
+    )
+
+
+def tilt_warnings(
+    track: PoseTrack, coach: ExerciseCoach, config: Config
+) -> list[dict[str, Any]]:
+    """A warning when a standing workout was filmed with the camera tilted."""
+    if not coach.standing:
+        return []
+    tilt = orientation.camera_tilt_deg(
+        track.frames, float(config.get("analysis.min_visibility"))
+    )
+    if tilt is None or abs(tilt) < float(config.get("video.tilt_warn_deg")):
+        return []
+    return [
+        {
+            "code": "camera.tilted",
+            "message": f"The camera seems tilted by about {abs(tilt):.0f} deg: "
+            "standing legs lean in the picture. Lean, depth and landing checks "
+            "assume a level camera, so level it (or prop the phone upright) "
+            "and film again.",
+            "t_s": None,
+        }
+    ]
+
+
+def person_lost_spans(
+    frames: Sequence[PoseFrame], min_s: float
+) -> list[tuple[float, float]]:
+    """``(start_s, end_s)`` spans of at least ``min_s`` with no one in view.
+
+    Only between frames with a person: a clip with no one at all is
+    ``pose.no_person``.
+    """
+    spans: list[tuple[float, float]] = []
+    seen = [not f.is_empty() for f in frames]
+    if not any(seen):
+        return spans
+    start: int | None = None
+    for i, present in enumerate([*seen, True]):
+        if not present and start is None:
+            start = i
+        elif present and start is not None:
+            t0 = frames[start].timestamp_ms / 1000.0
+            t1 = (
+                frames[i].timestamp_ms / 1000.0
+                if i < len(frames)
+                else (frames[-1].timestamp_ms / 1000.0)
+            )
+            if t1 - t0 >= min_s:
+                spans.append((round(t0, 3), round(t1, 3)))
+            start = None
+    return spans
+
+
 def analysis_warnings(
     track: PoseTrack, coverage: float, config: Config
 ) -> list[dict[str, Any]]:
@@ -474,6 +571,18 @@ def analysis_warnings(
                     "t_s": None,
                 }
             )
+    warnings += lighting_warnings(track.light, config)
+    for t0, t1 in person_lost_spans(
+        track.frames, float(config.get("analysis.person_lost_min_s"))
+    ):
+        warnings.append(
+            {
+                "code": "pose.person_lost",
+                "message": f"No one was in view from {t0:.1f} to {t1:.1f} s, so "
+                "nothing was measured there. Stay in the picture for the whole set.",
+                "t_s": t0,
+            }
+        )
     for start_ms, end_ms in track.gaps_ms:
         warnings.append(
             {
@@ -520,7 +629,8 @@ def analyze_video(
         OutputError: The outputs cannot be written.
     """
     coach = create_coach(exercise, config)
-    info = VideoInfo.from_path(video_path)
+    turn = configured_turn(config)
+    info = VideoInfo.from_path(video_path).turned(turn)
     names = [REPORT_NAME] + ([VIDEO_NAME] if write_video else [])
     out = Path(out_dir)
     created = not out.exists()
@@ -528,14 +638,43 @@ def analyze_video(
     video_written = False
     try:
         track = estimate_poses(
-            video_path, config, mirrored=mirrored, progress=progress, info=info
+            video_path,
+            config,
+            mirrored=mirrored,
+            progress=progress,
+            info=info,
+            turn_deg=turn,
         )
+        input_warnings: list[dict[str, Any]] = []
+        detected = auto_turn(track, config) if turn == 0 else 0
+        if detected:
+            # Filmed sideways without rotation metadata: analyse it upright.
+            turn, info = detected, info.turned(detected)
+            track = estimate_poses(
+                video_path,
+                config,
+                mirrored=mirrored,
+                progress=progress,
+                info=info,
+                turn_deg=turn,
+            )
+            input_warnings.append(
+                {
+                    "code": "camera.rotated",
+                    "message": f"The person appeared to lie on their side: the video "
+                    f"was filmed sideways with no rotation data, so it was turned "
+                    f"{turn} deg clockwise and analysed upright. To choose the turn "
+                    "yourself, set video.rotate_deg.",
+                    "t_s": None,
+                }
+            )
+        input_warnings += analysis_warnings(track, coverage_of(track, config), config)
+        input_warnings += tilt_warnings(track, coach, config)
         smoothed = smooth_offline(
             track.frames, config, cutoff_hz=coach.smoothing_cutoff_hz
         )
         feedback, result = run_coach(smoothed, coach)
-        min_vis = float(config.get("analysis.full_body_min_visibility"))
-        coverage = pose_coverage(track.frames, min_vis)
+        coverage = coverage_of(track, config)
         posed = [f for f in smoothed if not f.is_empty()]
         view = body.clip_view(
             posed,
@@ -551,7 +690,7 @@ def analyze_video(
             result=result,
             view=view,
             pose_coverage=coverage,
-            warnings=analysis_warnings(track, coverage, config) + result.warnings,
+            warnings=input_warnings + result.warnings,
             mirrored=mirrored,
         )
         # The video first: the report is the marker of a complete analysis.
@@ -567,6 +706,7 @@ def analyze_video(
                 overwrite=overwrite,
                 progress=progress,
                 key_frames=key_frame_choices(result, smoothed),
+                turn_deg=turn,
             )
             video_written = True
         write_json_atomic(out / REPORT_NAME, report, overwrite=overwrite)

@@ -144,6 +144,23 @@ class Config:
                 out[key] = {"unit": "", "source": "", **node}
         return out
 
+    def with_overrides(self, overrides: Iterable[str]) -> Config:
+        """A copy with ``"section.key=value"`` overrides applied.
+
+        Raises:
+            InputError: Unknown key or wrong type.
+        """
+        tree = copy.deepcopy(self.tree)
+        sources = list(self.sources)
+        for text in overrides:
+            keys, value = _parse_override(text)
+            update: dict[str, Any] = {keys[-1]: value}
+            for key in reversed(keys[:-1]):
+                update = {key: update}
+            _merge(tree, update, "")
+            sources.append(f"--set {text}")
+        return Config(tree=tree, preset=self.preset, sources=sources)
+
     def as_dict(self) -> dict[str, Any]:
         """Plain values only (for reports), without the presets table."""
         return {k: v for k, v in _unwrap(self.tree).items() if k != "presets"}
@@ -199,11 +216,4 @@ def load_config(
     if user:
         _merge(tree, user, "")
         sources.append(str(config_path))
-    for text in overrides:
-        keys, value = _parse_override(text)
-        update: dict[str, Any] = {keys[-1]: value}
-        for key in reversed(keys[:-1]):
-            update = {key: update}
-        _merge(tree, update, "")
-        sources.append(f"--set {text}")
-    return Config(tree=tree, preset=preset, sources=sources)
+    return Config(tree=tree, preset=preset, sources=sources).with_overrides(overrides)

@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from . import body
 from .landmarks import Landmark as L
+from .lighting import mean_luma
 from .pose import PoseFrame
 
 _FEET = (L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
@@ -39,6 +40,7 @@ def check_setup(
     min_visibility: float = 0.5,
     side_max: float = 0.35,
     front_min: float = 0.45,
+    dark_luma: float = 70.0,
 ) -> SetupAdvice:
     """Check one frame of the camera setup.
 
@@ -49,12 +51,14 @@ def check_setup(
         min_visibility: Below this a landmark counts as not seen.
         side_max: Width ratio at or below which the view is "side".
         front_min: Width ratio at or above which the view is "front".
+        dark_luma: Mean luma (0-255) below which the picture is too dark
+            (``lighting.dark_luma``).
 
     Returns:
         What to change, most important first.
     """
     problems: list[str] = []
-    if image_rgb is not None and float(image_rgb[::4, ::4].mean()) < 45:
+    if image_rgb is not None and mean_luma(image_rgb) < dark_luma:
         problems.append("Too dark: turn on a light or face a window.")
     if pose.is_empty():
         problems.append("Step into the picture: no one is visible.")

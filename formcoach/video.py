@@ -23,7 +23,7 @@ import queue
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -136,6 +136,25 @@ class VideoInfo:
         """Display size as ``(width, height)``."""
         return (self.width, self.height)
 
+    def turned(self, turn_deg: int) -> VideoInfo:
+        """The same video turned a further ``turn_deg`` clockwise (0/90/180/270).
+
+        For files filmed sideways without rotation metadata.
+        """
+        if turn_deg % 90:
+            raise ValueError(f"turn_deg must be a multiple of 90, got {turn_deg}")
+        if turn_deg % 360 == 0:
+            return self
+        width, height = self.width, self.height
+        if turn_deg % 180:
+            width, height = height, width
+        return replace(
+            self,
+            width=width,
+            height=height,
+            rotation_deg=(self.rotation_deg + turn_deg) % 360,
+        )
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -160,6 +179,7 @@ def iter_frames(
     start_index: int = 0,
     max_frames: int | None = None,
     on_gap: Callable[[float, float], None] | None = None,
+    turn_deg: int = 0,
 ) -> Iterator[Frame]:
     """Decode the frames of a video, upright and in RGB.
 
@@ -187,6 +207,8 @@ def iter_frames(
         on_gap: Called with ``(start_ms, end_ms)`` when frames were lost to
             corrupt data: the timestamps of the last good frame before the
             hole and of the first good one after it.
+        turn_deg: Turn every frame this much further clockwise (0, 90, 180,
+            270), on top of the file's rotation metadata.
 
     Returns:
         An iterator over the frames, in presentation order. Closing it early
@@ -203,7 +225,7 @@ def iter_frames(
         raise ValueError(f"start_index must be >= 0, got {start_index}")
     path = Path(path)
     # Not a generator itself, so a bad file raises here, at the call.
-    info = VideoInfo.from_path(path)
+    info = VideoInfo.from_path(path).turned(turn_deg)
     return _iter_frames(path, info, max_frames, on_gap, start_index)
 
 
@@ -437,12 +459,17 @@ def _select_video_stream(path: Path, container: Any) -> Any:
         if stream.disposition & av.stream.Disposition.attached_pic:
             continue
         if stream.codec_context is None:
-            raise InputError(
-                f"{path} uses a video codec FormCoach cannot decode "
-                f"({_codec_label(stream)})"
-            )
+            raise InputError(_undecodable(path, stream))
         return stream
     raise InputError(f"{path} has no video stream")
+
+
+def _undecodable(path: Path, stream: Any) -> str:
+    return (
+        f"{path} uses a video codec FormCoach cannot decode "
+        f"({_codec_label(stream)}). Convert it to H.264 MP4 first, e.g. "
+        "ffmpeg -i INPUT -c:v libx264 OUTPUT.mp4"
+    )
 
 
 def _codec_label(stream: Any) -> str:
@@ -465,10 +492,7 @@ def _first_frame(path: Path, container: Any, stream: Any) -> Any:
             except av.error.EOFError:
                 break
             except av.error.DecoderNotFoundError as exc:
-                raise InputError(
-                    f"{path} uses a video codec FormCoach cannot decode "
-                    f"({_codec_label(stream)})"
-                ) from exc
+                raise InputError(_undecodable(path, stream)) from exc
             except av.error.FFmpegError:
                 continue
             if frames:

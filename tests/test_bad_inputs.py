@@ -109,6 +109,15 @@ def _no_frames(path: Path) -> Path:
     return path
 
 
+def _unknown_codec(path: Path) -> Path:
+    """A real H.264 MP4 whose codec tag is changed to one no decoder knows."""
+    make_testsrc(path, seconds=1.0)
+    data = path.read_bytes()
+    assert b"avc1" in data
+    path.write_bytes(data.replace(b"avc1", b"xvq1"))
+    return path
+
+
 @pytest.mark.parametrize(
     "make, message",
     [
@@ -127,6 +136,7 @@ def _no_frames(path: Path) -> Path:
         (_audio, "has no video stream"),
         # ffmpeg writes no stream at all when asked for zero frames.
         (_no_frames, "has no video stream"),
+        (_unknown_codec, "uses a video codec FormCoach cannot decode"),
         (_truncated, "Sports2D"),  # placeholder replaced below
     ],
     ids=[
@@ -138,6 +148,7 @@ def _no_frames(path: Path) -> Path:
         "jpeg",
         "audio-only",
         "no-frames",
+        "unsupported-codec",
         "truncated-10pct",
     ],
 )

@@ -154,3 +154,30 @@ def test_cli_batch_records_failures_and_never_stops(tmp_path, capsys):
         )
         == 2
     )
+
+
+def test_cli_batch_takes_preset_config_and_set_like_analyze(tmp_path, capsys):
+    """The client resolves the config once; workers get it whole."""
+    from formcoach.cli import main
+
+    from .conftest import BUNDLED_CLIP
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(BUNDLED_CLIP, folder / "walk.mp4")
+    user = tmp_path / "mine.toml"
+    user.write_text("[video]\ncrf = 30\n")
+    args = ["batch", str(folder), "-e", "backward-walk", "--workers", "1",
+            "--no-video", "--no-history", "--preset", "rehab", "--config",
+            str(user), "--set", "pose.num_poses=2"]  # fmt: skip
+    assert main([*args, "--out", str(tmp_path / "o")]) == 0
+    (report_path,) = (tmp_path / "o").glob("walk-*/report.json")
+    report = json.loads(report_path.read_text())
+    assert report["preset"] == "rehab"
+    assert report["config"]["pose"]["num_poses"] == 2
+    assert report["config"]["video"]["crf"] == 30
+    assert report["config"]["analysis"]["workers"] == 1  # one video per core
+    capsys.readouterr()
+    # A bad setting fails before any cluster starts, with one line.
+    assert main([*args[:-1], "pose.num_poses=many", "--out", str(tmp_path / "p")]) == 2
+    assert not (tmp_path / "p").exists()

@@ -15,6 +15,7 @@ import pytest
 
 from formcoach.cli import main
 from formcoach.history import SCHEMA_VERSION, History
+from formcoach.paths import sessions_dir
 
 
 def lunge_report(score: int, knee: float, day: str = "2026-11-02") -> dict:
@@ -32,8 +33,8 @@ def lunge_report(score: int, knee: float, day: str = "2026-11-02") -> dict:
 def test_save_list_report_delete(tmp_path):
     history = History(tmp_path / "h.sqlite")
     assert history.schema_version == SCHEMA_VERSION
-    files = tmp_path / "files"
-    files.mkdir()
+    files = sessions_dir() / "kept-video"  # saved files live in the data folder
+    files.mkdir(parents=True)
     (files / "annotated.mp4").write_bytes(b"x")
     a = history.save(lunge_report(80, 95), created_at="2026-11-02T10:00:00+00:00")
     b = history.save(lunge_report(90, 91), created_at="2026-11-10T10:00:00+00:00",

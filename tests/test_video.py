@@ -433,7 +433,9 @@ BAD_INPUTS: list[tuple[str, Callable[[Path], Path], str]] = [
     (
         "unknown-codec",
         _make_unknown_codec,
-        r"strange_codec\.mp4 uses a video codec FormCoach cannot decode \(.+\)$",
+        r"strange_codec\.mp4 uses a video codec FormCoach cannot decode \(.+\)\. "
+        r"Convert it to H\.264 MP4 first, e\.g\. ffmpeg -i INPUT -c:v libx264 "
+        r"OUTPUT\.mp4$",
     ),
     ("no-frames", _make_no_frames, r"blank\.mp4 contains no video frames$"),
 ]

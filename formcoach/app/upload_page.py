@@ -18,7 +18,7 @@ from formcoach.app.results import show_report
 from formcoach.errors import FormCoachError
 from formcoach.exercises import EXERCISES
 from formcoach.history import History
-from formcoach.paths import data_dir
+from formcoach.paths import sessions_dir, upload_name
 from formcoach.pipeline import REPORT_NAME, VIDEO_NAME, analyze_video
 from formcoach.settings import preset_names
 
@@ -51,7 +51,7 @@ if uploaded is not None and st.button("Analyse", type="primary"):
     work = new_work_dir()
     st.session_state["work_dir"] = str(work)
     # Keep the user's file name only for display: never as a path.
-    source = work / ("upload" + Path(uploaded.name).suffix.lower()[:6])
+    source = work / upload_name(uploaded.name)
     progress = st.progress(0.0, text="Reading the video")
     try:
         check_upload_size(uploaded.size, float(config.get("app.max_upload_mb")))
@@ -105,7 +105,7 @@ if report is not None:
     show_report(report, Path(video) if video else None)
     session_id = st.session_state.get("session_id")
     if session_id is not None and st.button("Keep the annotated video in my history"):
-        keep = data_dir() / "sessions" / str(session_id)
+        keep = sessions_dir() / str(int(session_id))
         keep.mkdir(parents=True, exist_ok=True)
         shutil.copy2(video, keep / VIDEO_NAME)
         History().attach_files(session_id, keep)

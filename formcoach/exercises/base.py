@@ -103,6 +103,8 @@ class ExerciseCoach(ABC):
     checks: ClassVar[str] = ""
     #: Views in which this coach's checks are valid.
     valid_views: ClassVar[tuple[str, ...]] = ("side", "front", "oblique")
+    #: Done standing (legs vertical on average): camera tilt can be measured.
+    standing: ClassVar[bool] = True
 
     #: The config table of this coach's thresholds.
     section: ClassVar[str] = ""

@@ -160,6 +160,8 @@ def _facing(xy: np.ndarray) -> float:
 class _MachineCoach(ExerciseCoach):
     """Buffering, cues and fatigue shared by the machine coaches."""
 
+    standing: ClassVar[bool] = False  # seated on the bike or the rower
+
     valid_views: ClassVar[tuple[str, ...]] = ("side",)
     live_every_s: ClassVar[float] = 1.0
     live_window_s: ClassVar[float] = 10.0

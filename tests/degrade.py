@@ -1,0 +1,132 @@
+"""Degraded copies of real footage, made at test time in a temp folder.
+
+Each maker takes the banded reverse-lunge clip (1280x720, 6.4 s, the man at
+x 400-720) and writes a copy with one real-world problem. Nothing here is
+committed: the source clip may not be redistributed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+# The man stays within x 400-720 of the 1280-wide frame; right of 760 there is
+# only the room (wall, door).
+PERSON_WINDOW = "crop=560:720:280:0"
+EMPTY_WINDOW = "crop=560:720:720:0"
+
+
+def ffmpeg_filter(src: Path, out: Path, vf: str) -> Path:
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", vf,
+         "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", str(out)],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+def first_two_reps(src: Path, out: Path) -> Path:
+    """The first 4.5 s: two complete reps and standing still after the second.
+
+    The full clip ends in the middle of the third rep's return step, 1-2
+    frames from where a rep counts as finished, so a re-encoded copy may
+    count it either way; cases about something else start from this cut.
+    """
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(src), "-t", "4.5",
+         "-c:v", "libx264", "-preset", "veryfast", "-crf", "16",
+         "-pix_fmt", "yuv420p", str(out)],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+def no_person(src: Path, out: Path) -> Path:
+    """The same room with no one in it (the part of the frame he never enters)."""
+    return ffmpeg_filter(src, out, "crop=520:720:760:0")
+
+
+def leave_and_return(src: Path, out: Path) -> Path:
+    """He is in view for the whole clip, gone for 2 s, then back for 4.5 s.
+
+    The return is cut at 4.5 s, after two complete reps, not at the clip's end
+    where the third rep's return step is borderline (the labels call it not
+    finished; the foot is in the air in the last frames).
+    """
+    graph = (
+        f"[0:v]split=3[x][y][z];[x]{PERSON_WINDOW},setpts=PTS-STARTPTS[a];"
+        f"[y]trim=0:2,{EMPTY_WINDOW},setpts=PTS-STARTPTS[b];"
+        f"[z]trim=0:4.5,{PERSON_WINDOW},setpts=PTS-STARTPTS[c];[a][b][c]concat=n=3:v=1:a=0[v]"
+    )
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(src), "-filter_complex", graph,
+         "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast",
+         "-pix_fmt", "yuv420p", str(out)],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+def upper_body(src: Path, out: Path) -> Path:
+    """Only the top 400 rows: head to thighs, no knees or feet."""
+    return ffmpeg_filter(src, out, "crop=1280:400:0:0")
+
+
+def very_dark(src: Path, out: Path) -> Path:
+    """A dim room: mean brightness about 36 of 255."""
+    return ffmpeg_filter(src, out, "eq=brightness=-0.35:contrast=0.4")
+
+
+def overexposed(src: Path, out: Path) -> Path:
+    """Blown-out exposure: mean brightness about 246, the man washed out."""
+    return ffmpeg_filter(src, out, "eq=brightness=0.5:contrast=0.8")
+
+
+def sideways(src: Path, out: Path) -> Path:
+    """Filmed with the phone on its side and no rotation metadata."""
+    return ffmpeg_filter(src, out, "transpose=1")
+
+
+def tilted(src: Path, out: Path, degrees: float = 35.0) -> Path:
+    """The camera rolled by ``degrees``."""
+    return ffmpeg_filter(src, out, f"rotate={degrees}*PI/180:fillcolor=black")
+
+
+def backlit(src: Path, out: Path) -> Path:
+    """A silhouette against a bright window.
+
+    MediaPipe's person segmentation (the same pose model bundle) separates
+    him from the room; the room is brightened towards white and he is
+    darkened, as when the only light is behind the person.
+    """
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    from formcoach.pose import DEFAULT_MODEL_PATH
+    from formcoach.video import VideoInfo, VideoWriter, iter_frames
+
+    info = VideoInfo.from_path(src)
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(DEFAULT_MODEL_PATH)),
+        running_mode=vision.RunningMode.VIDEO,
+        output_segmentation_masks=True,
+    )
+    with (
+        vision.PoseLandmarker.create_from_options(options) as model,
+        VideoWriter(out, fps=info.fps, width=info.width, height=info.height) as writer,
+    ):
+        for frame in iter_frames(src):
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.image_rgb)
+            result = model.detect_for_video(image, int(frame.timestamp_ms))
+            rgb = frame.image_rgb.astype(np.float32)
+            window = np.minimum(255.0, rgb * 0.5 + 150.0)
+            silhouette = rgb * 0.3
+            if result.segmentation_masks:
+                mask = result.segmentation_masks[0].numpy_view()[..., :1]
+            else:
+                mask = np.zeros((*rgb.shape[:2], 1), np.float32)
+            mixed = mask * silhouette + (1.0 - mask) * window
+            writer.write(mixed.astype(np.uint8), timestamp_ms=frame.timestamp_ms)
+    return out
