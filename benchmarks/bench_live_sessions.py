@@ -29,6 +29,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--measure-s", type=float, default=30.0)
+    parser.add_argument(
+        "--browser-nice",
+        type=int,
+        default=0,
+        help="Chromium's nice level (10: browsers yield the CPU to the server)",
+    )
     args = parser.parse_args()
     if not CLIP.exists():
         sys.exit(f"needs {CLIP}")
@@ -45,7 +51,8 @@ def main() -> None:
                 ["unshare", "-n", sys.executable,
                  str(REPO / "tests/browser/live_session.py"), "--y4m", str(y4m),
                  "--out", f"{tmp}/run{run}", "--sessions", "2",
-                 "--measure-s", str(args.measure_s)],
+                 "--measure-s", str(args.measure_s),
+                 "--browser-nice", str(args.browser_nice)],
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
             line = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")][-1]

@@ -105,6 +105,13 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--sessions", type=int, default=1, choices=(1, 2))
     parser.add_argument("--measure-s", type=float, default=40.0)
+    parser.add_argument(
+        "--browser-nice",
+        type=int,
+        default=0,
+        help="run Chromium at this nice level (a benchmark stand-in for browsers "
+        "on the users' own devices, not competing with the server for CPU)",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
@@ -117,8 +124,15 @@ def main() -> None:
     console: list[str] = []
     try:
         with sync_playwright() as p:
+            executable = CHROMIUM
+            if args.browser_nice:
+                executable = args.out / "chromium-nice"
+                executable.write_text(
+                    f'#!/bin/sh\nexec nice -n {args.browser_nice} {CHROMIUM} "$@"\n'
+                )
+                executable.chmod(0o755)
             browser = p.chromium.launch(
-                executable_path=str(CHROMIUM),
+                executable_path=str(executable),
                 args=[
                     *CHROMIUM_ARGS,
                     "--use-fake-ui-for-media-stream",
