@@ -84,6 +84,23 @@ def overexposed(src: Path, out: Path) -> Path:
     return ffmpeg_filter(src, out, "eq=brightness=0.5:contrast=0.8")
 
 
+def portrait_phone(src: Path, out: Path) -> Path:
+    """Stored on its side with rotation metadata, as phones record portrait.
+
+    The picture is stored turned 90 deg anticlockwise and tagged to be shown
+    turned 90 deg clockwise (ffmpeg 5.1 writes the tag ``rotate=270`` as that).
+    """
+    stored = out.with_name("stored_" + out.name)
+    ffmpeg_filter(src, stored, "transpose=2")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(stored), "-c", "copy",
+         "-metadata:s:v:0", "rotate=270", str(out)],
+        check=True,
+    )  # fmt: skip
+    stored.unlink()
+    return out
+
+
 def sideways(src: Path, out: Path) -> Path:
     """Filmed with the phone on its side and no rotation metadata."""
     return ffmpeg_filter(src, out, "transpose=1")
