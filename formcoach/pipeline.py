@@ -504,17 +504,13 @@ def person_lost_spans(
     seen = [not f.is_empty() for f in frames]
     if not any(seen):
         return spans
+    times = [f.timestamp_ms / 1000.0 for f in frames]
     start: int | None = None
-    for i, present in enumerate([*seen, True]):
+    for i, present in enumerate([*seen, True]):  # a sentinel closes a last run
         if not present and start is None:
             start = i
         elif present and start is not None:
-            t0 = frames[start].timestamp_ms / 1000.0
-            t1 = (
-                frames[i].timestamp_ms / 1000.0
-                if i < len(frames)
-                else (frames[-1].timestamp_ms / 1000.0)
-            )
+            t0, t1 = times[start], times[min(i, len(times) - 1)]
             if t1 - t0 >= min_s:
                 spans.append((round(t0, 3), round(t1, 3)))
             start = None
@@ -636,8 +632,9 @@ def analyze_video(
     created = not out.exists()
     prepare_output_dir(out, names, overwrite=overwrite)
     video_written = False
-    try:
-        track = estimate_poses(
+
+    def poses(info: VideoInfo, turn: int) -> PoseTrack:
+        return estimate_poses(
             video_path,
             config,
             mirrored=mirrored,
@@ -645,36 +642,32 @@ def analyze_video(
             info=info,
             turn_deg=turn,
         )
+
+    try:
+        track = poses(info, turn)
         input_warnings: list[dict[str, Any]] = []
         detected = auto_turn(track, config) if turn == 0 else 0
         if detected:
             # Filmed sideways without rotation metadata: analyse it upright.
             turn, info = detected, info.turned(detected)
-            track = estimate_poses(
-                video_path,
-                config,
-                mirrored=mirrored,
-                progress=progress,
-                info=info,
-                turn_deg=turn,
-            )
+            track = poses(info, turn)
             input_warnings.append(
                 {
                     "code": "camera.rotated",
-                    "message": f"The person appeared to lie on their side: the video "
-                    f"was filmed sideways with no rotation data, so it was turned "
+                    "message": "The person appeared to lie on their side: the video "
+                    "was filmed sideways with no rotation data, so it was turned "
                     f"{turn} deg clockwise and analysed upright. To choose the turn "
                     "yourself, set video.rotate_deg.",
                     "t_s": None,
                 }
             )
-        input_warnings += analysis_warnings(track, coverage_of(track, config), config)
+        coverage = coverage_of(track, config)
+        input_warnings += analysis_warnings(track, coverage, config)
         input_warnings += tilt_warnings(track, coach, config)
         smoothed = smooth_offline(
             track.frames, config, cutoff_hz=coach.smoothing_cutoff_hz
         )
         feedback, result = run_coach(smoothed, coach)
-        coverage = coverage_of(track, config)
         posed = [f for f in smoothed if not f.is_empty()]
         view = body.clip_view(
             posed,
