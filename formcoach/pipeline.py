@@ -68,7 +68,7 @@ class PoseTrack:
         info: The video's properties.
         frames: One :class:`PoseFrame` per decoded frame, in order.
         gaps_ms: ``(start_ms, end_ms)`` spans where corrupt data was skipped.
-        light: Brightness of each frame, in frame order.
+        light: Brightness of about 5 frames a second, in frame order.
     """
 
     info: VideoInfo
@@ -125,6 +125,9 @@ def estimate_poses(
     gaps: set[tuple[float, float]] = set()
     results: list[list[PoseFrame]] = [[] for _ in segments]
     light: list[list[LightSample]] = [[] for _ in segments]
+    # Light changes slowly: about 5 samples a second is plenty, and keeps the
+    # numpy work (under the GIL) off most frames.
+    light_every = max(1, round((info.fps or 30) / 5))
     min_vis = float(config.get("analysis.min_visibility"))
     errors: list[BaseException] = []
     done = 0
@@ -159,11 +162,12 @@ def estimate_poses(
                     if frame.index < start:
                         continue  # warm-up frame of a later run
                     results[k].append(pose)
-                    light[k].append(
-                        measure_light(
-                            frame.image_rgb, pose, frame.timestamp_ms, min_vis
+                    if frame.index % light_every == 0:
+                        light[k].append(
+                            measure_light(
+                                frame.image_rgb, pose, frame.timestamp_ms, min_vis
+                            )
                         )
-                    )
                     with lock:
                         done += 1
                     if progress and len(segments) == 1:
