@@ -102,7 +102,6 @@ while ctx.state.playing:
         update = coach.updates.get(timeout=1.0)
     except queue.Empty:
         stats.caption("Waiting for the camera...")
-        shown.pop("stats", None)
         continue  # a Streamlit call each loop lets stop/rerun requests through
     stop_now = update.cue_code == "gait.clear_space"
     if show("safety", stop_now):
