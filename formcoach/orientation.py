@@ -45,10 +45,18 @@ def _axis_angles(
     return np.asarray(angles, dtype=float)
 
 
-def _circular_median(angles_deg: np.ndarray) -> float:
-    """Median direction that survives the ±180 wrap (mean direction first)."""
-    rad = np.radians(angles_deg)
-    centre = np.arctan2(np.sin(rad).mean(), np.cos(rad).mean())
+def _median_direction(
+    frames: Sequence[PoseFrame],
+    lower: tuple[int, int],
+    upper: tuple[int, int],
+    min_visibility: float,
+) -> float | None:
+    """Median of :func:`_axis_angles` that survives the ±180 wrap; None if unseen."""
+    angles = _axis_angles(frames, lower, upper, min_visibility)
+    if not angles.size:
+        return None
+    rad = np.radians(angles)
+    centre = np.arctan2(np.sin(rad).mean(), np.cos(rad).mean())  # mean direction
     offsets = np.angle(np.exp(1j * (rad - centre)))
     return float(np.degrees(centre + np.median(offsets)))
 
@@ -57,13 +65,12 @@ def trunk_direction_deg(
     frames: Sequence[PoseFrame], min_visibility: float = 0.5
 ) -> float | None:
     """Median direction of the trunk (hips to shoulders) from image up, degrees."""
-    angles = _axis_angles(
+    return _median_direction(
         frames,
         (L.LEFT_HIP, L.RIGHT_HIP),
         (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
         min_visibility,
     )
-    return _circular_median(angles) if angles.size else None
 
 
 def upright_turn_deg(
@@ -93,10 +100,9 @@ def camera_tilt_deg(
 
     Positive: the picture's up is turned to the right of true vertical.
     """
-    angles = _axis_angles(
+    return _median_direction(
         frames,
         (L.LEFT_ANKLE, L.RIGHT_ANKLE),
         (L.LEFT_HIP, L.RIGHT_HIP),
         min_visibility,
     )
-    return _circular_median(angles) if angles.size else None

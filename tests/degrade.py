@@ -18,13 +18,18 @@ PERSON_WINDOW = "crop=560:720:280:0"
 EMPTY_WINDOW = "crop=560:720:720:0"
 
 
-def ffmpeg_filter(src: Path, out: Path, vf: str) -> Path:
+def encode(src: Path, out: Path, *args: str) -> Path:
+    """``ffmpeg -i src ARGS out`` as H.264 (yuv420p, quick preset)."""
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", vf,
+        ["ffmpeg", "-v", "error", "-y", "-i", str(src), *args,
          "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", str(out)],
         check=True,
     )  # fmt: skip
     return out
+
+
+def ffmpeg_filter(src: Path, out: Path, vf: str) -> Path:
+    return encode(src, out, "-vf", vf)
 
 
 def first_two_reps(src: Path, out: Path) -> Path:
@@ -34,13 +39,7 @@ def first_two_reps(src: Path, out: Path) -> Path:
     frames from where a rep counts as finished, so a re-encoded copy may
     count it either way; cases about something else start from this cut.
     """
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", str(src), "-t", "4.5",
-         "-c:v", "libx264", "-preset", "veryfast", "-crf", "16",
-         "-pix_fmt", "yuv420p", str(out)],
-        check=True,
-    )  # fmt: skip
-    return out
+    return encode(src, out, "-t", "4.5", "-crf", "16")
 
 
 def no_person(src: Path, out: Path) -> Path:
@@ -58,15 +57,10 @@ def leave_and_return(src: Path, out: Path) -> Path:
     graph = (
         f"[0:v]split=3[x][y][z];[x]{PERSON_WINDOW},setpts=PTS-STARTPTS[a];"
         f"[y]trim=0:2,{EMPTY_WINDOW},setpts=PTS-STARTPTS[b];"
-        f"[z]trim=0:4.5,{PERSON_WINDOW},setpts=PTS-STARTPTS[c];[a][b][c]concat=n=3:v=1:a=0[v]"
+        f"[z]trim=0:4.5,{PERSON_WINDOW},setpts=PTS-STARTPTS[c];"
+        "[a][b][c]concat=n=3:v=1:a=0[v]"
     )
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", str(src), "-filter_complex", graph,
-         "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast",
-         "-pix_fmt", "yuv420p", str(out)],
-        check=True,
-    )  # fmt: skip
-    return out
+    return encode(src, out, "-filter_complex", graph, "-map", "[v]")
 
 
 def upper_body(src: Path, out: Path) -> Path:
