@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from . import body
 from .landmarks import Landmark as L
-from .lighting import mean_luma
+from .lighting import mean_luma, measure_light
 from .pose import PoseFrame
 
 _FEET = (L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
@@ -41,6 +41,8 @@ def check_setup(
     side_max: float = 0.35,
     front_min: float = 0.45,
     dark_luma: float = 70.0,
+    backlit_background_luma: float = 170.0,
+    backlit_ratio: float = 0.65,
 ) -> SetupAdvice:
     """Check one frame of the camera setup.
 
@@ -53,6 +55,9 @@ def check_setup(
         front_min: Width ratio at or above which the view is "front".
         dark_luma: Mean luma (0-255) below which the picture is too dark
             (``lighting.dark_luma``).
+        backlit_background_luma: With a background at least this bright...
+        backlit_ratio: ...and the person's box at most this fraction of it,
+            the light is behind the person (``lighting.backlit_*``).
 
     Returns:
         What to change, most important first.
@@ -63,6 +68,15 @@ def check_setup(
     if pose.is_empty():
         problems.append("Step into the picture: no one is visible.")
         return SetupAdvice(tuple(problems))
+    if image_rgb is not None:
+        light = measure_light(image_rgb, pose, 0.0, min_visibility)
+        if light.background_luma >= backlit_background_luma and (
+            light.person_luma <= backlit_ratio * light.background_luma
+        ):
+            problems.append(
+                "Light behind you: face the light, or turn so the window is not "
+                "behind you."
+            )
     w, h = pose.resolution_wh
     seen = pose.visibility >= min_visibility
     feet_in = all(seen[i] and 0 <= pose.xy[i, 1] < h for i in _FEET)

@@ -41,6 +41,24 @@ def test_setup_problems(standing, change, expected):
     assert any(p.startswith(expected) for p in advice.problems), advice.problems
 
 
+def _backlit(frame, image):
+    """A bright window behind a dark silhouette filling the person's box."""
+    image = np.full_like(image, 235)
+    seen = frame.xy[frame.visibility >= 0.5]
+    (x0, y0), (x1, y1) = seen.min(axis=0).astype(int), seen.max(axis=0).astype(int)
+    image[y0:y1, x0:x1] = 40
+    return frame, image
+
+
+def test_light_behind_the_person(standing):
+    image = np.full((1000, 1280, 3), 120, np.uint8)
+    advice = check_setup(*_backlit(standing, image))
+    assert any(p.startswith("Light behind you") for p in advice.problems)
+    # The same bright room with the person lit is fine.
+    lit = np.full((1000, 1280, 3), 235, np.uint8)
+    assert check_setup(standing, lit).ok
+
+
 def test_front_view_is_refused_for_a_side_view_exercise(standing):
     xy = standing.xy.copy()
     xy[[11, 23], 0] -= 120  # shoulders and hips wide apart: facing the camera

@@ -83,7 +83,13 @@ class LiveCoach:
         self.session = LiveSession(exercise, config, mirrored=mirror_display)
         self.mirror_display = mirror_display
         self.min_visibility = float(config.get("analysis.min_visibility"))
-        self.dark_luma = float(config.get("lighting.dark_luma"))
+        self.light_limits = {
+            "dark_luma": float(config.get("lighting.dark_luma")),
+            "backlit_background_luma": float(
+                config.get("lighting.backlit_background_luma")
+            ),
+            "backlit_ratio": float(config.get("lighting.backlit_ratio")),
+        }
         self.needed_views = self.session.coach.valid_views
         self.updates: queue.Queue[LiveUpdate] = queue.Queue(maxsize=1)
         self._lock = threading.Lock()
@@ -107,7 +113,7 @@ class LiveCoach:
             pose = self.session.last_pose
             advice = check_setup(
                 pose, image, needed_views=self.needed_views,
-                min_visibility=self.min_visibility, dark_luma=self.dark_luma,
+                min_visibility=self.min_visibility, **self.light_limits,
             )  # fmt: skip
             reps = list(getattr(self.session.coach, "reps", []))
         self.frames += 1
