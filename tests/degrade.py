@@ -48,14 +48,14 @@ def no_person(src: Path, out: Path) -> Path:
 
 
 def leave_and_return(src: Path, out: Path) -> Path:
-    """He is in view for the whole clip, gone for 2 s, then back for 4.5 s.
+    """He leaves at the bottom of his third rep, is gone 2 s, then is back for 4.5 s.
 
-    The return is cut at 4.5 s, after two complete reps, not at the clip's end
-    where the third rep's return step is borderline (the labels call it not
-    finished; the foot is in the air in the last frames).
+    Both cuts are away from the clip's end, where the third rep's return step
+    is borderline (1-2 frames from counting as finished): he goes at 5.7 s,
+    at the bottom of rep 3, and comes back for the first 4.5 s (two reps).
     """
     graph = (
-        f"[0:v]split=3[x][y][z];[x]{PERSON_WINDOW},setpts=PTS-STARTPTS[a];"
+        f"[0:v]split=3[x][y][z];[x]trim=0:5.7,{PERSON_WINDOW},setpts=PTS-STARTPTS[a];"
         f"[y]trim=0:2,{EMPTY_WINDOW},setpts=PTS-STARTPTS[b];"
         f"[z]trim=0:4.5,{PERSON_WINDOW},setpts=PTS-STARTPTS[c];"
         "[a][b][c]concat=n=3:v=1:a=0[v]"
