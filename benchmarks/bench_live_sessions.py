@@ -55,8 +55,10 @@ def main() -> None:
                  "--browser-nice", str(args.browser_nice)],
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
-            line = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")][-1]
-            result = json.loads(line)
+            lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+            if not lines:
+                sys.exit(f"run {run + 1} gave no result:\n{proc.stderr[-2000:]}")
+            result = json.loads(lines[-1])
             a = [s["fps_a"] for s in result["samples"] if s["fps_a"]]
             b = [s["fps_b"] for s in result["samples"] if s["fps_b"]]
             rows.append((result["fps"], statistics.median(a), min(a),
