@@ -42,16 +42,29 @@ class LightSample:
     background_luma: float = float("nan")
     person_contrast: float = float("nan")
 
+    @property
+    def has_person(self) -> bool:
+        """Whether the person's box and the background were both measured."""
+        return np.isfinite(self.person_luma) and np.isfinite(self.background_luma)
+
+    def is_backlit(self, background_min: float, ratio_max: float) -> bool:
+        """A bright background with the person much darker than it.
+
+        Args:
+            background_min: The background is at least this bright (0-255).
+            ratio_max: The person's box is at most this fraction of it.
+        """
+        return (
+            self.has_person
+            and self.background_luma >= background_min
+            and self.person_luma <= ratio_max * max(self.background_luma, 1.0)
+        )
+
 
 def luma_grid(image_rgb: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float32], int]:
     """Luma of a coarse pixel grid, and the grid's step in pixels."""
     step = max(1, image_rgb.shape[1] // _GRID_SAMPLES)
     return image_rgb[::step, ::step].astype(np.float32) @ _LUMA, step
-
-
-def mean_luma(image_rgb: npt.NDArray[np.uint8]) -> float:
-    """Mean luma (0-255) of an RGB image."""
-    return float(luma_grid(image_rgb)[0].mean())
 
 
 def measure_light(
@@ -136,17 +149,11 @@ def lighting_warnings(
         )
     person = np.array([s.person_luma for s in samples])
     background = np.array([s.background_luma for s in samples])
-    with_person = np.isfinite(person) & np.isfinite(background)
+    with_person = np.array([s.has_person for s in samples])
     if with_person.any():
-        ratio = np.full(len(samples), np.inf)
-        ratio[with_person] = person[with_person] / np.maximum(
-            background[with_person], 1
-        )
-        backlit = (
-            with_person
-            & (background >= float(config.get("lighting.backlit_background_luma")))
-            & (ratio <= float(config.get("lighting.backlit_ratio")))
-        )
+        background_min = float(config.get("lighting.backlit_background_luma"))
+        ratio_max = float(config.get("lighting.backlit_ratio"))
+        backlit = np.array([s.is_backlit(background_min, ratio_max) for s in samples])
         if backlit.sum() >= share * with_person.sum():
             warnings.append(
                 {

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from . import body
 from .landmarks import Landmark as L
-from .lighting import mean_luma, measure_light
+from .lighting import measure_light
 from .pose import PoseFrame
 
 _FEET = (L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
@@ -63,20 +63,21 @@ def check_setup(
         What to change, most important first.
     """
     problems: list[str] = []
-    if image_rgb is not None and mean_luma(image_rgb) < dark_luma:
+    # One pass over the pixels serves both light checks.
+    light = (
+        measure_light(image_rgb, pose, 0.0, min_visibility)
+        if image_rgb is not None
+        else None
+    )
+    if light is not None and light.frame_luma < dark_luma:
         problems.append("Too dark: turn on a light or face a window.")
     if pose.is_empty():
         problems.append("Step into the picture: no one is visible.")
         return SetupAdvice(tuple(problems))
-    if image_rgb is not None:
-        light = measure_light(image_rgb, pose, 0.0, min_visibility)
-        if light.background_luma >= backlit_background_luma and (
-            light.person_luma <= backlit_ratio * light.background_luma
-        ):
-            problems.append(
-                "Light behind you: face the light, or turn so the window is not "
-                "behind you."
-            )
+    if light is not None and light.is_backlit(backlit_background_luma, backlit_ratio):
+        problems.append(
+            "Light behind you: face the light, or turn so the window is not behind you."
+        )
     w, h = pose.resolution_wh
     seen = pose.visibility >= min_visibility
     feet_in = all(seen[i] and 0 <= pose.xy[i, 1] < h for i in _FEET)
