@@ -209,12 +209,17 @@ def test_odd_videos_give_a_report_with_a_warning(
     assert (tmp_path / "out" / "annotated.mp4").stat().st_size > 0
 
 
-def test_corrupt_middle_is_analysed_around_the_gap(tmp_path, capsys):
+def corrupt_middle(path: Path) -> Path:
+    """The bundled clip with 200 kB in the middle of the file zeroed."""
     data = bytearray(BUNDLED_CLIP.read_bytes())
     mid = len(data) // 2
     data[mid : mid + 200_000] = bytes(200_000)
-    video = tmp_path / "corrupt.mp4"
-    video.write_bytes(bytes(data))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_corrupt_middle_is_analysed_around_the_gap(tmp_path, capsys):
+    video = corrupt_middle(tmp_path / "corrupt.mp4")
     code, err, report = analyze(capsys, video, tmp_path / "out", "--no-video")
     assert code == 0, err
     assert "video.corrupt_section" in warning_codes(report)

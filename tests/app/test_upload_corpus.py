@@ -23,6 +23,7 @@ from ..test_bad_inputs import (
     _still,
     _truncated,
     _unknown_codec,
+    corrupt_middle,
     ffmpeg,
     make_testsrc,
 )
@@ -46,14 +47,6 @@ def run_page(path: Path, name: str, exercise: str = "reverse-lunge") -> AppTest:
     at.button[0].click().run()
     assert not at.exception, at.exception
     return at
-
-
-def corrupt_middle(path: Path) -> Path:
-    data = bytearray(BUNDLED_CLIP.read_bytes())
-    mid = len(data) // 2
-    data[mid : mid + 200_000] = bytes(200_000)
-    path.write_bytes(bytes(data))
-    return path
 
 
 def vfr(path: Path) -> Path:
