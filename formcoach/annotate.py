@@ -15,9 +15,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from .exercises.base import FrameFeedback
 from .landmarks import SKELETON_EDGES, Landmark
 from .pose import PoseFrame
+from .results import FrameFeedback
 
 Image = npt.NDArray[np.uint8]
 Color = tuple[int, int, int]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .exercises.base import SEVERITY_RANK, Cue
+from .results import SEVERITY_RANK, Cue
 
 
 @dataclass

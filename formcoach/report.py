@@ -9,14 +9,13 @@ main angles.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from . import body
-from .exercises import ExerciseResult, FrameFeedback
 from .pose import PoseFrame
+from .results import ExerciseResult, FrameFeedback, InputWarning, rounded
 from .settings import Config
 from .video import VideoInfo
 
@@ -28,13 +27,6 @@ def _version() -> str:
         return version("formcoach")
     except PackageNotFoundError:
         return "unknown"
-
-
-def rounded(value: float | None, digits: int = 2) -> float | None:
-    """``value`` rounded, or None for None/NaN/inf (JSON has no NaN)."""
-    if value is None or not math.isfinite(value):
-        return None
-    return round(float(value), digits)
 
 
 def time_series(
@@ -79,7 +71,7 @@ def build_report(
     result: ExerciseResult,
     view: str,
     pose_coverage: float,
-    warnings: list[dict[str, Any]],
+    warnings: Sequence[InputWarning | dict[str, Any]],
     mirrored: bool = False,
 ) -> dict[str, Any]:
     """Assemble the report dict (see ``docs/report-schema.md``)."""
@@ -105,7 +97,9 @@ def build_report(
         "summary": result.summary,
         "reps": result.reps,
         "steps": result.steps,
-        "warnings": warnings,
+        "warnings": [
+            w.as_dict() if isinstance(w, InputWarning) else w for w in warnings
+        ],
         "series": time_series(
             frames, feedback, float(config.get("analysis.min_visibility"))
         ),

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from formcoach.exercises.base import Cue
 from formcoach.feedback import CueScheduler
+from formcoach.results import Cue
 
 LEAN = Cue("x.lean", "Chest up", "form")
 HEEL = Cue("x.heel", "Land on the ball", "safety")

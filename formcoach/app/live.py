@@ -22,8 +22,8 @@ import av
 import cv2
 import numpy as np
 
-from ..exercises import ExerciseResult
 from ..pipeline import LiveSession
+from ..results import ExerciseResult
 from ..settings import Config
 from ..setup_check import check_setup
 

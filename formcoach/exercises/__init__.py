@@ -7,8 +7,9 @@ Adding a workout means adding one module here with an
 from __future__ import annotations
 
 from ..errors import InputError
+from ..results import Cue, ExerciseResult, FrameFeedback
 from ..settings import Config
-from .base import Cue, ExerciseCoach, ExerciseResult, FrameFeedback
+from .base import ExerciseCoach
 from .equipment import BackwardCycleCoach, ReverseRowCoach
 from .locomotion import (
     BackwardShuffleCoach,

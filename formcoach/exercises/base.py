@@ -11,83 +11,28 @@ path drops frames.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import ClassVar
 
 from ..pose import PoseFrame
+from ..results import (
+    Column,
+    Cue,
+    ExerciseResult,
+    FrameFeedback,
+    PlotSpec,
+    Rule,
+)
 from ..settings import Config
-
-Severity = Literal["safety", "form", "advice", "good"]
-
-#: Cue priority: safety first, then form faults, then advice, then praise.
-SEVERITY_RANK: dict[str, int] = {"safety": 0, "form": 1, "advice": 2, "good": 3}
-
-
-@dataclass(frozen=True)
-class Cue:
-    """One coaching message.
-
-    Attributes:
-        code: Stable identifier (``"lunge.heel_landing"``) for reports and history.
-        message: Short imperative shown to the user ("Land on the ball of your foot").
-        severity: ``safety``, ``form``, ``advice`` or ``good``.
-        explanation: Why it matters, for reports.
-        source: Where the rule comes from.
-    """
-
-    code: str
-    message: str
-    severity: Severity
-    explanation: str = ""
-    source: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        """Plain dict for JSON."""
-        return asdict(self)
 
 
 def cue_table(
     prefix: str, entries: list[tuple[str, str, str, str, str]]
 ) -> dict[str, Cue]:
-    """A coach's cues by short name from ``(name, message, severity, why, source)``.
-
-    Each cue's code is ``prefix.name`` (e.g. ``lunge.heel_landing``).
-    """
+    """Deprecated: builds codes at run time. Declare each :class:`Cue` literally."""
     return {
         name: Cue(f"{prefix}.{name}", message, severity, explanation, source)  # type: ignore[arg-type]
         for name, message, severity, explanation, source in entries
     }
-
-
-@dataclass
-class FrameFeedback:
-    """What a coach says about one frame (drawn on video, shown live).
-
-    Attributes:
-        phase: Current movement phase ("standing", "bottom", ...), "" if none.
-        counter: Rep/step counter text for the overlay.
-        angles: Angle labels to draw: name -> (landmark index to draw at, degrees).
-        cue: The one cue to show now, if any.
-        events: Things that happened on this frame ("rep", "contact:left:ball").
-        view: Camera view the coach believes in ("side", "front", ...).
-    """
-
-    phase: str = ""
-    counter: str = ""
-    angles: dict[str, tuple[int, float]] = field(default_factory=dict)
-    cue: Cue | None = None
-    events: list[str] = field(default_factory=list)
-    view: str = "unknown"
-
-
-@dataclass
-class ExerciseResult:
-    """What a coach concludes about a whole set (fills report.json)."""
-
-    summary: dict[str, Any] = field(default_factory=dict)
-    reps: list[dict[str, Any]] = field(default_factory=list)
-    steps: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 class ExerciseCoach(ABC):
@@ -108,6 +53,14 @@ class ExerciseCoach(ABC):
 
     #: The config table of this coach's thresholds.
     section: ClassVar[str] = ""
+
+    #: The coach's rules as data: cue -> condition -> threshold keys.
+    rules: ClassVar[tuple[Rule, ...]] = ()
+    #: Columns of its ``reps`` rows and of its ``steps`` rows.
+    rep_columns: ClassVar[tuple[Column, ...]] = ()
+    step_columns: ClassVar[tuple[Column, ...]] = ()
+    #: Per-frame plots for reports and pages.
+    plots: ClassVar[tuple[PlotSpec, ...]] = ()
 
     def __init__(self, config: Config):
         self.config = config

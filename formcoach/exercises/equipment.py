@@ -41,7 +41,7 @@ from .. import body, geometry
 from ..feedback import CueScheduler
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
-from ..report import rounded
+from ..results import rounded
 from ..settings import Config
 from .base import ExerciseCoach, ExerciseResult, FrameFeedback, cue_table
 

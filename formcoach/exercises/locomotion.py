@@ -29,7 +29,7 @@ from ..feedback import CueScheduler
 from ..gait import GaitAnalysis, GaitSettings, analyze_gait
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
-from ..report import rounded
+from ..results import rounded
 from ..settings import Config
 from .base import (
     SEVERITY_RANK,
