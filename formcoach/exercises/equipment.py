@@ -41,9 +41,9 @@ from .. import body, geometry
 from ..feedback import CueScheduler
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
-from ..results import rounded
+from ..results import ExerciseResult, FrameFeedback, rounded
 from ..settings import Config
-from .base import ExerciseCoach, ExerciseResult, FrameFeedback, cue_table
+from .base import ExerciseCoach, cue_table
 
 CUES = cue_table(
     "machine",

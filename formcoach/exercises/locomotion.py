@@ -29,16 +29,9 @@ from ..feedback import CueScheduler
 from ..gait import GaitAnalysis, GaitSettings, analyze_gait
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
-from ..results import rounded
+from ..results import SEVERITY_RANK, Cue, ExerciseResult, FrameFeedback, rounded
 from ..settings import Config
-from .base import (
-    SEVERITY_RANK,
-    Cue,
-    ExerciseCoach,
-    ExerciseResult,
-    FrameFeedback,
-    cue_table,
-)
+from .base import ExerciseCoach, cue_table
 
 CUES: dict[str, Cue] = cue_table(
     "gait",

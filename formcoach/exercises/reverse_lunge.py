@@ -42,16 +42,9 @@ from .. import body, geometry
 from ..feedback import CueScheduler
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
-from ..results import rounded
+from ..results import SEVERITY_RANK, Cue, ExerciseResult, FrameFeedback, rounded
 from ..settings import Config
-from .base import (
-    SEVERITY_RANK,
-    Cue,
-    ExerciseCoach,
-    ExerciseResult,
-    FrameFeedback,
-    cue_table,
-)
+from .base import ExerciseCoach, cue_table
 
 SECTION = "exercises.reverse_lunge"
 
