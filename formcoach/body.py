@@ -149,3 +149,21 @@ def facing_sign(frame: PoseFrame) -> float:
         return float("nan")
     total = float(np.sum(signs))
     return float(np.sign(total)) if total != 0 else float("nan")
+
+
+def leg_length_px(xy: npt.NDArray[np.floating]) -> npt.NDArray[np.floating] | float:
+    """Leg length (hip-knee + knee-ankle) in the picture: the longer leg.
+
+    The longer of the two, because in a side view the far leg is foreshortened
+    or half hidden. Works on one frame ``(33, 2)`` (a float) or a clip
+    ``(n, 33, 2)`` (shape ``(n,)``); NaN where a leg is not seen.
+    """
+    legs = [
+        geometry.leg_length(xy[..., hip, :], xy[..., knee, :], xy[..., ankle, :])
+        for hip, knee, ankle in (
+            (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+            (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
+        )
+    ]
+    value = np.maximum(legs[0], legs[1])  # NaN when either leg is missing
+    return float(value) if np.ndim(value) == 0 else value

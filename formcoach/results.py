@@ -23,8 +23,9 @@ Measures stay unrounded while rules run on them; :func:`rounded` and
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -110,14 +111,34 @@ class Rule:
         when: The condition in words, naming its thresholds.
         thresholds: Config keys of the thresholds, relative to the coach's
             section (``"front_knee_max_deg"``) or absolute (``"analysis.x"``).
-        scope: What the rule judges: ``rep``, ``step``, ``set``, ``live``
-            (while it happens) or ``frame``.
+        scope: What the rule judges: a ``rep``, a ``step``, the whole ``set``,
+            or a ``frame`` as it comes.
+        check: ``check(measures, settings) -> bool``, the condition itself, on
+            unrounded measures (a comparison with NaN is False, so a measure
+            that could not be taken raises nothing). None where the coach
+            decides inside its own algorithm (said in ``when``).
+        live: Also shown while it happens, not only in the rep's verdict.
     """
 
     cue: Cue
     when: str
     thresholds: tuple[str, ...] = ()
-    scope: Literal["rep", "step", "set", "live", "frame"] = "rep"
+    scope: Literal["rep", "step", "set", "frame"] = "rep"
+    check: Callable[[Any, Any], bool] | None = field(
+        default=None, compare=False, repr=False
+    )
+    live: bool = False
+
+    def fires(self, measures: Any, settings: Any) -> bool:
+        """True when the rule's condition holds for these measures."""
+        if self.check is None:
+            raise TypeError(f"rule {self.cue.code} has no check function")
+        return bool(self.check(measures, settings))
+
+
+def fired(rules: Iterable[Rule], measures: Any, settings: Any) -> list[Cue]:
+    """The cues of the ``rules`` whose condition holds, safety first."""
+    return by_severity(r.cue for r in rules if r.fires(measures, settings))
 
 
 @dataclass(frozen=True)
@@ -160,6 +181,26 @@ class Column:
                 for v in value
             )
         return str(value)
+
+
+def measure(digits: int | None = 3) -> Any:
+    """A float field of a record, rounded to ``digits`` in the report."""
+    return field(default=math.nan, metadata={"digits": digits})
+
+
+def report_row(record: Any) -> dict[str, Any]:
+    """A record dataclass as a report row: floats rounded once, NaN → None.
+
+    Each float field is rounded to its ``digits`` metadata (see
+    :func:`measure`; 3 when not declared); other values pass as they are.
+    """
+    row: dict[str, Any] = {}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, float):
+            value = rounded(value, f.metadata.get("digits", 3))
+        row[f.name] = value
+    return row
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def test_split_squat_is_not_a_reverse_lunge():
     assert result.summary["movement"] == "split squat"
     # 10 labelled cycles + 1 partial.
     assert labels["split_squat_reps"] <= result.summary["split_squat_reps"] <= 11
-    assert any(w["code"] == "lunge.split_squat" for w in result.warnings)
+    assert any(w.code == "lunge.split_squat" for w in result.warnings)
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import pytest
 
-from formcoach.exercises.reverse_lunge import CUES, ReverseLungeCoach
+from formcoach.catalog import reverse_lunge as lunge
+from formcoach.exercises.reverse_lunge import ReverseLungeCoach
 from formcoach.pipeline import run_coach
+from formcoach.results import fired
 from formcoach.settings import load_config
 
 from ..synthetic import (
@@ -62,7 +62,7 @@ def test_fatigue_and_consistency_over_a_set():
     _, result = coach_set(frames_of(lunge_sequence(specs)))
     assert result.summary["rep_count"] == 6
     assert "Depth fell" in result.summary["fatigue"]
-    assert any(w["code"] == "lunge.fatigue" for w in result.warnings)
+    assert any(w.code == "lunge.fatigue" for w in result.warnings)
     assert result.summary["consistency"]["depth_sd_leg_lengths"] > 0.05
     _, steady = coach_set(frames_of(lunge_sequence([LungeSpec()] * 6)))
     assert "fatigue" not in steady.summary
@@ -96,7 +96,7 @@ def test_split_squat_is_named_and_not_counted():
     assert result.summary["rep_count"] == 0
     assert result.summary["movement"] == "split squat"
     assert result.summary["split_squat_reps"] == 4
-    assert any(w["code"] == "lunge.split_squat" for w in result.warnings)
+    assert any(w.code == "lunge.split_squat" for w in result.warnings)
 
 
 def test_walking_is_not_lunging():
@@ -165,20 +165,21 @@ def test_preset_changes_verdicts():
 
 
 def _record(**overrides):
-    record = {
+    values = {
         "direction": "reverse",
         "rear_foot_landing": "ball",
         "hip_sway_leg_lengths": 0.01,
         "front_knee_angle_deg": 90.0,
         "back_knee_to_floor": 0.1,
         "torso_lean_deg": 5.0,
-        "knee_past_toes": False,
+        "front_heel_raise": 0.0,
+        "knee_past_toes_foot_lengths": 0.0,
         "descent_s": 1.5,
         "step_length_leg_lengths": 0.9,
         "head_neck_deg": 175.0,
     }
-    record.update(overrides)
-    return record
+    values.update(overrides)
+    return lunge.LungeRep(index=1, **values)
 
 
 @pytest.mark.parametrize(
@@ -190,13 +191,19 @@ def _record(**overrides):
         ({"front_knee_angle_deg": 119.9}, []),
         ({"front_knee_angle_deg": 120.1}, ["lunge.too_shallow"]),  # above 120
         ({"back_knee_to_floor": 0.36}, ["lunge.too_shallow"]),  # knee far from floor
+        # Too deep wins over a back knee far from the floor.
+        ({"front_knee_angle_deg": 55.0, "back_knee_to_floor": 0.4}, ["lunge.too_deep"]),
         ({"rear_foot_landing": "heel"}, ["lunge.heel_landing"]),
         ({"rear_foot_landing": "flat"}, ["lunge.rear_heel_down"]),
-        ({"knee_past_toes": True}, ["lunge.knee_past_toes"]),
+        ({"knee_past_toes_foot_lengths": 0.49}, []),
+        ({"knee_past_toes_foot_lengths": 0.51}, ["lunge.knee_past_toes"]),
+        ({"front_heel_raise": 0.31}, ["lunge.front_heel_lift"]),
         ({"hip_sway_leg_lengths": 0.07}, ["lunge.balance"]),
         ({"step_length_leg_lengths": 0.5}, ["lunge.short_step"]),
         ({"step_length_leg_lengths": 1.6}, ["lunge.long_step"]),
         ({"head_neck_deg": 140.0}, ["lunge.head_neck"]),
+        # A measure that could not be taken raises nothing.
+        ({"front_knee_angle_deg": float("nan"), "descent_s": float("nan")}, []),
         # Safety first, then form, then advice.
         ({"rear_foot_landing": "heel", "torso_lean_deg": 40, "descent_s": 0.5},
          ["lunge.heel_landing", "lunge.torso_lean", "lunge.rushed"]),
@@ -204,24 +211,12 @@ def _record(**overrides):
 )  # fmt: skip
 def test_rep_rules_at_threshold_edges(overrides, expected):
     coach = ReverseLungeCoach(load_config())
-
-    class _Rep:
-        bottom: ClassVar[dict[str, float]] = {"front_heel_raise": 0.0}
-
-    assert (
-        codes(
-            {
-                "cues": [
-                    c.as_dict() for c in coach._rep_cues(_record(**overrides), _Rep())
-                ]
-            }
-        )
-        == expected
-    )
+    cues = fired(lunge.REP_RULES, _record(**overrides), coach.s)
+    assert [c.code for c in cues] == expected
 
 
 def test_every_cue_explains_itself():
-    for cue in CUES.values():
+    for cue in lunge.SPEC.cues:
         assert cue.code.startswith("lunge.")
         assert cue.message and len(cue.message) <= 45  # readable at a glance
         assert cue.explanation

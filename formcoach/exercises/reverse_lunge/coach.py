@@ -1,0 +1,422 @@
+"""The reverse-lunge rep state machine.
+
+How a rep is found (side or oblique view):
+    The two feet are followed as two tracks by continuity
+    (:class:`~.tracking.FootTracks`). The horizontal distance between the feet
+    (the *split*, in leg lengths) opens when a foot steps away and closes when
+    it comes back; the hip drop (*depth*, in leg lengths below the standing
+    hip height) says how low the person went. A rep is: feet together → split
+    opens → hip drops at least ``min_depth`` → split closes and stays closed
+    for ``close_hold_s``. The foot that moved from where it stood is the
+    stepping foot; it moving against the way the person faces makes a reverse
+    lunge, with it a forward lunge. A split that never closes while the hip
+    bobs several times is a split squat.
+
+Limits:
+    Rep timing, depth, knee angles, landing and lean need a side or oblique
+    view with the whole body, feet included, in the picture; in a front view
+    they are reported as not measurable rather than guessed. The person's
+    anatomical side of the stepping leg is reported only when the model's
+    labels agree on at least ``side_agreement_min`` of the bottom frames;
+    otherwise it is "unknown".
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from ... import body, geometry
+from ...catalog import reverse_lunge as lunge
+from ...catalog.reverse_lunge import LungeRep, LungeSettings
+from ...catalog.spec import ExerciseSpec, settings_from_config
+from ...feedback import CueScheduler
+from ...landmarks import Landmark as L
+from ...pose import PoseFrame
+from ...results import Cue, ExerciseResult, FrameFeedback, fired, score
+from ...settings import Config
+from ..base import ExerciseCoach
+from .measures import Bottom, ContactWatch, bottom_measures, rear_foot_landing
+from .summary import summarise
+from .tracking import ANKLE, KNEE, FootTracks
+
+
+@dataclass
+class _Rep:
+    """Working state of one rep."""
+
+    start_s: float
+    partial_start: bool
+    stand_feet: np.ndarray | None  # (2, 2) track positions when standing
+    max_depth: float = 0.0
+    bottom_s: float = math.nan
+    bottom: Bottom | None = None
+    bottom_labels: list[str] = field(default_factory=list)
+    contact: ContactWatch = field(default_factory=ContactWatch)
+    hip_x: list[float] = field(default_factory=list)
+    dips: int = 0
+    dip_armed: bool = False
+    dip_top: float = math.inf
+    dip_bottom: float = -math.inf
+    top_hip_y: float = math.inf
+    low_hip_y: float = -math.inf
+    start_hip_x: float = math.nan
+    end_hip_x: float = math.nan
+    hip_x_range: tuple[float, float] = (math.inf, -math.inf)
+
+    def stepping_index(self, feet: np.ndarray) -> int:
+        """Track index of the foot that moved from where it stood (-1 unknown)."""
+        if self.stand_feet is None:
+            return -1
+        moved = [
+            min(np.linalg.norm(feet[i] - self.stand_feet[j]) for j in (0, 1))
+            for i in (0, 1)
+        ]
+        return int(np.argmax(moved))
+
+
+class ReverseLungeCoach(ExerciseCoach):
+    """Coach for reverse lunges (bodyweight or weighted)."""
+
+    spec: ClassVar[ExerciseSpec] = lunge.SPEC
+    name: ClassVar[str] = lunge.SPEC.name
+    title: ClassVar[str] = lunge.SPEC.title
+    checks: ClassVar[str] = lunge.SPEC.checks
+    valid_views: ClassVar[tuple[str, ...]] = lunge.SPEC.valid_views
+    section: ClassVar[str] = lunge.SECTION
+
+    def __init__(self, config: Config):
+        super().__init__(config)
+        self.s = settings_from_config(LungeSettings, config, lunge.SECTION)
+        self.min_vis = float(config.get("analysis.min_visibility"))
+        self.side_max = float(config.get("view.side_max_width_ratio"))
+        self.front_min = float(config.get("view.front_min_width_ratio"))
+        self.cues = CueScheduler(
+            hold_s=self.s.cue_hold_s,
+            show_s=self.s.cue_show_s,
+            repeat_s=self.s.cue_repeat_s,
+        )
+        self.feet = FootTracks()
+        self.stand_hip_y: float | None = None
+        self.state = "unknown"
+        self.rep: _Rep | None = None
+        self.closed_since: float | None = None
+        self.reps: list[LungeRep] = []
+        self.split_squat_dips = 0
+        # Recent views only: the median stays cheap in a 20-minute live set.
+        self.width_ratios: deque[float] = deque(maxlen=900)
+        self._view_cache: str | None = None
+        self._view_updates = 0
+        self.last_t = 0.0
+        self._last_stand_t = 0.0
+        self._stand_hip_x = math.nan
+        self._last_seen_t = -math.inf
+        self._recent: deque[tuple[float, float]] = deque()
+        self._last_hip: np.ndarray | None = None
+        self._stand_feet: np.ndarray | None = None
+
+    # -- the coach -------------------------------------------------------
+
+    def update(self, frame: PoseFrame) -> FrameFeedback:
+        """Advance the rep state machine by one frame."""
+        s = self.s
+        t = frame.timestamp_ms / 1000.0
+        self.last_t = t
+        feedback = FrameFeedback(counter=self._counter())
+        if frame.is_empty() or not body.is_full_body(frame, self.min_vis):
+            if t - self._last_seen_t > s.lost_reset_s:
+                self._lose_track()
+            feedback.phase = "no full-body pose"
+            feedback.cue = self.cues.update(t, [])
+            return feedback
+        hip = geometry.midpoint(frame.xy[L.LEFT_HIP], frame.xy[L.RIGHT_HIP])
+        jumped = (
+            self._last_hip is not None
+            and np.linalg.norm(hip - self._last_hip) > s.jump_max * self.feet.leg
+        )
+        if t - self._last_seen_t > s.lost_reset_s or jumped:
+            self._lose_track()  # back after a gap, or another person: start afresh
+        self._last_seen_t = t
+        self._last_hip = hip
+        self.width_ratios.append(float(body.width_ratio(frame.xy)))
+        tracks = self.feet.assign(frame)
+        leg = self.feet.measure_leg(frame)
+        feet = FootTracks.feet(tracks)
+        split = abs(feet[0, 0] - feet[1, 0]) / leg
+        facing = body.facing_sign(frame)
+        faults: list[Cue] = []
+        events: list[Cue] = []
+
+        self._recent.append((t, split))
+        while self._recent and t - self._recent[0][0] > 3.0:
+            self._recent.popleft()
+        if self.rep is None:
+            if split < s.split_close:
+                self.state = "standing"
+                self._stand_feet = feet.copy()
+                self._last_stand_t = t
+                self._stand_hip_x = hip[0]
+                self.stand_hip_y = (
+                    hip[1]
+                    if self.stand_hip_y is None
+                    else 0.8 * self.stand_hip_y + 0.2 * hip[1]
+                )
+            elif split > s.split_open and self._view() != "front":
+                partial = self.state != "standing"
+                self.rep = _Rep(
+                    start_s=t if partial else self._step_start(),
+                    partial_start=partial,
+                    stand_feet=None if partial else self._stand_feet,
+                )
+                self.closed_since = None
+        if self.rep is not None:
+            rep = self.rep
+            rep.top_hip_y = min(rep.top_hip_y, hip[1])
+            lowest = hip[1] > rep.low_hip_y
+            rep.low_hip_y = max(rep.low_hip_y, hip[1])
+            if math.isnan(rep.start_hip_x):
+                rep.start_hip_x = self._stand_hip_x if not rep.partial_start else hip[0]
+            rep.hip_x_range = (
+                min(rep.hip_x_range[0], hip[0]),
+                max(rep.hip_x_range[1], hip[0]),
+            )
+            rep.end_hip_x = hip[0]
+            ref = self.stand_hip_y if self.stand_hip_y is not None else rep.top_hip_y
+            depth = (hip[1] - ref) / leg
+            self._track_dips(rep, hip[1], leg)
+            rep.max_depth = max(rep.max_depth, depth)
+            stepping = rep.stepping_index(feet)
+            if lowest:  # the bottom is where the hip is lowest
+                rep.bottom_s = t
+                rep.bottom = bottom_measures(
+                    frame, tracks, feet, leg, facing, depth, stepping, rep.stand_feet
+                )
+            if rep.max_depth > 0 and depth >= 0.8 * rep.max_depth:
+                rep.bottom_labels.append(
+                    self.feet.labels[stepping] if stepping >= 0 else "unknown"
+                )
+                rep.hip_x.append(hip[0] / leg)
+            rep.contact.update(tracks, stepping, leg, t)
+            faults += self._live_faults(depth, rep)
+            if split < s.split_close:
+                self.closed_since = (
+                    self.closed_since if self.closed_since is not None else t
+                )
+                if t - self.closed_since >= s.close_hold_s:
+                    events += self._close_rep(end_s=t, complete=True)
+            else:
+                self.closed_since = None
+            feedback.phase = self._phase(rep, depth)
+        else:
+            feedback.phase = "standing" if self.state == "standing" else ""
+        feedback.counter = self._counter()
+        feedback.view = self._view()
+        feedback.angles = self._angle_labels(frame, tracks, feet, facing)
+        feedback.cue = self.cues.update(t, faults, events)
+        if feedback.cue is not None:
+            feedback.events.append(f"cue:{feedback.cue.code}")
+        return feedback
+
+    def _step_start(self) -> float:
+        """When the foot started to move: the last recent frame at standing split.
+
+        Looking back from the moment the split opened, the step began where the
+        split was last within 0.05 leg lengths of its standing value.
+        """
+        if not self._recent:
+            return self._last_stand_t
+        floor = min(split for _, split in self._recent) + 0.05
+        for t, split in reversed(self._recent):
+            if split <= floor:
+                return t
+        return self._last_stand_t
+
+    def _view(self) -> str:
+        """Camera view from the recent frames (refreshed every 15 frames)."""
+        if not self.width_ratios:
+            return "unknown"
+        self._view_updates += 1
+        if self._view_updates % 15 == 1 or self._view_cache is None:
+            ratio = float(np.nanmedian(self.width_ratios))
+            self._view_cache = body.classify_view(ratio, self.side_max, self.front_min)
+        return self._view_cache
+
+    def _lose_track(self) -> None:
+        """The person was out of sight too long: forget positions, end any rep."""
+        if self.rep is not None:
+            self._close_rep(end_s=None, complete=False)
+        self.feet.reset()
+        self.stand_hip_y = None
+        self._stand_feet = None
+        self.state = "unknown"
+
+    def _phase(self, rep: _Rep, depth: float) -> str:
+        if rep.max_depth < self.s.min_depth:
+            return "stepping back"
+        if depth >= 0.85 * rep.max_depth:
+            return "bottom"
+        return "driving up"
+
+    def _track_dips(self, rep: _Rep, hip_y: float, leg: float) -> None:
+        """Count hip down-up cycles inside one open split (split squats).
+
+        Peak-trough counting with hysteresis: a dip is a drop of ``min_depth``
+        below the latest high point followed by a rise of half that, so a set
+        whose top position varies from rep to rep is still counted right.
+        """
+        drop = self.s.min_depth * leg
+        if not rep.dip_armed:
+            rep.dip_top = min(rep.dip_top, hip_y)
+            if hip_y - rep.dip_top > drop:
+                rep.dip_armed, rep.dip_bottom = True, hip_y
+        else:
+            rep.dip_bottom = max(rep.dip_bottom, hip_y)
+            if rep.dip_bottom - hip_y > 0.5 * drop:
+                rep.dips += 1
+                rep.dip_armed, rep.dip_top = False, hip_y
+
+    def _live_faults(self, depth: float, rep: _Rep) -> list[Cue]:
+        """Faults shown while they happen: near the bottom, from its measures."""
+        if (
+            rep.bottom is None
+            or rep.max_depth < self.s.min_depth
+            or depth < 0.7 * rep.max_depth
+        ):
+            return []
+        return fired(lunge.LIVE_RULES, rep.bottom, self.s)
+
+    # -- closing a rep -----------------------------------------------------
+
+    def _close_rep(self, end_s: float | None, complete: bool) -> list[Cue]:
+        """Judge the rep that just ended; returns the cue to show for it."""
+        s = self.s
+        rep = self.rep
+        self.rep = None
+        self.closed_since = None
+        assert rep is not None
+        self.state = "standing" if complete else self.state
+        b = rep.bottom
+        dips = rep.dips + (1 if rep.dip_armed else 0)
+        duration = (end_s if end_s is not None else self.last_t) - rep.start_s
+        leg = max(self.feet.leg, 1e-6)
+        # Lunges and split squats happen on the spot; walking carries the hip on.
+        travelled = abs(rep.end_hip_x - rep.start_hip_x) / leg
+        spread = (rep.hip_x_range[1] - rep.hip_x_range[0]) / leg
+        if (complete and travelled > s.max_hip_travel) or spread > 2 * s.max_hip_travel:
+            return []
+        if complete and not rep.partial_start and duration < s.min_rep_s:
+            return []  # too quick for a lunge: a stumble or a tracking jump
+        if rep.partial_start:
+            # No standing height before the rep: measure from where it rose to.
+            rep.max_depth = (rep.low_hip_y - rep.top_hip_y) / leg
+        if rep.max_depth < s.min_depth:
+            return []  # a step without a lunge (or a split squat): not a rep
+        if dips >= s.split_squat_min_dips or duration > s.max_rep_s:
+            # lunge.SPLIT_SQUAT_RULE
+            self.split_squat_dips += max(dips, 1)
+            return [lunge.SPLIT_SQUAT]
+        if b is None:
+            return []
+        direction = (
+            "forward" if b.step_dir > 0 else "reverse" if b.step_dir < 0 else "unknown"
+        )
+        if rep.partial_start:
+            direction = "unknown"  # no standing position to measure the step from
+        record = LungeRep(
+            index=len(self.reps) + 1,
+            start_s=rep.start_s,
+            bottom_s=rep.bottom_s,
+            end_s=end_s,
+            stepping_leg=self._stepping_leg(rep),
+            direction=direction,
+            complete=complete and not rep.partial_start and direction != "forward",
+            front_knee_angle_deg=b.front_knee_angle_deg,
+            back_knee_angle_deg=b.back_knee_angle_deg,
+            back_knee_to_floor=b.back_knee_to_floor,
+            depth=rep.max_depth,
+            torso_lean_deg=b.torso_lean_deg,
+            head_neck_deg=b.head_neck_deg,
+            knee_past_toes_foot_lengths=b.knee_past_toes_foot_lengths,
+            rear_foot_landing=rear_foot_landing(rep.contact, b.rear_heel_raise, s),
+            rear_heel_raise=b.rear_heel_raise,
+            front_heel_raise=b.front_heel_raise,
+            step_length_leg_lengths=b.step_length_leg_lengths,
+            # A rep under way when the video starts has no known start.
+            descent_s=math.nan if rep.partial_start else rep.bottom_s - rep.start_s,
+            hip_sway_leg_lengths=self._sway(rep),
+        )
+        if math.isfinite(record.knee_past_toes_foot_lengths):
+            record.knee_past_toes = lunge.KNEE_PAST_TOES_RULE.fires(record, s)
+        if lunge.STEP_BACK_RULE.fires(record, s):
+            cues = [lunge.STEP_BACK]
+        else:
+            cues = fired(lunge.REP_RULES, record, s)
+        record.cues = [c.brief() for c in cues]
+        record.score = score(cues) if direction != "forward" else 0
+        self.reps.append(record)
+        if direction == "forward":
+            return [lunge.STEP_BACK] if end_s is not None else []
+        if lunge.GOOD_REP_RULE.fires(record, s):
+            return [lunge.GOOD_REP]
+        return cues[:1]
+
+    def _stepping_leg(self, rep: _Rep) -> str:
+        """The model's label of the stepping leg, if the bottom frames agree."""
+        labels = [x for x in rep.bottom_labels if x != "unknown"]
+        if not labels:
+            return "unknown"
+        top = max(set(labels), key=labels.count)
+        if labels.count(top) / len(labels) >= self.s.side_agreement_min:
+            return top
+        return "unknown"
+
+    @staticmethod
+    def _sway(rep: _Rep) -> float:
+        """Hip wobble at the bottom around its steady drift (leg lengths)."""
+        if len(rep.hip_x) < 5:
+            return math.nan
+        x = np.asarray(rep.hip_x)
+        trend = np.polyval(np.polyfit(np.arange(len(x)), x, 1), np.arange(len(x)))
+        return float(np.std(x - trend))
+
+    def _counter(self) -> str:
+        done = [r for r in self.reps if r.complete]
+        left = sum(r.stepping_leg == "left" for r in done)
+        right = sum(r.stepping_leg == "right" for r in done)
+        text = f"Reps {len(done)}"
+        if left or right:
+            text += f"  (L {left} / R {right})"
+        return text
+
+    def _angle_labels(
+        self, frame: PoseFrame, tracks: np.ndarray, feet: np.ndarray, facing: float
+    ) -> dict[str, tuple[int, float]]:
+        hip = geometry.midpoint(frame.xy[L.LEFT_HIP], frame.xy[L.RIGHT_HIP])
+        f = facing if math.isfinite(facing) else 1.0
+        front = int(np.argmax(feet[:, 0] * f))
+        out = {}
+        for name, i in (("front knee", front), ("back knee", 1 - front)):
+            label = self.feet.labels[i]
+            knee_index = L.LEFT_KNEE if label == "left" else L.RIGHT_KNEE
+            out[name] = (
+                int(knee_index),
+                float(geometry.joint_angle_deg(hip, tracks[i, KNEE], tracks[i, ANKLE])),
+            )
+        return out
+
+    # -- the set -----------------------------------------------------------
+
+    def finish(self) -> ExerciseResult:
+        """Close an open rep as partial and summarise the set."""
+        if self.rep is not None:
+            self._close_rep(end_s=None, complete=False)
+        view = body.classify_view(
+            float(np.nanmedian(self.width_ratios)) if self.width_ratios else math.nan,
+            self.side_max,
+            self.front_min,
+        )
+        return summarise(self.reps, self.split_squat_dips, view, self.s)
