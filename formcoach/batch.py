@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .catalog import SPECS
 from .errors import InputError
-from .exercises import EXERCISES
 from .outputs import write_bytes_atomic, write_json_atomic
 from .settings import Config, load_config
 
@@ -107,7 +107,7 @@ def collect_jobs(inputs: Iterable[str], exercise: str) -> list[Job]:
 
 def _exercise(default: str, row: str | None, where: Path) -> str:
     name = row if default == "from-manifest" else default
-    if name not in EXERCISES:
+    if name not in SPECS:
         raise InputError(f"{where}: unknown exercise '{name}'")
     return name
 

@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
+from .catalog import SPECS
 from .errors import FormCoachError, InputError
-from .exercises import EXERCISES
 from .settings import Config, load_config, preset_names
 
 logger = logging.getLogger("formcoach")
@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         "phase, counter and the active cue drawn on every frame). Film from the "
         "side with the whole body, feet included, in the picture.",
         epilog="exercises:\n"
-        + "\n".join(f"  {name:18} {cls.title}" for name, cls in EXERCISES.items()),
+        + "\n".join(f"  {name:18} {cls.title}" for name, cls in SPECS.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     analyze.add_argument("video", help="video file (mp4, mov, avi, webm, mkv)")
@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--exercise",
         "-e",
         required=True,
-        choices=list(EXERCISES),
+        choices=list(SPECS),
         metavar="NAME",
         help="the workout in the video (list below)",
     )
@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument(
         "--db", metavar="FILE", help="history database (default: per user)"
     )
-    history.add_argument("--exercise", "-e", choices=list(EXERCISES), metavar="NAME")
+    history.add_argument("--exercise", "-e", choices=list(SPECS), metavar="NAME")
     history.add_argument(
         "--trends", action="store_true", help="weekly trends (needs -e)"
     )
@@ -254,6 +254,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--overwrite", action="store_true", help="replace FILE")
 
     sub.add_parser("exercises", help="list the exercises and what is checked")
+
+    rules = sub.add_parser(
+        "rules",
+        help="every cue, when it fires, and its thresholds with values and sources",
+    )
+    rules.add_argument(
+        "exercise", nargs="?", metavar="EXERCISE", help="one workout (default: all)"
+    )
+    rules.add_argument(
+        "--markdown", action="store_true", help="a Markdown table (docs/rules.md)"
+    )
+    _add_config_args(rules)
 
     config = sub.add_parser(
         "config",
@@ -361,7 +373,7 @@ def _num(value: object) -> str:
 def _cmd_batch(args: argparse.Namespace) -> int:
     from .batch import collect_jobs, run_batch
 
-    if args.exercise != "from-manifest" and args.exercise not in EXERCISES:
+    if args.exercise != "from-manifest" and args.exercise not in SPECS:
         raise InputError(f"Unknown exercise '{args.exercise}'")
     config = _config_from_args(args)  # a bad setting fails before any work
     jobs = collect_jobs(args.inputs, args.exercise)
@@ -490,8 +502,16 @@ def _print_summary(
 
 
 def _cmd_exercises() -> int:
-    for name, cls in EXERCISES.items():
-        print(f"{name:18} {cls.title}: {cls.checks}")
+    for name, spec in SPECS.items():
+        print(f"{name:18} {spec.title}: {spec.checks}")
+    return 0
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from .catalog.rules_table import as_markdown, as_text, rule_rows
+
+    rows = rule_rows(_config_from_args(args), args.exercise)
+    print(as_markdown(rows) if args.markdown else as_text(rows), end="")
     return 0
 
 
@@ -529,6 +549,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_exercises()
         if args.command == "config":
             return _cmd_config(args)
+        if args.command == "rules":
+            return _cmd_rules(args)
     except FormCoachError as exc:
         print(f"formcoach: error: {exc}", file=sys.stderr)
         return 2

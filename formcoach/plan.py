@@ -16,8 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .catalog import SPECS
 from .errors import InputError
-from .exercises import EXERCISES
 from .history import History, Session
 
 #: Cues that say "not ready to progress" for each exercise.
@@ -90,8 +90,8 @@ def load_plan(path: str | Path | None = None) -> Plan:
     for w in data.get("weeks", []):
         items = []
         for s in w.get("sessions", []):
-            if s.get("exercise") not in EXERCISES:
-                known = ", ".join(EXERCISES)
+            if s.get("exercise") not in SPECS:
+                known = ", ".join(SPECS)
                 raise InputError(
                     f"Plan week {w.get('week')}: unknown exercise "
                     f"'{s.get('exercise')}'. Known: {known}"

@@ -6,15 +6,15 @@ import json
 
 import streamlit as st
 
-from formcoach.exercises import EXERCISES
+from formcoach.catalog import SPECS
 from formcoach.history import History
 
 st.title("History")
 history = History()
 exercise = st.selectbox(
     "Exercise",
-    list(EXERCISES),
-    format_func=lambda n: EXERCISES[n].title,
+    list(SPECS),
+    format_func=lambda n: SPECS[n].title,
     key="history_exercise",
 )
 sessions = history.sessions(exercise)

@@ -115,7 +115,7 @@ class LiveCoach:
                 pose, image, needed_views=self.needed_views,
                 min_visibility=self.min_visibility, **self.light_limits,
             )  # fmt: skip
-            reps = list(getattr(self.session.coach, "reps", []))
+            reps = self.session.coach.live_rows()
         self.frames += 1
         self._times.append(now)
         del self._times[:-30]

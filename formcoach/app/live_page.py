@@ -12,7 +12,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from formcoach.app.common import load_app_config
 from formcoach.app.live import LiveCoach, ice_servers
-from formcoach.exercises import EXERCISES
+from formcoach.catalog import SPECS
 from formcoach.history import History
 from formcoach.settings import preset_names
 
@@ -21,8 +21,8 @@ st.title("Live coaching")
 with st.sidebar:
     exercise = st.selectbox(
         "Exercise",
-        list(EXERCISES),
-        format_func=lambda n: EXERCISES[n].title,
+        list(SPECS),
+        format_func=lambda n: SPECS[n].title,
         key="live_exercise",
     )
     preset = st.selectbox(
@@ -40,6 +40,7 @@ with st.sidebar:
     speak = st.toggle("Speak the cues", value=False, key="live_speak")
 
 config = load_app_config(preset)
+live_columns = SPECS[exercise].rep_columns or SPECS[exercise].step_columns
 settings_key = (exercise, preset, mirror)
 if st.session_state.get("live_settings") != settings_key:
     old = st.session_state.pop("live_coach", None)
@@ -129,20 +130,8 @@ while ctx.state.playing:
         f"{update.fps:.0f} frames/s processed, {update.latency_ms:.0f} ms per frame"
     )
     if update.reps and show("reps", len(update.reps)):
-        rows = [
-            {
-                k: r.get(k)
-                for k in (
-                    "index",
-                    "stepping_leg",
-                    "complete",
-                    "score",
-                    "front_knee_angle_deg",
-                    "rear_foot_landing",
-                )
-            }
-            for r in update.reps[-8:]
-        ]
+        shown = [c for c in live_columns if not c.wide]
+        rows = [{c.header: c.format(r) for c in shown} for r in update.reps[-8:]]
         table.dataframe(rows, hide_index=True)
     code, when = st.session_state["last_spoken"]
     if (
@@ -171,7 +160,7 @@ if not ctx.state.playing and coach.frames > 0:
             "summary": result.summary,
             "reps": result.reps,
             "steps": result.steps,
-            "warnings": result.warnings,
+            "warnings": [w.as_dict() for w in result.warnings],
         }
         # Every live set is saved to the history.
         History().save(st.session_state["live_result"], source="live", title="Live set")

@@ -8,13 +8,6 @@ from typing import Any
 
 import streamlit as st
 
-REP_COLUMNS = [
-    "index", "start_s", "bottom_s", "end_s", "stepping_leg", "direction", "complete",
-    "score", "front_knee_angle_deg", "back_knee_angle_deg", "back_knee_to_floor",
-    "torso_lean_deg", "knee_past_toes", "rear_foot_landing", "descent_s",
-]  # fmt: skip
-STEP_COLUMNS = ["t_s", "frame", "foot", "landing", "pitch", "step_length_leg_lengths"]
-
 
 def show_summary(report: dict[str, Any]) -> None:
     """Headline numbers of the set."""
@@ -54,17 +47,17 @@ def show_cues(report: dict[str, Any]) -> None:
 
 
 def show_tables(report: dict[str, Any]) -> None:
-    """Per-rep or per-step table."""
-    if report.get("reps"):
-        st.subheader("Reps")
-        rows = [{k: r.get(k) for k in REP_COLUMNS} for r in report["reps"]]
-        for row, rep in zip(rows, report["reps"], strict=True):
-            row["cues"] = ", ".join(c["message"] for c in rep.get("cues", []))
-        st.dataframe(rows, width="stretch", hide_index=True)
-    if report.get("steps"):
-        st.subheader("Steps")
-        rows = [{k: s.get(k) for k in STEP_COLUMNS} for s in report["steps"]]
-        st.dataframe(rows, width="stretch", hide_index=True)
+    """Per-rep or per-step table, with the exercise's declared columns."""
+    from ..export.common import columns, rows_kind
+
+    kind = rows_kind(report)
+    items = report.get(kind) or []
+    if not items:
+        return
+    st.subheader(kind.capitalize())
+    cols = columns(report)
+    rows = [{c.header: c.format(item) for c in cols} for item in items]
+    st.dataframe(rows, width="stretch", hide_index=True)
 
 
 def show_plots(report: dict[str, Any]) -> None:
@@ -107,10 +100,13 @@ def show_downloads(report: dict[str, Any], video_path: Path | None) -> None:
         file_name="formcoach-report.html",
         mime="text/html",
     )
-    items = report.get("reps") or report.get("steps") or []
+    from ..export.common import columns, rows_kind
+
     cols[3].download_button(
         "CSV (reps/steps)",
-        data=csv_bytes(items) if items else b"",
+        data=csv_bytes(
+            report.get(rows_kind(report)) or [], [c.key for c in columns(report)]
+        ),
         file_name="formcoach-report.csv",
         mime="text/csv",
     )

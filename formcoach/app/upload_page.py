@@ -15,8 +15,8 @@ from formcoach.app.common import (
     remove_dir,
 )
 from formcoach.app.results import show_report
+from formcoach.catalog import SPECS
 from formcoach.errors import FormCoachError
-from formcoach.exercises import EXERCISES
 from formcoach.history import History
 from formcoach.paths import sessions_dir, upload_name
 from formcoach.pipeline import REPORT_NAME, VIDEO_NAME, analyze_video
@@ -30,11 +30,11 @@ st.write(
     "The video is analysed on this machine and never leaves it."
 )
 
-names = list(EXERCISES)
+names = list(SPECS)
 exercise = st.selectbox(
     "Exercise",
     names,
-    format_func=lambda n: EXERCISES[n].title,
+    format_func=lambda n: SPECS[n].title,
     key="upload_exercise",
 )
 preset = st.selectbox("Preset", preset_names(), index=preset_names().index("standard"))

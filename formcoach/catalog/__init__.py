@@ -7,11 +7,22 @@ the coaches in :mod:`formcoach.exercises` implement them.
 
 from __future__ import annotations
 
-from . import reverse_lunge
+from . import equipment, locomotion, reverse_lunge
 from .spec import ExerciseSpec
 
 #: Every workout by its CLI name.
-SPECS: dict[str, ExerciseSpec] = {spec.name: spec for spec in (reverse_lunge.SPEC,)}
+SPECS: dict[str, ExerciseSpec] = {
+    spec.name: spec
+    for spec in (
+        reverse_lunge.SPEC,
+        locomotion.BACKWARD_WALK,
+        locomotion.RETRO_RUN,
+        locomotion.BAND_WALK,
+        locomotion.BACKWARD_SHUFFLE,
+        equipment.BACKWARD_CYCLE,
+        equipment.REVERSE_ROW,
+    )
+}
 
 
 def spec_for(name: str) -> ExerciseSpec | None:

@@ -11,7 +11,7 @@ path drops frames.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..pose import PoseFrame
 from ..results import (
@@ -81,6 +81,10 @@ class ExerciseCoach(ABC):
     @abstractmethod
     def update(self, frame: PoseFrame) -> FrameFeedback:
         """Take the next frame and say what to show for it."""
+
+    def live_rows(self) -> list[dict[str, Any]]:
+        """The reps (or steps) recorded so far, as report rows, for live tables."""
+        return []
 
     @abstractmethod
     def finish(self) -> ExerciseResult:

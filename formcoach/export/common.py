@@ -7,30 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..catalog import spec_for
 from ..errors import InputError
-
-REP_FIELDS = [
-    ("index", "#"),
-    ("stepping_leg", "leg"),
-    ("direction", "direction"),
-    ("complete", "complete"),
-    ("score", "score"),
-    ("front_knee_angle_deg", "front knee"),
-    ("back_knee_angle_deg", "back knee"),
-    ("back_knee_to_floor", "knee-floor"),
-    ("torso_lean_deg", "trunk"),
-    ("rear_foot_landing", "rear foot"),
-    ("knee_past_toes", "knee>toes"),
-    ("descent_s", "descent s"),
-    ("bottom_s", "bottom s"),
-]
-STEP_FIELDS = [
-    ("t_s", "time s"),
-    ("foot", "foot"),
-    ("landing", "landing"),
-    ("pitch", "pitch"),
-    ("step_length_leg_lengths", "step (leg)"),
-]
+from ..results import Column, PlotSpec
 
 
 def load_report(path: str | Path) -> dict[str, Any]:
@@ -53,10 +32,8 @@ def load_report(path: str | Path) -> dict[str, Any]:
 
 def title(report: dict[str, Any]) -> str:
     """E.g. "Reverse lunge: form report"."""
-    from ..exercises import EXERCISES
-
-    cls = EXERCISES.get(report.get("exercise", ""))
-    name = cls.title if cls else str(report.get("exercise", "Workout"))
+    spec = spec_for(str(report.get("exercise", "")))
+    name = spec.title if spec else str(report.get("exercise", "Workout"))
     return f"{name}: form report"
 
 
@@ -95,82 +72,106 @@ def summary_lines(report: dict[str, Any]) -> list[tuple[str, str]]:
     return lines
 
 
-def table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the per-rep (or per-step) table, as text."""
-    if report.get("reps"):
-        fields, items = REP_FIELDS, report["reps"]
-    elif report.get("steps"):
-        fields, items = STEP_FIELDS, report["steps"]
-    else:
-        return [], []
-    header = [label for _, label in fields]
-    rows = [[_fmt(item.get(key)) for key, _ in fields] for item in items]
-    return header, rows
+def rows_kind(report: dict[str, Any]) -> str:
+    """``"reps"`` or ``"steps"``: which rows the report's table shows."""
+    spec = spec_for(str(report.get("exercise", "")))
+    if report.get("reps") or (spec and spec.rep_columns and not report.get("steps")):
+        return "reps"
+    return "steps"
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return str(value)
+def columns(report: dict[str, Any], *, wide: bool = True) -> tuple[Column, ...]:
+    """The declared columns of the report's rows (its exercise's spec).
 
-
-def thresholds_for_plot(report: dict[str, Any]) -> dict[str, float]:
-    """Threshold lines for the angle plot, from the settings the report used."""
-    cfg = report.get("config", {}).get("exercises", {})
-    lines: dict[str, float] = {}
-    lunge = (
-        cfg.get("reverse_lunge", {})
-        if report.get("exercise") == "reverse-lunge"
-        else {}
+    Args:
+        report: A report.json dict.
+        wide: Include the columns only shown where there is room (CSV, HTML,
+            the pages); the PDF leaves them out.
+    """
+    kind = rows_kind(report)
+    spec = spec_for(str(report.get("exercise", "")))
+    declared = (
+        (spec.rep_columns if kind == "reps" else spec.step_columns) if spec else ()
     )
-    if lunge:
-        lines["front knee min"] = lunge.get("front_knee_min_deg")
-        lines["front knee max"] = lunge.get("front_knee_max_deg")
-    return {k: v for k, v in lines.items() if isinstance(v, int | float)}
+    if not declared:
+        # An exercise this version does not know: show the rows as they are.
+        keys: list[str] = []
+        for row in report.get(kind) or []:
+            keys += [k for k in row if k not in keys]
+        declared = tuple(Column(k, k) for k in keys)
+    return tuple(c for c in declared if wide or not c.wide)
+
+
+def table(
+    report: dict[str, Any], *, wide: bool = True
+) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the per-rep (or per-step) table, as text."""
+    items = report.get(rows_kind(report)) or []
+    if not items:
+        return [], []
+    cols = columns(report, wide=wide)
+    return [c.header for c in cols], [[c.format(row) for c in cols] for row in items]
+
+
+def config_value(report: dict[str, Any], key: str) -> float | None:
+    """A number from the settings the report used (``a.b.c``), or None."""
+    node: Any = report.get("config", {})
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return float(node) if isinstance(node, int | float) else None
+
+
+def plots(report: dict[str, Any]) -> list[tuple[PlotSpec, dict[str, float]]]:
+    """The exercise's declared plots, each with its threshold values."""
+    spec = spec_for(str(report.get("exercise", "")))
+    out = []
+    for plot in spec.plots if spec else ():
+        lines = {
+            label: value
+            for label, key in plot.thresholds
+            if (value := config_value(report, spec.threshold_key(key))) is not None
+        }
+        out.append((plot, lines))
+    return out
 
 
 def angle_plot_png(report: dict[str, Any], width_in: float = 7.0) -> bytes | None:
-    """Knee angles and trunk lean over time, with the thresholds, as PNG bytes."""
+    """The exercise's declared plots, with their thresholds, as PNG bytes."""
     series = report.get("series") or {}
     t = series.get("t_s") or []
-    if not t:
+    chosen = plots(report)
+    if not t or not chosen:
         return None
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(width_in, 4.2), sharex=True, dpi=110)
+    fig, axes = plt.subplots(
+        len(chosen), 1, figsize=(width_in, 2.1 * len(chosen)), sharex=True, dpi=110
+    )
+    axes = [axes] if len(chosen) == 1 else list(axes)
     nan = float("nan")
-    for key, label in (
-        ("left_knee_deg", "left knee"),
-        ("right_knee_deg", "right knee"),
-    ):
-        ax1.plot(t, [nan if v is None else v for v in series.get(key, [])], label=label)
-    for label, value in thresholds_for_plot(report).items():
-        ax1.axhline(value, color="0.4", linestyle="--", linewidth=0.8)
-        ax1.text(
-            t[0], value, f" {label} {value:.0f}", va="bottom", fontsize=7, color="0.3"
-        )
-    ax1.set_ylabel("knee angle (deg)")
-    ax1.legend(loc="lower right", fontsize=7)
-    lean = [nan if v is None else v for v in series.get("trunk_lean_deg", [])]
-    ax2.plot(t, lean, color="tab:green", label="trunk lean")
-    cfg = report.get("config", {}).get("exercises", {}).get("reverse_lunge", {})
-    if report.get("exercise") == "reverse-lunge" and "torso_lean_max_deg" in cfg:
-        ax2.axhline(
-            cfg["torso_lean_max_deg"], color="0.4", linestyle="--", linewidth=0.8
-        )
-    ax2.set_ylabel("trunk from vertical (deg)")
-    ax2.set_xlabel("time (s)")
-    for rep in report.get("reps", []):
-        if rep.get("bottom_s") is not None:
-            for ax in (ax1, ax2):
+    for ax, (plot, lines) in zip(axes, chosen, strict=True):
+        for key, label in plot.series:
+            values = [nan if v is None else v for v in series.get(key, [])]
+            if len(values) == len(t):
+                ax.plot(t, values, label=label)
+        for label, value in lines.items():
+            ax.axhline(value, color="0.4", linestyle="--", linewidth=0.8)
+            ax.text(
+                t[0], value, f" {label} {value:.0f}", va="bottom", fontsize=7,
+                color="0.3",
+            )  # fmt: skip
+        ax.set_ylabel(f"{plot.title.lower()} ({plot.unit})", fontsize=8)
+        if len(plot.series) > 1:
+            ax.legend(loc="lower right", fontsize=7)
+        for rep in report.get("reps", []):
+            if rep.get("bottom_s") is not None:
                 ax.axvline(rep["bottom_s"], color="tab:red", alpha=0.25, linewidth=1)
+    axes[-1].set_xlabel("time (s)")
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

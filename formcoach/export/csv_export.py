@@ -8,11 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from ..outputs import write_bytes_atomic
+from .common import columns, rows_kind
 
 
-def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+def csv_bytes(rows: list[dict[str, Any]], fields: list[str] | None = None) -> bytes:
+    """CSV text of ``rows``: ``fields`` first, then any other key in the rows.
+
+    With no rows the header alone is written.
+    """
     buf = io.StringIO()
-    fields: list[str] = []
+    fields = list(fields or [])
     for row in rows:
         fields += [k for k in row if k not in fields]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
@@ -36,13 +41,14 @@ def write_csv(
     report: dict[str, Any], target: Path, *, overwrite: bool = False
 ) -> list[Path]:
     """Write ``target`` (reps or steps) and ``<target stem>.frames.csv``."""
-    items = report.get("reps") or report.get("steps") or []
+    items = report.get(rows_kind(report)) or []
+    fields = [c.key for c in columns(report)]
     series = report.get("series") or {}
     frames = [
         {key: values[i] for key, values in series.items()}
         for i in range(len(series.get("t_s", [])))
     ]
     frames_path = target.with_name(f"{target.stem}.frames.csv")
-    write_bytes_atomic(target, csv_bytes(items) if items else b"", overwrite=overwrite)
+    write_bytes_atomic(target, csv_bytes(items, fields), overwrite=overwrite)
     write_bytes_atomic(frames_path, csv_bytes(frames), overwrite=overwrite)
     return [target, frames_path]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -37,7 +37,7 @@ from ...catalog.spec import ExerciseSpec, settings_from_config
 from ...feedback import CueScheduler
 from ...landmarks import Landmark as L
 from ...pose import PoseFrame
-from ...results import Cue, ExerciseResult, FrameFeedback, fired, score
+from ...results import Cue, ExerciseResult, FrameFeedback, fired, report_row, score
 from ...settings import Config
 from ..base import ExerciseCoach
 from .measures import Bottom, ContactWatch, bottom_measures, rear_foot_landing
@@ -409,6 +409,10 @@ class ReverseLungeCoach(ExerciseCoach):
         return out
 
     # -- the set -----------------------------------------------------------
+
+    def live_rows(self) -> list[dict[str, Any]]:
+        """The reps so far as report rows (the live page's table)."""
+        return [report_row(r) for r in self.reps]
 
     def finish(self) -> ExerciseResult:
         """Close an open rep as partial and summarise the set."""
