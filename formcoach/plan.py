@@ -4,7 +4,7 @@ The plan is data (``formcoach/config/plan.toml``; any TOML of the same layout
 can be loaded). Done sessions are matched from the history: a saved session of
 the plan entry's exercise dated within that plan week. The progression hint
 reads the measured form of the recent sessions, e.g. do not add weight to
-lunges while knee or landing cues persist.
+lunges while safety or form cues (landing, knee, trunk, balance) persist.
 """
 
 from __future__ import annotations
@@ -20,27 +20,16 @@ from .catalog import SPECS
 from .errors import InputError
 from .history import History, Session
 
-#: Cues that say "not ready to progress" for each exercise.
-HOLD_BACK_CUES = {
-    "reverse-lunge": {
-        "lunge.heel_landing",
-        "lunge.rear_heel_down",
-        "lunge.too_deep",
-        "lunge.knee_past_toes",
-        "lunge.torso_lean",
-        "lunge.balance",
-        "lunge.fatigue",
-    },
-    "backward-walk": {
-        "gait.heel_landing",
-        "gait.hunched",
-        "gait.fatigue",
-        "gait.clear_space",
-    },
-    "retro-run": {"gait.heel_landing", "gait.fatigue", "gait.clear_space"},
-    "band-walk": {"gait.knees_straight", "gait.feet_together", "gait.fatigue"},
-    "backward-shuffle": {"gait.feet_crossing", "gait.heel_landing", "gait.fatigue"},
-}
+#: Cue severities that say "not ready to progress" while they persist.
+HOLD_BACK_SEVERITIES = ("safety", "form")
+
+
+def hold_back_codes(exercise: str) -> set[str]:
+    """The exercise's safety and form cues (from its declared rules)."""
+    spec = SPECS.get(exercise)
+    if spec is None:
+        return set()
+    return {c.code for c in spec.cues if c.severity in HOLD_BACK_SEVERITIES}
 
 
 @dataclass(frozen=True)
@@ -190,7 +179,7 @@ def progression_hints(week: PlanWeek, history: History) -> list[str]:
             if len(recent) > 1
             else set(recent[0].cues)
         )
-        bad = persisting & HOLD_BACK_CUES.get(item.exercise, set())
+        bad = persisting & hold_back_codes(item.exercise)
         if bad and item.details.get("variant") in (
             "weighted",
             "heavier band",
