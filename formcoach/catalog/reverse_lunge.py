@@ -47,6 +47,9 @@ class LungeSettings:
     fatigue_depth_drop: float
     fatigue_lean_rise_deg: float
     symmetry_max_deg: float
+    curtsy_cross_min: float
+    knee_valgus_max_deg: float
+    pelvic_tilt_max_deg: float
     cue_hold_s: float
     cue_show_s: float
     cue_repeat_s: float
@@ -82,6 +85,15 @@ class LungeRep:
     step_length_leg_lengths: float = measure(2)
     descent_s: float = measure(2)
     hip_sway_leg_lengths: float = measure(3)
+    #: "standard", or "curtsy" when the foot stepped back and across.
+    variant: str = "standard"
+    #: Where split, depth and the bottom's measures come from: "picture" (a
+    #: side or 3/4 view) or "3d" (the world landmarks, in front views).
+    measured_in: str = "picture"
+    front_knee_angle_3d_deg: float = measure(1)
+    back_knee_angle_3d_deg: float = measure(1)
+    knee_valgus_deg: float = measure(1)
+    pelvic_tilt_deg: float = measure(1)
     cues: list[dict[str, str]] = field(default_factory=list)
     score: int = 0
 
@@ -198,6 +210,24 @@ FATIGUE = Cue(
     "Depth or trunk posture got worse over the set.",
     "Source material: listen to your body",
 )
+KNEE_COLLAPSE = Cue(
+    "lunge.knee_collapse",
+    "Push your front knee out over your toes",
+    "safety",
+    "The front knee caved inward at the bottom (dynamic knee valgus). Keep the "
+    "knee in line with the hip and the second toe.",
+    "Frontal-plane projection angle: Munro et al., Int J Sports Phys Ther 2012; "
+    "Herrington, Knee 2014",
+)
+HIPS_LEVEL = Cue(
+    "lunge.hips_level",
+    "Keep your hips level",
+    "form",
+    "One hip dropped at the bottom of the rep. Brace your core and keep the "
+    "pelvis square.",
+    "Source material: engage your core (stable trunk); pelvic drop as in the "
+    "single-leg squat assessment",
+)
 GOOD_REP = Cue("lunge.good_rep", "Good rep!", "good", "All checks passed for this rep.")
 
 
@@ -302,6 +332,20 @@ HEAD_NECK_RULE = Rule(
     ("head_neck_max_deg",),
     check=lambda r, s: 180.0 - r.head_neck_deg > s.head_neck_max_deg,
 )
+KNEE_COLLAPSE_RULE = Rule(
+    KNEE_COLLAPSE,
+    "front or 3/4 view: the front knee's frontal-plane projection angle at the "
+    "bottom is more than knee_valgus_max_deg inward",
+    ("knee_valgus_max_deg",),
+    check=lambda r, s: r.knee_valgus_deg > s.knee_valgus_max_deg,
+)
+HIPS_LEVEL_RULE = Rule(
+    HIPS_LEVEL,
+    "front or 3/4 view: the hip line tilts more than pelvic_tilt_max_deg from "
+    "horizontal at the bottom",
+    ("pelvic_tilt_max_deg",),
+    check=lambda r, s: r.pelvic_tilt_deg > s.pelvic_tilt_max_deg,
+)
 FATIGUE_RULE = Rule(
     FATIGUE,
     "with 4 or more complete reps, the last third's depth is more than "
@@ -331,6 +375,8 @@ REP_RULES: tuple[Rule, ...] = (
     SHORT_STEP_RULE,
     LONG_STEP_RULE,
     HEAD_NECK_RULE,
+    KNEE_COLLAPSE_RULE,
+    HIPS_LEVEL_RULE,
 )
 LIVE_RULES: tuple[Rule, ...] = tuple(r for r in REP_RULES if r.live)
 
@@ -354,6 +400,11 @@ REP_COLUMNS: tuple[Column, ...] = (
     Column("step_length_leg_lengths", "Step", "leg", 2, wide=True),
     Column("rear_heel_raise", "Rear heel", "foot", 2, wide=True),
     Column("hip_sway_leg_lengths", "Sway", "leg", 3, wide=True),
+    Column("variant", "Variant", wide=True),
+    Column("measured_in", "From", wide=True),
+    Column("front_knee_angle_3d_deg", "Knee 3D", "deg", 0, wide=True),
+    Column("knee_valgus_deg", "Valgus", "deg", 0, wide=True),
+    Column("pelvic_tilt_deg", "Pelvis", "deg", 0, wide=True),
     Column("cues", "Cues", wide=True),
 )
 

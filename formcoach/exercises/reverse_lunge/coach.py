@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ... import body, geometry
+from ... import body, geometry, world
 from ...catalog import reverse_lunge as lunge
 from ...catalog.reverse_lunge import LungeRep, LungeSettings
 from ...catalog.spec import ExerciseSpec, settings_from_config
@@ -40,7 +40,14 @@ from ...pose import PoseFrame
 from ...results import Cue, ExerciseResult, FrameFeedback, fired, report_row, score
 from ...settings import Config
 from ..base import ExerciseCoach
-from .measures import Bottom, ContactWatch, bottom_measures, rear_foot_landing
+from .measures import (
+    Bottom,
+    ContactWatch,
+    bottom_measures,
+    rear_foot_landing,
+    sagittal_view,
+    with_3d,
+)
 from .summary import summarise
 from .tracking import ANKLE, KNEE, FootTracks
 
@@ -67,6 +74,9 @@ class _Rep:
     start_hip_x: float = math.nan
     end_hip_x: float = math.nan
     hip_x_range: tuple[float, float] = (math.inf, -math.inf)
+    #: Where split and depth are measured: "picture" or "3d" (world points).
+    measured_in: str = "picture"
+    unit: float = math.nan  # leg length in the units of hip levels
 
     def stepping_index(self, feet: np.ndarray) -> int:
         """Track index of the foot that moved from where it stood (-1 unknown)."""
@@ -118,6 +128,13 @@ class ReverseLungeCoach(ExerciseCoach):
         self._recent: deque[tuple[float, float]] = deque()
         self._last_hip: np.ndarray | None = None
         self._stand_feet: np.ndarray | None = None
+        # Front views are measured on the world (3D) points, in the body's axes.
+        self.measured_in = "picture"
+        self._forwards: deque[np.ndarray] = deque(maxlen=90)
+        self._forward = np.full(3, np.nan)
+        self._world_legs: deque[float] = deque(maxlen=90)
+        self._world_leg = math.nan
+        self._world_updates = 0
 
     # -- the coach -------------------------------------------------------
 
@@ -144,10 +161,30 @@ class ReverseLungeCoach(ExerciseCoach):
         self._last_hip = hip
         self.width_ratios.append(float(body.width_ratio(frame.xy)))
         tracks = self.feet.assign(frame)
-        leg = self.feet.measure_leg(frame)
-        feet = FootTracks.feet(tracks)
-        split = abs(feet[0, 0] - feet[1, 0]) / leg
+        leg_px = self.feet.measure_leg(frame)
+        feet_px = FootTracks.feet(tracks)
         facing = body.facing_sign(frame)
+        plausible = self._watch_world(frame)
+        if self.rep is None:
+            self._choose_measure()
+        if not plausible:
+            # A broken estimate (feet above the hips in 3D, as when a person
+            # fades in): skip the frame rather than read a rep into it.
+            feedback.phase = "no full-body pose"
+            feedback.cue = self.cues.update(t, [])
+            return feedback
+        if self.measured_in == "3d":
+            points, plane_tracks = sagittal_view(frame, self.feet.labels, self._forward)
+            plane_feet = FootTracks.feet(plane_tracks)
+            leg = self._world_leg
+            # Hip level: how far the hip is below the floor's level, so it
+            # grows as the hip sinks, like a picture's y.
+            hip_level = -float(world.floor_depth(frame.world_xyz.astype(float)))
+            plane_facing = 1.0
+        else:
+            points, plane_tracks, plane_feet = frame.xy, tracks, feet_px
+            leg, hip_level, plane_facing = leg_px, float(hip[1]), facing
+        split = abs(plane_feet[0, 0] - plane_feet[1, 0]) / leg
         faults: list[Cue] = []
         events: list[Cue] = []
 
@@ -157,27 +194,31 @@ class ReverseLungeCoach(ExerciseCoach):
         if self.rep is None:
             if split < s.split_close:
                 self.state = "standing"
-                self._stand_feet = feet.copy()
+                self._stand_feet = feet_px.copy()
                 self._last_stand_t = t
                 self._stand_hip_x = hip[0]
                 self.stand_hip_y = (
-                    hip[1]
+                    hip_level
                     if self.stand_hip_y is None
-                    else 0.8 * self.stand_hip_y + 0.2 * hip[1]
+                    else 0.8 * self.stand_hip_y + 0.2 * hip_level
                 )
-            elif split > s.split_open and self._view() != "front":
+            elif split > s.split_open and (
+                self._view() != "front" or self.measured_in == "3d"
+            ):
                 partial = self.state != "standing"
                 self.rep = _Rep(
                     start_s=t if partial else self._step_start(),
                     partial_start=partial,
                     stand_feet=None if partial else self._stand_feet,
+                    measured_in=self.measured_in,
                 )
                 self.closed_since = None
         if self.rep is not None:
             rep = self.rep
-            rep.top_hip_y = min(rep.top_hip_y, hip[1])
-            lowest = hip[1] > rep.low_hip_y
-            rep.low_hip_y = max(rep.low_hip_y, hip[1])
+            rep.unit = leg
+            rep.top_hip_y = min(rep.top_hip_y, hip_level)
+            lowest = hip_level > rep.low_hip_y
+            rep.low_hip_y = max(rep.low_hip_y, hip_level)
             if math.isnan(rep.start_hip_x):
                 rep.start_hip_x = self._stand_hip_x if not rep.partial_start else hip[0]
             rep.hip_x_range = (
@@ -186,21 +227,27 @@ class ReverseLungeCoach(ExerciseCoach):
             )
             rep.end_hip_x = hip[0]
             ref = self.stand_hip_y if self.stand_hip_y is not None else rep.top_hip_y
-            depth = (hip[1] - ref) / leg
-            self._track_dips(rep, hip[1], leg)
+            depth = (hip_level - ref) / leg
+            self._track_dips(rep, hip_level, leg)
             rep.max_depth = max(rep.max_depth, depth)
-            stepping = rep.stepping_index(feet)
+            stepping = rep.stepping_index(feet_px)
             if lowest:  # the bottom is where the hip is lowest
                 rep.bottom_s = t
-                rep.bottom = bottom_measures(
-                    frame, tracks, feet, leg, facing, depth, stepping, rep.stand_feet
-                )
+                world_plane = self.measured_in == "3d"
+                rep.bottom = with_3d(
+                    bottom_measures(
+                        points, plane_tracks, plane_feet, leg, plane_facing, depth,
+                        stepping, None if world_plane else rep.stand_feet,
+                    ),
+                    frame, self.feet.labels, self._forward, stepping,
+                    frontal_checks=self._view() in ("front", "oblique"),
+                )  # fmt: skip
             if rep.max_depth > 0 and depth >= 0.8 * rep.max_depth:
                 rep.bottom_labels.append(
                     self.feet.labels[stepping] if stepping >= 0 else "unknown"
                 )
-                rep.hip_x.append(hip[0] / leg)
-            rep.contact.update(tracks, stepping, leg, t)
+                rep.hip_x.append(hip[0] / leg_px)
+            rep.contact.update(plane_tracks, stepping, leg, t)
             faults += self._live_faults(depth, rep)
             if split < s.split_close:
                 self.closed_since = (
@@ -215,7 +262,7 @@ class ReverseLungeCoach(ExerciseCoach):
             feedback.phase = "standing" if self.state == "standing" else ""
         feedback.counter = self._counter()
         feedback.view = self._view()
-        feedback.angles = self._angle_labels(frame, tracks, feet, facing)
+        feedback.angles = self._angle_labels(frame, tracks, feet_px, facing)
         feedback.cue = self.cues.update(t, faults, events)
         if feedback.cue is not None:
             feedback.events.append(f"cue:{feedback.cue.code}")
@@ -244,6 +291,48 @@ class ReverseLungeCoach(ExerciseCoach):
             ratio = float(np.nanmedian(self.width_ratios))
             self._view_cache = body.classify_view(ratio, self.side_max, self.front_min)
         return self._view_cache
+
+    def _watch_world(self, frame: PoseFrame) -> bool:
+        """Keep the body's forward axis and world leg length up to date.
+
+        Returns:
+            Whether the frame's 3D pose is plausible: the floor at least
+            ``0.35`` leg lengths below the hips (the deepest lunge on the shared
+            clips leaves 0.5). True when the pose has no 3D points.
+        """
+        w = frame.world_xyz.astype(np.float64)
+        leg = float(world.leg_length(w))
+        if not leg > 0.05:
+            return True  # a pose source without 3D points: nothing to check
+        if not float(world.floor_depth(w)) > 0.35 * leg:
+            return False
+        axis = world.forward_axis(w)
+        if np.isfinite(axis).all():
+            self._forwards.append(axis)
+        if math.isfinite(leg):
+            self._world_legs.append(leg)
+        self._world_updates += 1
+        if self._world_updates % 15 == 1 or math.isnan(self._world_leg):
+            if self._forwards:
+                self._forward = world.mean_direction(np.stack(self._forwards))
+            if self._world_legs:
+                self._world_leg = float(np.median(self._world_legs))
+        return True
+
+    def _choose_measure(self) -> None:
+        """Between reps: the picture in side views, the 3D points from the front.
+
+        From the front a step back barely shows in the picture; in the world
+        points it is a step along the body's own forward axis.
+        """
+        wanted = (
+            "3d"
+            if self._view() == "front" and np.isfinite(self._forward).all()
+            else "picture"
+        )
+        if wanted != self.measured_in:
+            self.measured_in = wanted
+            self.stand_hip_y = None  # hip levels are in other units now
 
     def _lose_track(self) -> None:
         """The person was out of sight too long: forget positions, end any rep."""
@@ -312,7 +401,7 @@ class ReverseLungeCoach(ExerciseCoach):
             return []  # too quick for a lunge: a stumble or a tracking jump
         if rep.partial_start:
             # No standing height before the rep: measure from where it rose to.
-            rep.max_depth = (rep.low_hip_y - rep.top_hip_y) / leg
+            rep.max_depth = (rep.low_hip_y - rep.top_hip_y) / rep.unit
         if rep.max_depth < s.min_depth:
             return []  # a step without a lunge (or a split squat): not a rep
         if dips >= s.split_squat_min_dips or duration > s.max_rep_s:
@@ -348,6 +437,12 @@ class ReverseLungeCoach(ExerciseCoach):
             # A rep under way when the video starts has no known start.
             descent_s=math.nan if rep.partial_start else rep.bottom_s - rep.start_s,
             hip_sway_leg_lengths=self._sway(rep),
+            variant="curtsy" if b.crossed > s.curtsy_cross_min else "standard",
+            measured_in=rep.measured_in,
+            front_knee_angle_3d_deg=b.front_knee_angle_3d_deg,
+            back_knee_angle_3d_deg=b.back_knee_angle_3d_deg,
+            knee_valgus_deg=b.knee_valgus_deg,
+            pelvic_tilt_deg=b.pelvic_tilt_deg,
         )
         if math.isfinite(record.knee_past_toes_foot_lengths):
             record.knee_past_toes = lunge.KNEE_PAST_TOES_RULE.fires(record, s)

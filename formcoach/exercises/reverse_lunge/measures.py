@@ -10,15 +10,15 @@ Angle conventions:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ... import geometry
+from ... import geometry, world
 from ...catalog.reverse_lunge import LungeSettings
 from ...landmarks import Landmark as L
 from ...pose import PoseFrame
-from .tracking import ANKLE, HEEL, KNEE, TOE
+from .tracking import ANKLE, CHAINS, HEEL, KNEE, TOE
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,13 @@ class Bottom:
     step_length_leg_lengths: float
     step_dir: float  # +1 forward (toward where the person faces), -1 back
     depth: float
+    front_knee_angle_3d_deg: float = math.nan
+    back_knee_angle_3d_deg: float = math.nan
+    knee_valgus_deg: float = math.nan
+    pelvic_tilt_deg: float = math.nan
+    #: How far the stepping foot crossed behind the other (leg lengths, + =
+    #: crossed over: a curtsy lunge); NaN where not measurable.
+    crossed: float = math.nan
 
 
 def heel_raise(tracks: np.ndarray, i: int) -> float:
@@ -51,7 +58,7 @@ def heel_raise(tracks: np.ndarray, i: int) -> float:
 
 
 def bottom_measures(
-    frame: PoseFrame,
+    points: np.ndarray,
     tracks: np.ndarray,
     feet: np.ndarray,
     leg: float,
@@ -63,18 +70,21 @@ def bottom_measures(
     """Angles and positions of one frame taken as the bottom of the rep.
 
     Args:
-        frame: The pose.
-        tracks: ``(2, 4, 2)`` leg chains by track.
+        points: ``(33, 2)`` landmarks in a side view's plane: the picture's
+            pixels, or the sagittal projection of the world landmarks
+            (:func:`sagittal_view`).
+        tracks: ``(2, 4, 2)`` leg chains by track, same plane.
         feet: ``(2, 2)`` foot positions by track.
-        leg: Leg length in pixels.
-        facing: +1 facing image-right, -1 image-left, NaN unknown.
+        leg: Leg length in the plane's units.
+        facing: +1 facing +x, -1 facing -x, NaN unknown.
         depth: Hip drop below standing, in leg lengths.
         stepping: Track index of the stepping foot (-1 unknown).
-        stand_feet: Where the feet stood before the step, or None.
+        stand_feet: Where the feet stood before the step (the picture only),
+            or None to measure the step from the other foot.
     """
-    hip = geometry.midpoint(frame.xy[L.LEFT_HIP], frame.xy[L.RIGHT_HIP])
-    shoulders = geometry.midpoint(frame.xy[L.LEFT_SHOULDER], frame.xy[L.RIGHT_SHOULDER])
-    ears = geometry.midpoint(frame.xy[L.LEFT_EAR], frame.xy[L.RIGHT_EAR])
+    hip = geometry.midpoint(points[L.LEFT_HIP], points[L.RIGHT_HIP])
+    shoulders = geometry.midpoint(points[L.LEFT_SHOULDER], points[L.RIGHT_SHOULDER])
+    ears = geometry.midpoint(points[L.LEFT_EAR], points[L.RIGHT_EAR])
     # The rear foot is the one behind the body (against where it faces).
     f = facing if math.isfinite(facing) else 1.0
     rear = int(np.argmin(feet[:, 0] * f))
@@ -82,12 +92,14 @@ def bottom_measures(
     front_foot_len = max(
         float(geometry.distance(tracks[front, HEEL], tracks[front, TOE])), 1e-6
     )
-    # Standing feet are together: measure the step from where they stood.
-    step_vec = (
-        feet[stepping] - stand_feet.mean(axis=0)
-        if stand_feet is not None and stepping >= 0
-        else None
-    )
+    # Standing feet are together: the step is measured from where they stood,
+    # or (hip-centred world points) from the other foot.
+    if stepping < 0:
+        step_vec = None
+    elif stand_feet is not None:
+        step_vec = feet[stepping] - stand_feet.mean(axis=0)
+    else:
+        step_vec = feet[stepping] - feet[1 - stepping]
     return Bottom(
         front=front,
         rear=rear,
@@ -115,6 +127,73 @@ def bottom_measures(
         else math.nan,
         depth=depth,
     )
+
+
+def sagittal_view(
+    frame: PoseFrame, labels: tuple[str, str], forward: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The world landmarks as a side view sees them, facing +x.
+
+    Returns:
+        ``(33, 2)`` points and ``(2, 4, 2)`` leg chains (in the tracks' label
+        order), in metres along (forward, down), the hips at the origin.
+    """
+    points = world.sagittal(frame.world_xyz.astype(np.float64), forward)
+    tracks = np.stack([points[list(CHAINS[label])] for label in labels])
+    return points, tracks
+
+
+def with_3d(
+    bottom: Bottom,
+    frame: PoseFrame,
+    labels: tuple[str, str],
+    forward: np.ndarray,
+    stepping: int,
+    frontal_checks: bool,
+) -> Bottom:
+    """``bottom`` with the view-independent 3D measures added.
+
+    Args:
+        bottom: The measures from the side-view plane.
+        frame: The pose (its world landmarks are used).
+        labels: The model label of each track.
+        forward: The body's forward axis.
+        stepping: Track index of the stepping foot (-1 unknown).
+        frontal_checks: The camera sees the frontal plane (front or 3/4
+            view), so knee valgus, pelvic tilt and a curtsy step can be judged.
+    """
+    w = frame.world_xyz.astype(np.float64)
+    hip_mid = (w[L.LEFT_HIP] + w[L.RIGHT_HIP]) / 2
+
+    def knee_3d(i: int) -> float:
+        chain = CHAINS[labels[i]]
+        return float(world.joint_angle_deg(hip_mid, w[chain[KNEE]], w[chain[ANKLE]]))
+
+    extra: dict[str, float] = {
+        "front_knee_angle_3d_deg": knee_3d(bottom.front),
+        "back_knee_angle_3d_deg": knee_3d(bottom.rear),
+    }
+    if frontal_checks and math.isfinite(forward[0]):
+        plane = world.frontal(w, forward)
+        front_label = labels[bottom.front]
+        hip_i = L.LEFT_HIP if front_label == "left" else L.RIGHT_HIP
+        chain = CHAINS[front_label]
+        extra["knee_valgus_deg"] = world.knee_valgus_deg(
+            plane[hip_i], plane[chain[KNEE]], plane[chain[ANKLE]], front_label
+        )
+        extra["pelvic_tilt_deg"] = world.pelvic_tilt_deg(
+            plane[L.LEFT_HIP], plane[L.RIGHT_HIP]
+        )
+        if stepping >= 0:
+            step_label, other_label = labels[stepping], labels[1 - stepping]
+            step_l = plane[list(CHAINS[step_label][1:]), 0].mean()
+            other_l = plane[list(CHAINS[other_label][1:]), 0].mean()
+            # The right foot stands to the right of the left one: crossing
+            # behind it puts it on the other side.
+            own_side = 1.0 if step_label == "right" else -1.0
+            leg = float(world.leg_length(w))
+            extra["crossed"] = float(-(step_l - other_l) * own_side / leg)
+    return replace(bottom, **extra)
 
 
 @dataclass
