@@ -137,3 +137,27 @@ def test_bad_report_files(tmp_path, capsys, content, message):
         path.write_text(content)
     assert main(["export", str(path), "-f", "pdf"]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("summary", "first_columns"),
+    [({"rep_count": 0}, ["index", "stepping_leg"]), ({"step_count": 0}, ["t_s"])],
+)
+def test_csv_without_reps_or_steps_still_has_its_header(
+    report_path, tmp_path, summary, first_columns
+):
+    """A front-view clip has no reps or steps: the CSV keeps its columns."""
+    report = json.loads(report_path.read_text())
+    report.update(reps=[], steps=[], summary=summary)
+    empty = tmp_path / "empty.json"
+    write_json_atomic(empty, report)
+    target, frames = export(empty, "csv", tmp_path / "empty.csv")
+    lines = target.read_text().splitlines()
+    assert len(lines) == 1
+    header = lines[0].split(",")
+    assert header[: len(first_columns)] == first_columns
+    if "rep_count" in summary:  # the same names as a CSV with reps
+        (full, _) = export(report_path, "csv", tmp_path / "full.csv")
+        full_header = full.read_text().splitlines()[0].split(",")
+        assert set(header) <= set(full_header)
+    assert len(frames.read_text().splitlines()) == 1 + len(report["series"]["t_s"])

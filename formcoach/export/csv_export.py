@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from ..outputs import write_bytes_atomic
+from .common import REP_FIELDS, STEP_FIELDS
 
 
-def csv_bytes(rows: list[dict[str, Any]]) -> bytes:
+def csv_bytes(rows: list[dict[str, Any]], columns: list[str] | None = None) -> bytes:
+    """CSV text: ``columns`` first, then every other key of the rows."""
     buf = io.StringIO()
-    fields: list[str] = []
+    fields: list[str] = list(columns or [])
     for row in rows:
         fields += [k for k in row if k not in fields]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
@@ -42,7 +44,15 @@ def write_csv(
         {key: values[i] for key, values in series.items()}
         for i in range(len(series.get("t_s", [])))
     ]
+    # No reps or steps (e.g. a front view): still the header row, with the
+    # columns of the report's per-rep (or per-step) table.
+    columns = None if items else _table_columns(report)
     frames_path = target.with_name(f"{target.stem}.frames.csv")
-    write_bytes_atomic(target, csv_bytes(items) if items else b"", overwrite=overwrite)
+    write_bytes_atomic(target, csv_bytes(items, columns), overwrite=overwrite)
     write_bytes_atomic(frames_path, csv_bytes(frames), overwrite=overwrite)
     return [target, frames_path]
+
+
+def _table_columns(report: dict[str, Any]) -> list[str]:
+    steps = "step_count" in (report.get("summary") or {})
+    return [key for key, _ in (STEP_FIELDS if steps else REP_FIELDS)]
