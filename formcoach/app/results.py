@@ -84,7 +84,7 @@ def show_plots(report: dict[str, Any]) -> None:
 
 def show_downloads(report: dict[str, Any], video_path: Path | None) -> None:
     """Download buttons for the report (JSON, PDF, HTML, CSV) and the video."""
-    from ..export.csv_export import csv_bytes
+    from ..export.csv_export import items_csv_bytes
     from ..export.html_export import render_html
     from ..export.pdf_export import render_pdf
 
@@ -107,10 +107,9 @@ def show_downloads(report: dict[str, Any], video_path: Path | None) -> None:
         file_name="formcoach-report.html",
         mime="text/html",
     )
-    items = report.get("reps") or report.get("steps") or []
     cols[3].download_button(
         "CSV (reps/steps)",
-        data=csv_bytes(items) if items else b"",
+        data=items_csv_bytes(report),
         file_name="formcoach-report.csv",
         mime="text/csv",
     )

@@ -34,21 +34,25 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+def items_csv_bytes(report: dict[str, Any]) -> bytes:
+    """The reps (or steps) as CSV; just the header row when there are none."""
+    items = report.get("reps") or report.get("steps") or []
+    # No reps or steps (e.g. a front view): the columns of the report's
+    # per-rep (or per-step) table.
+    return csv_bytes(items, None if items else _table_columns(report))
+
+
 def write_csv(
     report: dict[str, Any], target: Path, *, overwrite: bool = False
 ) -> list[Path]:
     """Write ``target`` (reps or steps) and ``<target stem>.frames.csv``."""
-    items = report.get("reps") or report.get("steps") or []
     series = report.get("series") or {}
     frames = [
         {key: values[i] for key, values in series.items()}
         for i in range(len(series.get("t_s", [])))
     ]
-    # No reps or steps (e.g. a front view): still the header row, with the
-    # columns of the report's per-rep (or per-step) table.
-    columns = None if items else _table_columns(report)
     frames_path = target.with_name(f"{target.stem}.frames.csv")
-    write_bytes_atomic(target, csv_bytes(items, columns), overwrite=overwrite)
+    write_bytes_atomic(target, items_csv_bytes(report), overwrite=overwrite)
     write_bytes_atomic(frames_path, csv_bytes(frames), overwrite=overwrite)
     return [target, frames_path]
 
