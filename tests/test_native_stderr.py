@@ -1,14 +1,13 @@
-"""stderr during the pose pass: our messages reach it, MediaPipe's log lines do not."""
+"""stderr during the pose pass: our messages reach it, MediaPipe's log lines do not.
+
+``short_clip`` (conftest) is 2 s long: MediaPipe logs on its 2nd frame.
+"""
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
-from pathlib import Path
-
-import pytest
 
 from .conftest import BUNDLED_CLIP
 
@@ -20,20 +19,6 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*FORMCOACH, *args], capture_output=True, text=True, timeout=600, check=False
     )
-
-
-@pytest.fixture(scope="module")
-def short_clip(tmp_path_factory) -> Path:
-    """The first 2 s of the bundled clip (MediaPipe logs on its 2nd frame)."""
-    if not shutil.which("ffmpeg"):
-        pytest.skip("ffmpeg not installed")
-    out = tmp_path_factory.mktemp("clip") / "short.mp4"
-    cut = [
-        "ffmpeg", "-v", "error", "-i", str(BUNDLED_CLIP), "-t", "2", "-an",
-        "-c:v", "libx264", "-preset", "ultrafast", str(out),
-    ]  # fmt: skip
-    subprocess.run(cut, check=True)
-    return out
 
 
 def test_time_limit_message_reaches_stderr_with_parallel_pose_runs(tmp_path):
