@@ -26,7 +26,8 @@ Limits:
     they are reported as not measurable rather than guessed. Hips level and
     knee collapse need a front view. The person's anatomical side of the
     stepping leg is reported only when the model's labels agree on at least
-    70 % of the bottom frames; otherwise it is "unknown".
+    ``exercises.reverse_lunge.side_agreement_min`` of the bottom frames; otherwise
+    it is "unknown".
 """
 
 from __future__ import annotations
