@@ -161,3 +161,20 @@ def test_csv_without_reps_or_steps_still_has_its_header(
         full_header = full.read_text().splitlines()[0].split(",")
         assert set(header) <= set(full_header)
     assert len(frames.read_text().splitlines()) == 1 + len(report["series"]["t_s"])
+
+
+def test_pdf_rep_table_headers_keep_their_words_whole(report_path, tmp_path):
+    """Narrow columns broke headers mid-word ("complet / e", "descent / s")."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils not installed")
+    from formcoach.export.common import table
+
+    header, _ = table(json.loads(report_path.read_text()))
+    (pdf,) = export(report_path, "pdf", tmp_path / "r.pdf")
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True
+    ).stdout
+    # The words between the "Reps" heading and the first row: the header.
+    words = set(text.split("\nReps\n", 1)[1].split("\n1 ", 1)[0].split())
+    header_words = {word for label in header for word in label.split()}
+    assert header_words <= words, sorted(header_words - words)

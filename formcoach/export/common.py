@@ -9,29 +9,30 @@ from typing import Any
 
 from ..errors import InputError
 
+# (key in the report, short label, unit): the PDF's columns are narrow, so a
+# label is at most one short word or two, and the unit goes in brackets below.
 REP_FIELDS = [
-    ("index", "#"),
-    ("stepping_leg", "leg"),
-    ("direction", "direction"),
-    ("complete", "complete"),
-    ("score", "score"),
-    ("front_knee_angle_deg", "front knee"),
-    ("back_knee_angle_deg", "back knee"),
-    ("back_knee_to_floor", "knee-floor"),
-    ("torso_lean_deg", "trunk"),
-    ("rear_foot_landing", "rear foot"),
-    ("knee_past_toes", "knee>toes"),
-    ("descent_s", "descent s"),
-    ("bottom_s", "bottom s"),
+    ("index", "#", ""),
+    ("stepping_leg", "leg", ""),
+    ("direction", "dir", ""),
+    ("complete", "full", ""),
+    ("score", "score", ""),
+    ("front_knee_angle_deg", "front knee", "deg"),
+    ("back_knee_angle_deg", "back knee", "deg"),
+    ("back_knee_to_floor", "knee to floor", "legs"),
+    ("torso_lean_deg", "trunk", "deg"),
+    ("rear_foot_landing", "rear foot", ""),
+    ("knee_past_toes", "knee past toes", ""),
+    ("descent_s", "down", "s"),
+    ("bottom_s", "bottom", "s"),
 ]
 STEP_FIELDS = [
-    ("t_s", "time s"),
-    ("foot", "foot"),
-    ("landing", "landing"),
-    ("pitch", "pitch"),
-    ("step_length_leg_lengths", "step (leg)"),
+    ("t_s", "time", "s"),
+    ("foot", "foot", ""),
+    ("landing", "landing", ""),
+    ("pitch", "pitch", ""),
+    ("step_length_leg_lengths", "step", "legs"),
 ]
-
 
 def load_report(path: str | Path) -> dict[str, Any]:
     """Read and check a ``report.json``.
@@ -103,8 +104,8 @@ def table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         fields, items = STEP_FIELDS, report["steps"]
     else:
         return [], []
-    header = [label for _, label in fields]
-    rows = [[_fmt(item.get(key)) for key, _ in fields] for item in items]
+    header = [f"{label} ({unit})" if unit else label for _, label, unit in fields]
+    rows = [[_fmt(item.get(key)) for key, _, _ in fields] for item in items]
     return header, rows
 
 

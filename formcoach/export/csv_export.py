@@ -59,4 +59,4 @@ def write_csv(
 
 def _table_columns(report: dict[str, Any]) -> list[str]:
     steps = "step_count" in (report.get("summary") or {})
-    return [key for key, _ in (STEP_FIELDS if steps else REP_FIELDS)]
+    return [key for key, _, _ in (STEP_FIELDS if steps else REP_FIELDS)]
