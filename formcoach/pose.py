@@ -82,11 +82,6 @@ class _NativeStderr:
         self._old_sys_stderr: Any = None
         self._handlers: list[tuple[logging.StreamHandler[Any], Any]] = []
 
-    @property
-    def active(self) -> bool:
-        """True while fd 2 goes to /dev/null."""
-        return self._users > 0
-
     def acquire(self) -> bool:
         """Start (or join) the redirect; False when native logs are wanted."""
         if os.environ.get("FORMCOACH_NATIVE_LOGS") == "1":
