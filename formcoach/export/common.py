@@ -34,6 +34,7 @@ STEP_FIELDS = [
     ("step_length_leg_lengths", "step", "legs"),
 ]
 
+
 def load_report(path: str | Path) -> dict[str, Any]:
     """Read and check a ``report.json``.
 
