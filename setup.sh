@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # ffmpeg: ffprobe for tests; libgl1 + libglib2.0-0: the OpenCV wheel that
-# mediapipe depends on (opencv-contrib-python) links against them.
-APT_PACKAGES=(ffmpeg libgl1 libglib2.0-0)
+# mediapipe depends on (opencv-contrib-python) links against them; poppler-utils:
+# pdftotext and friends, for the tests that read the PDF report back.
+APT_PACKAGES=(ffmpeg libgl1 libglib2.0-0 poppler-utils)
 # The browser tests drive Debian's Chromium (Playwright cannot download its
 # own browser offline).
 if [ "${1:-}" = "--browser-tests" ]; then

@@ -11,7 +11,7 @@ import contextlib
 import errno
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,35 @@ def describe_os_error(exc: OSError, path: Path) -> str:
     return f"Cannot write {path}: {exc.strerror or exc}."
 
 
+def create_temp_file(path: str | Path) -> Path:
+    """Create an empty hidden temporary file beside ``path`` and return it.
+
+    Named ``.<name>.partial-<random>``. Not :func:`tempfile.mkstemp`: its
+    0600 mode would end up on the final file; ``os.open`` with 0o666 honours
+    the user's umask, so every output (report, exports, video) gets the mode
+    any other new file would.
+
+    Raises:
+        OSError: The folder cannot be written.
+    """
+    path = Path(path)
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.partial-{secrets.token_hex(4)}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return tmp
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path))
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    The temporary file comes from :func:`create_temp_file` (umask-respecting
+    mode), like the annotated video's.
 
     Args:
         path: The final file.
@@ -44,13 +70,9 @@ def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     if path.exists() and not overwrite:
         raise OutputError(f"{path} already exists; use --overwrite to replace it.")
     try:
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".partial", dir=path.parent
-        )
-        os.close(fd)
+        tmp = create_temp_file(path)
     except OSError as exc:
         raise OutputError(describe_os_error(exc, path)) from exc
-    tmp = Path(tmp_name)
     try:
         yield tmp
         os.replace(tmp, path)

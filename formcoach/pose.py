@@ -18,7 +18,7 @@ import functools
 import logging
 import os
 import sys
-from collections.abc import Iterator
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -39,32 +39,115 @@ DEFAULT_MODEL_SHA256 = (
     "a90475331764cf28cf2786e1176124bd6c34453eacf919600a4b2ee836ee82a3"
 )
 
-# MediaPipe's C++ side logs start-up chatter to stderr; keep the CLI readable.
+# Older MediaPipe builds logged through glog and honour these (set before
+# mediapipe is imported); mediapipe 1.2 logs through absl, which ignores them:
+# :class:`_NativeStderr` keeps its lines off the terminal.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-@contextlib.contextmanager
-def _quiet_native_stderr() -> Iterator[None]:
-    """Send file descriptor 2 to /dev/null while the native model starts.
-
-    LiteRT prints dozens of warnings ("Sparsity tensors may not yet be fully
-    supported") straight to fd 2 when a model loads, bypassing Python logging.
-    Set ``FORMCOACH_NATIVE_LOGS=1`` to see them.
-    """
-    if os.environ.get("FORMCOACH_NATIVE_LOGS") == "1":
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
+def _writes_to_fd2(stream: Any) -> bool:
     try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        return stream is not None and stream.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+class _NativeStderr:
+    """One process-wide redirect of file descriptor 2 while pose models live.
+
+    The native side writes straight to fd 2, bypassing Python: LiteRT prints
+    dozens of warnings ("Sparsity tensors may not yet be fully supported")
+    when a model loads, and MediaPipe's graph logs absl lines
+    (``W0000 ... landmark_projection_calculator.cc``) from its own threads on
+    the first tracked frames, that is inside ``detect_for_video``, not only at
+    start-up. absl ignores ``GLOG_minloglevel`` and friends, so fd 2 is sent to
+    /dev/null from the first estimator's start to the last one's close.
+
+    Reference-counted under a lock: the first user redirects, the last one
+    restores the saved descriptor (several estimators run in parallel
+    threads; each saving and restoring fd 2 on its own left /dev/null behind).
+    Python's own messages still reach the real stderr meanwhile: while the
+    redirect is active ``sys.stderr`` and the logging handlers that wrote to
+    fd 2 write to a copy of the original descriptor instead.
+
+    Set ``FORMCOACH_NATIVE_LOGS=1`` to see the native lines.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved_fd = -1
+        self._stream: Any = None
+        self._old_sys_stderr: Any = None
+        self._handlers: list[tuple[logging.StreamHandler[Any], Any]] = []
+
+    def acquire(self) -> bool:
+        """Start (or join) the redirect; False when native logs are wanted."""
+        if os.environ.get("FORMCOACH_NATIVE_LOGS") == "1":
+            return False
+        with self._lock:
+            if self._users == 0:
+                self._start()
+            self._users += 1
+        return True
+
+    def release(self) -> None:
+        """Leave the redirect; the last user restores fd 2."""
+        with self._lock:
+            if self._users == 0:
+                return
+            self._users -= 1
+            if self._users == 0:
+                self._stop()
+
+    def _start(self) -> None:
+        for stream in (sys.stderr, sys.__stderr__):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        self._saved_fd = os.dup(2)
+        encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+        # Its own descriptor, closed with the object: a reference kept past
+        # the redirect still writes to the terminal, never to a reused fd.
+        self._stream = open(
+            os.dup(self._saved_fd),
+            "w",
+            buffering=1,
+            encoding=encoding,
+            errors="backslashreplace",
+        )
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+        finally:
+            os.close(devnull)
+        if _writes_to_fd2(sys.stderr):
+            self._old_sys_stderr = sys.stderr
+            sys.stderr = self._stream
+        loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+        for log in loggers:
+            for handler in getattr(log, "handlers", []):
+                if isinstance(handler, logging.StreamHandler) and _writes_to_fd2(
+                    handler.stream
+                ):
+                    self._handlers.append((handler, handler.setStream(self._stream)))
+
+    def _stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self._stream.flush()
+        for handler, stream in self._handlers:
+            if handler.stream is self._stream:
+                handler.setStream(stream)
+        self._handlers = []
+        if self._old_sys_stderr is not None and sys.stderr is self._stream:
+            sys.stderr = self._old_sys_stderr
+        self._old_sys_stderr = None
+        os.dup2(self._saved_fd, 2)
+        os.close(self._saved_fd)
+        self._saved_fd = -1
+
+
+_native_stderr = _NativeStderr()
 
 
 @dataclass(frozen=True)
@@ -370,13 +453,18 @@ class PoseEstimator:
                 f"Cannot read the pose model {path}: {exc.strerror}"
             ) from exc
         mp_options = replace_base_options(mp_options, model_bytes)
+        # fd 2 stays quiet from the model's start to close(): the graph also
+        # logs from its own threads while frames are processed.
+        self._quiet = _native_stderr.acquire()
         try:
-            with _quiet_native_stderr():
-                self._landmarker = vision.PoseLandmarker.create_from_options(mp_options)
-        except (RuntimeError, ValueError) as exc:
-            raise InputError(
-                f"{path} is not a usable pose landmarker model: {exc}"
-            ) from exc
+            self._landmarker = vision.PoseLandmarker.create_from_options(mp_options)
+        except BaseException as exc:
+            self._release_stderr()
+            if isinstance(exc, RuntimeError | ValueError):
+                raise InputError(
+                    f"{path} is not a usable pose landmarker model: {exc}"
+                ) from exc
+            raise
         self._last_ts_ms = -1
         self._selector = SubjectSelector()
         self._frame_index = 0
@@ -396,8 +484,15 @@ class PoseEstimator:
         """Release the native model (safe to call twice)."""
         landmarker, self._landmarker = getattr(self, "_landmarker", None), None
         if landmarker is not None:
-            with _quiet_native_stderr():
+            try:
                 landmarker.close()
+            finally:
+                self._release_stderr()
+
+    def _release_stderr(self) -> None:
+        quiet, self._quiet = getattr(self, "_quiet", False), False
+        if quiet:
+            _native_stderr.release()
 
     def process(
         self,
@@ -429,11 +524,7 @@ class PoseEstimator:
         image = mp.Image(
             image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb)
         )
-        if self._frame_index == 1:  # the graph finishes starting on the first frame
-            with _quiet_native_stderr():
-                result = self._landmarker.detect_for_video(image, ts)
-        else:
-            result = self._landmarker.detect_for_video(image, ts)
+        result = self._landmarker.detect_for_video(image, ts)
         frame = PoseFrame.from_mediapipe(
             result,
             frame_index=frame_index,

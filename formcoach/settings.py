@@ -174,6 +174,26 @@ def _unwrap(node: Any) -> Any:
     return node
 
 
+def check_user_settings(user: Mapping[str, Any]) -> Config:
+    """The configuration a user settings tree gives, checked in memory.
+
+    ``user`` has the layout of a ``--config`` file (any subset of the default
+    keys, plus optional ``[presets.NAME]`` tables); no file is needed.
+
+    Raises:
+        InputError: Unknown key or wrong type.
+    """
+    tree = _load_defaults()
+    user = copy.deepcopy(dict(user))
+    presets = user.pop("presets", {})
+    if not isinstance(presets, Mapping) or not all(
+        isinstance(p, Mapping) for p in presets.values()
+    ):
+        raise InputError("Config key 'presets' must be a table of tables")
+    _merge(tree, user, "")
+    return Config(tree=tree, sources=["defaults", "user settings"])
+
+
 def preset_names() -> list[str]:
     """Names of the presets in the default config."""
     return sorted(_load_defaults().get("presets", {}))

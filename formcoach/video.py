@@ -20,7 +20,6 @@ import logging
 import math
 import os
 import queue
-import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -34,6 +33,7 @@ import av.error
 import numpy as np
 
 from formcoach.errors import InputError, OutputError
+from formcoach.outputs import create_temp_file
 
 logger = logging.getLogger(__name__)
 
@@ -879,20 +879,10 @@ class VideoWriter:
             )
 
     def _create_temp_file(self) -> Path:
-        # Not tempfile.mkstemp: its 0600 mode would end up on the final
-        # video; os.open with 0o666 respects the user's umask instead.
-        for _ in range(100):
-            name = f".{self.path.name}.partial-{secrets.token_hex(4)}"
-            tmp = self.path.parent / name
-            try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            except FileExistsError:
-                continue
-            except OSError as exc:
-                raise self._output_error(exc) from exc
-            os.close(fd)
-            return tmp
-        raise OutputError(f"Cannot write {self.path}: no free temporary file name")
+        try:
+            return create_temp_file(self.path)  # umask-respecting, like outputs'
+        except OSError as exc:
+            raise self._output_error(exc) from exc
 
     def _open_encoder(self, crf: int, preset: str) -> tuple[Any, Any]:
         container = av.open(

@@ -92,9 +92,10 @@ def joint_angle_deg(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
     """Inner angle at ``b`` in 3D (degrees, 180 straight)."""
     u = np.asarray(a, float) - b
     w = np.asarray(c, float) - b
-    cos = np.sum(u * w, axis=-1) / (
-        np.linalg.norm(u, axis=-1) * np.linalg.norm(w, axis=-1)
-    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.sum(u * w, axis=-1) / (
+            np.linalg.norm(u, axis=-1) * np.linalg.norm(w, axis=-1)
+        )
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
@@ -114,7 +115,8 @@ def knee_valgus_deg(
     """
     hip, knee, ankle = (np.asarray(p, float) for p in (hip, knee, ankle))
     u, w = hip - knee, ankle - knee
-    cos = float(np.dot(u, w) / (np.linalg.norm(u) * np.linalg.norm(w)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = float(np.dot(u, w) / (np.linalg.norm(u) * np.linalg.norm(w)))
     bend = 180.0 - float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
     span = ankle[1] - hip[1]
     if abs(span) < 1e-9:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -73,3 +75,17 @@ def make_pose_frame(
         visibility=vis,
         presence=vis.copy(),
     )
+
+
+@pytest.fixture(scope="session")
+def short_clip(tmp_path_factory) -> Path:
+    """The first 2 s of the bundled clip, for quick end-to-end runs."""
+    if not shutil.which("ffmpeg"):
+        pytest.skip("ffmpeg not installed")
+    out = tmp_path_factory.mktemp("short-clip") / "short.mp4"
+    cut = [
+        "ffmpeg", "-v", "error", "-i", str(BUNDLED_CLIP), "-t", "2", "-an",
+        "-c:v", "libx264", "-preset", "ultrafast", str(out),
+    ]  # fmt: skip
+    subprocess.run(cut, check=True)
+    return out

@@ -137,3 +137,48 @@ def test_bad_report_files(tmp_path, capsys, content, message):
         path.write_text(content)
     assert main(["export", str(path), "-f", "pdf"]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("exercise", "summary", "first_columns"),
+    [
+        ("reverse-lunge", {"rep_count": 0}, ["index", "stepping_leg"]),
+        ("backward-walk", {"step_count": 0}, ["t_s"]),
+        ("reverse-row", {"strokes": 0}, ["index", "start_s", "drive_s"]),
+    ],
+)
+def test_csv_without_reps_or_steps_still_has_its_header(
+    report_path, tmp_path, exercise, summary, first_columns
+):
+    """A clip with no reps or steps: the CSV keeps its exercise's columns."""
+    report = json.loads(report_path.read_text())
+    report.update(exercise=exercise, reps=[], steps=[], summary=summary)
+    empty = tmp_path / "empty.json"
+    write_json_atomic(empty, report)
+    target, frames = export(empty, "csv", tmp_path / "empty.csv")
+    lines = target.read_text().splitlines()
+    assert len(lines) == 1
+    header = lines[0].split(",")
+    assert header[: len(first_columns)] == first_columns
+    if exercise == "reverse-lunge":  # the same names as a CSV with reps
+        (full, _) = export(report_path, "csv", tmp_path / "full.csv")
+        full_header = full.read_text().splitlines()[0].split(",")
+        assert set(header) <= set(full_header)
+    assert len(frames.read_text().splitlines()) == 1 + len(report["series"]["t_s"])
+
+
+def test_pdf_rep_table_headers_keep_their_words_whole(report_path, tmp_path):
+    """Narrow columns broke headers mid-word ("complet / e", "descent / s")."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils not installed")
+    from formcoach.export.common import table
+
+    header, _ = table(json.loads(report_path.read_text()), wide=False)
+    (pdf,) = export(report_path, "pdf", tmp_path / "r.pdf")
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True
+    ).stdout
+    # The words between the "Reps" heading and the first row: the header.
+    words = set(text.split("\nReps\n", 1)[1].split("\n1 ", 1)[0].split())
+    header_words = {word for label in header for word in label.split()}
+    assert header_words <= words, sorted(header_words - words)

@@ -79,3 +79,42 @@ def test_invalid_toml_file(tmp_path):
     bad.write_text("[pose\nnum_poses = ")
     with pytest.raises(InputError, match="is not valid TOML"):
         load_config(config_path=bad)
+
+
+ICE_SERVERS = [
+    {"urls": ["stun:stun.example.org:3478"]},
+    {"urls": ["turn:turn.example.org:3478"], "username": "u", "credential": "p"},
+]
+
+
+def test_saved_settings_are_toml_and_round_trip(tmp_path, monkeypatch):
+    """Lists of tables (app.ice_servers) need real TOML, not JSON text."""
+    from formcoach.app.common import load_app_config, save_user_settings
+
+    monkeypatch.setenv("FORMCOACH_HOME", str(tmp_path))
+    path = save_user_settings(
+        {
+            "app": {"ice_servers": ICE_SERVERS, "max_upload_mb": 50.0},
+            "exercises.reverse_lunge": {"front_knee_max_deg": 125.0},
+        }
+    )
+    tomllib.loads(path.read_text())  # valid TOML
+    config = load_config(config_path=path)
+    assert config.get("app.ice_servers") == ICE_SERVERS
+    assert config.get("app.max_upload_mb") == 50.0
+    assert config.get("exercises.reverse_lunge.front_knee_max_deg") == 125.0
+    assert load_app_config().get("app.ice_servers") == ICE_SERVERS
+    assert [p.name for p in tmp_path.iterdir()] == ["settings.toml"]
+
+
+def test_saving_bad_settings_keeps_the_old_file(tmp_path, monkeypatch):
+    from formcoach.app.common import save_user_settings
+
+    monkeypatch.setenv("FORMCOACH_HOME", str(tmp_path))
+    path = save_user_settings({"app": {"max_upload_mb": 50.0}})
+    before = path.read_text()
+    with pytest.raises(InputError, match=r"app\.max_upload_mbb"):
+        save_user_settings({"app": {"max_upload_mbb": 5.0}})
+    with pytest.raises(InputError, match=r"app\.ice_servers"):
+        save_user_settings({"app": {"ice_servers": "stun:x"}})
+    assert path.read_text() == before

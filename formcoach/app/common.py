@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import tempfile
-import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from ..errors import InputError
 from ..outputs import write_bytes_atomic
 from ..paths import data_dir
-from ..settings import Config, load_config
+from ..settings import Config, check_user_settings, load_config
 
 
 def user_config_path() -> Path:
@@ -27,33 +27,31 @@ def load_app_config(preset: str | None = None) -> Config:
     return load_config(preset=preset, config_path=path if path.is_file() else None)
 
 
-def _toml_value(value: Any) -> str:
-    return json.dumps(value)  # numbers, strings and booleans are valid TOML as JSON
-
-
-def save_user_settings(values: dict[str, dict[str, Any]]) -> Path:
+def save_user_settings(values: Mapping[str, Mapping[str, Any]]) -> Path:
     """Save ``{section: {key: value}}`` as the user's settings TOML (atomically).
 
+    ``section`` is dotted (``"exercises.reverse_lunge"``); values may be any
+    TOML value, lists of tables included (``app.ice_servers``).
+
     Raises:
-        InputError: A key is unknown or a value has the wrong type (checked by
-            loading the result before it replaces the old file).
+        InputError: A key is unknown or a value has the wrong type (checked in
+            memory before the old file is replaced).
     """
-    lines = ["# Saved by the FormCoach settings page. Same layout as default.toml.", ""]
+    tree: dict[str, Any] = {}
     for section, entries in values.items():
         if not entries:
             continue
-        lines.append(f"[{section}]")
-        lines += [f"{key} = {_toml_value(v)}" for key, v in entries.items()]
-        lines.append("")
-    text = "\n".join(lines)
-    tomllib.loads(text)
-    path = user_config_path()
-    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as tmp:
-        tmp.write(text)
+        node = tree
+        for part in section.split("."):
+            node = node.setdefault(part, {})
+        node.update(entries)
+    check_user_settings(tree)
+    text = "# Saved by the FormCoach settings page. Same layout as default.toml.\n\n"
     try:
-        load_config(config_path=tmp.name)  # validates keys and types
-    finally:
-        os.unlink(tmp.name)
+        text += tomli_w.dumps(tree)
+    except TypeError as exc:  # a value TOML cannot hold (None, an object)
+        raise InputError(f"Cannot save these settings: {exc}") from exc
+    path = user_config_path()
     write_bytes_atomic(path, text.encode(), overwrite=True)
     return path
 

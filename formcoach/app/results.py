@@ -77,7 +77,7 @@ def show_plots(report: dict[str, Any]) -> None:
 
 def show_downloads(report: dict[str, Any], video_path: Path | None) -> None:
     """Download buttons for the report (JSON, PDF, HTML, CSV) and the video."""
-    from ..export.csv_export import csv_bytes
+    from ..export.csv_export import items_csv_bytes
     from ..export.html_export import render_html
     from ..export.pdf_export import render_pdf
 
@@ -100,13 +100,9 @@ def show_downloads(report: dict[str, Any], video_path: Path | None) -> None:
         file_name="formcoach-report.html",
         mime="text/html",
     )
-    from ..export.common import columns, rows_kind
-
     cols[3].download_button(
         "CSV (reps/steps)",
-        data=csv_bytes(
-            report.get(rows_kind(report)) or [], [c.key for c in columns(report)]
-        ),
+        data=items_csv_bytes(report),
         file_name="formcoach-report.csv",
         mime="text/csv",
     )

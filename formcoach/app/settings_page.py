@@ -12,19 +12,27 @@ from formcoach.app.common import (
 )
 from formcoach.errors import FormCoachError
 from formcoach.paths import forget_everything
-from formcoach.settings import load_config
+from formcoach.settings import Config, load_config
 
-SECTIONS = {
-    "Reverse lunge": "exercises.reverse_lunge",
-    "Backward walking": "exercises.backward_walk",
-    "Retro running": "exercises.retro_run",
-    "Band walk": "exercises.band_walk",
-    "Backward shuffle": "exercises.backward_shuffle",
-    "Locomotion (shared)": "exercises.locomotion",
-    "Gait layer": "gait",
-    "Smoothing": "smoothing",
-    "App": "app",
-}
+
+def config_sections(config: Config) -> list[str]:
+    """Every table of the config that holds settings (dotted), in file order."""
+
+    def walk(node: dict, path: str) -> list[str]:
+        thresholds = config.thresholds(path)
+        tables = {
+            k: v for k, v in node.items() if isinstance(v, dict) and k not in thresholds
+        }
+        own = [path] if len(tables) < len(node) else []
+        return own + [s for k, v in tables.items() for s in walk(v, f"{path}.{k}")]
+
+    return [
+        section
+        for top, node in config.tree.items()
+        if top != "presets" and isinstance(node, dict)
+        for section in walk(node, top)
+    ]
+
 
 st.title("Settings")
 st.write(
@@ -32,30 +40,36 @@ st.write(
     f"(`{user_config_path()}`) and used by the other pages and by "
     "`formcoach analyze --config` with that file."
 )
-label = st.selectbox("Section", list(SECTIONS))
-section = SECTIONS[label]
 config = load_app_config()
 defaults = load_config()
+sections = config_sections(defaults)
+first = "exercises.reverse_lunge"  # the workout most people tune
+section = st.selectbox(
+    "Section", sections, index=sections.index(first) if first in sections else 0
+)
 changed: dict[str, float] = {}
 for key, info in config.thresholds(section).items():
     value = info["value"]
     if isinstance(value, bool) or not isinstance(value, int | float):
         continue
+    # Whole-number settings (video.crf, smoothing.butterworth_order) stay ints.
+    kind = int if isinstance(defaults.get(f"{section}.{key}"), int) else float
     new = st.number_input(
         f"{key} ({info['unit']})" if info["unit"] else key,
-        value=float(value),
+        value=kind(value),
+        step=1 if kind is int else None,
         key=f"set-{section}-{key}",
         help=info["source"],
     )
     st.caption(info["source"])
-    if new != float(defaults.get(f"{section}.{key}")):
+    if new != defaults.get(f"{section}.{key}"):
         changed[key] = new
 cols = st.columns(2)
 if cols[0].button("Save", type="primary"):
     saved = {
         s: {k: v["value"] for k, v in config.thresholds(s).items()
             if v["source"] == "set by the user"}
-        for s in SECTIONS.values()
+        for s in sections
     }  # fmt: skip
     saved[section] = changed
     try:

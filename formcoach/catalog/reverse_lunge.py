@@ -388,7 +388,7 @@ REP_COLUMNS: tuple[Column, ...] = (
     Column("score", "Score"),
     Column("front_knee_angle_deg", "Front knee", "deg", 0),
     Column("back_knee_angle_deg", "Back knee", "deg", 0),
-    Column("back_knee_to_floor", "Knee-floor", "leg", 2),
+    Column("back_knee_to_floor", "To floor", "leg", 2),
     Column("torso_lean_deg", "Trunk", "deg", 0),
     Column("rear_foot_landing", "Rear foot"),
     Column("knee_past_toes", "Knee >toes"),

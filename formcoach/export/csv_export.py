@@ -41,14 +41,21 @@ def write_csv(
     report: dict[str, Any], target: Path, *, overwrite: bool = False
 ) -> list[Path]:
     """Write ``target`` (reps or steps) and ``<target stem>.frames.csv``."""
-    items = report.get(rows_kind(report)) or []
-    fields = [c.key for c in columns(report)]
     series = report.get("series") or {}
     frames = [
         {key: values[i] for key, values in series.items()}
         for i in range(len(series.get("t_s", [])))
     ]
     frames_path = target.with_name(f"{target.stem}.frames.csv")
-    write_bytes_atomic(target, csv_bytes(items, fields), overwrite=overwrite)
+    write_bytes_atomic(target, items_csv_bytes(report), overwrite=overwrite)
     write_bytes_atomic(frames_path, csv_bytes(frames), overwrite=overwrite)
     return [target, frames_path]
+
+
+def items_csv_bytes(report: dict[str, Any]) -> bytes:
+    """The reps (or steps) as CSV: the declared columns first, then the rest.
+
+    A report without reps or steps still gets its header row.
+    """
+    items = report.get(rows_kind(report)) or []
+    return csv_bytes(items, [c.key for c in columns(report)])

@@ -116,3 +116,30 @@ def test_delete_all_my_data_from_the_page(tmp_path):
     next(b for b in at.button if b.label == "Delete all my data").click().run()
     assert "Nothing of yours is left" in at.success[-1].value
     assert list(data_dir().iterdir()) == []
+
+
+def test_settings_page_lists_every_config_section():
+    import tomllib
+
+    defaults = tomllib.loads(
+        (REPO / "formcoach" / "config" / "default.toml").read_text()
+    )
+    at = AppTest.from_file(str(PAGES / "settings_page.py"), default_timeout=60).run()
+    options = list(at.selectbox[0].options)
+    for top in defaults:
+        if top != "presets":
+            assert any(o == top or o.startswith(f"{top}.") for o in options), top
+    for name in defaults["exercises"]:
+        assert f"exercises.{name}" in options
+    assert "analysis" in options and "exercises.reverse_row" in options
+    at.selectbox[0].select("analysis").run()
+    assert any(n.label.startswith("max_seconds") for n in at.number_input)
+
+
+def test_whole_number_settings_are_saved_as_whole_numbers():
+    at = AppTest.from_file(str(PAGES / "settings_page.py"), default_timeout=60).run()
+    at.selectbox[0].select("video").run()
+    next(n for n in at.number_input if n.label.startswith("crf")).set_value(28).run()
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.error, at.error[0].value
+    assert load_app_config().get("video.crf") == 28

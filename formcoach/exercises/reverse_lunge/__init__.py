@@ -6,6 +6,10 @@ takes the bottom-of-rep measures and the rear-foot landing, :mod:`.coach` is
 the rep state machine that applies the rules, :mod:`.summary` judges the set.
 The cues, rules, columns and settings are declared in
 :mod:`formcoach.catalog.reverse_lunge`.
+
+The person's anatomical side of the stepping leg is reported only when the
+model's labels agree on at least ``exercises.reverse_lunge.side_agreement_min``
+of the bottom frames; otherwise it is "unknown".
 """
 
 from .coach import ReverseLungeCoach
