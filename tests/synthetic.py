@@ -21,6 +21,9 @@ FOOT = 80.0
 GROUND_Y = 900.0
 STAND_HIP = np.array([640.0, GROUND_Y - 20 - THIGH - SHANK])
 RESOLUTION = (1280, 1000)
+#: The far foot's floor shows this much higher in the picture than the near
+#: foot's (a camera above the floor; feet a hip-width apart in depth).
+NEAR_FAR_PX = 36.0
 
 
 def knee_from_ik(hip: np.ndarray, ankle: np.ndarray, forward: float) -> np.ndarray:
@@ -84,7 +87,14 @@ class Pose:
         return pts
 
 
-def to_frame(pose: Pose, index: int, t_s: float, *, mirror: bool = False) -> PoseFrame:
+def to_frame(
+    pose: Pose,
+    index: int,
+    t_s: float,
+    *,
+    mirror: bool = False,
+    near_far_px: float = NEAR_FAR_PX,
+) -> PoseFrame:
     """A PoseFrame of the figure (all landmarks seen)."""
     xy = np.full((NUM_LANDMARKS, 2), np.nan, np.float32)
     vis = np.zeros(NUM_LANDMARKS, np.float32)
@@ -95,6 +105,11 @@ def to_frame(pose: Pose, index: int, t_s: float, *, mirror: bool = False) -> Pos
     missing = np.isnan(xy[:, 0])
     xy[missing] = xy[L.NOSE]
     vis[missing] = 0.9
+    # Facing image-right the camera sees the right side: the left foot is far.
+    # Mirrored, the figure faces left and its right foot is far.
+    far = "RIGHT" if mirror else "LEFT"
+    for name in ("ANKLE", "HEEL", "FOOT_INDEX"):
+        xy[L[f"{far}_{name}"], 1] -= near_far_px
     if mirror:
         xy[:, 0] = RESOLUTION[0] - xy[:, 0]
     return PoseFrame(
@@ -195,12 +210,13 @@ def lunge_sequence(
 
 
 def frames_of(poses: list[Pose], *, fps: float = 30.0, mirror: bool = False,
-              swap_every: int = 0) -> list[PoseFrame]:  # fmt: skip
+              swap_every: int = 0, near_far_px: float = NEAR_FAR_PX,
+              ) -> list[PoseFrame]:  # fmt: skip
     """PoseFrames of ``poses``; ``swap_every`` swaps the leg labels in runs."""
     out = []
     rng = np.random.default_rng(0)
     for i, pose in enumerate(poses):
-        frame = to_frame(pose, i, i / fps, mirror=mirror)
+        frame = to_frame(pose, i, i / fps, mirror=mirror, near_far_px=near_far_px)
         if swap_every and (i // swap_every) % 2 == 1 and rng.random() < 0.9:
             frame = swap_leg_labels(frame)
         out.append(frame)

@@ -28,6 +28,7 @@ class LungeSettings:
     lost_reset_s: float
     jump_max: float
     side_agreement_min: float
+    near_far_min: float
     max_rep_s: float
     max_hip_travel: float
     split_squat_min_dips: int
@@ -69,6 +70,8 @@ class LungeRep:
     bottom_s: float = measure(3)
     end_s: float | None = None
     stepping_leg: str = "unknown"
+    #: How the stepping leg was named: "depth order", "labels" or "none".
+    leg_evidence: str = "none"
     direction: str = "unknown"
     complete: bool = False
     front_knee_angle_deg: float = measure(1)

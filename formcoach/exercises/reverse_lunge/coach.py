@@ -49,7 +49,7 @@ from .measures import (
     with_3d,
 )
 from .summary import summarise
-from .tracking import ANKLE, KNEE, FootTracks
+from .tracking import ANKLE, KNEE, TOE, FootTracks
 
 
 @dataclass
@@ -63,6 +63,10 @@ class _Rep:
     bottom_s: float = math.nan
     bottom: Bottom | None = None
     bottom_labels: list[str] = field(default_factory=list)
+    #: Per bottom frame: is the stepping foot's floor point higher in the
+    #: picture than the other's (leg lengths, − = higher = farther away)?
+    step_floor_rise: list[float] = field(default_factory=list)
+    facings: list[float] = field(default_factory=list)
     contact: ContactWatch = field(default_factory=ContactWatch)
     hip_x: list[float] = field(default_factory=list)
     dips: int = 0
@@ -77,6 +81,7 @@ class _Rep:
     #: Where split and depth are measured: "picture" or "3d" (world points).
     measured_in: str = "picture"
     unit: float = math.nan  # leg length in the units of hip levels
+    floor_levels: np.ndarray | None = None  # each track's floor (picture y)
 
     def stepping_index(self, feet: np.ndarray) -> int:
         """Track index of the foot that moved from where it stood (-1 unknown)."""
@@ -211,6 +216,7 @@ class ReverseLungeCoach(ExerciseCoach):
                     partial_start=partial,
                     stand_feet=None if partial else self._stand_feet,
                     measured_in=self.measured_in,
+                    floor_levels=self.feet.floor_levels(),
                 )
                 self.closed_since = None
         if self.rep is not None:
@@ -247,7 +253,22 @@ class ReverseLungeCoach(ExerciseCoach):
                     self.feet.labels[stepping] if stepping >= 0 else "unknown"
                 )
                 rep.hip_x.append(hip[0] / leg_px)
-            rep.contact.update(plane_tracks, stepping, leg, t)
+                if stepping >= 0:
+                    # Toe tips rest on the floor at the bottom; the farther
+                    # foot's shows higher in the picture.
+                    rep.step_floor_rise.append(
+                        float(tracks[stepping, TOE, 1] - tracks[1 - stepping, TOE, 1])
+                        / leg_px
+                    )
+                    rep.facings.append(facing)
+            rep.contact.update(
+                plane_tracks, stepping, leg, t,
+                floor_y=float(rep.floor_levels[stepping])
+                if rep.measured_in == "picture"
+                and rep.floor_levels is not None
+                and stepping >= 0
+                else None,
+            )  # fmt: skip
             faults += self._live_faults(depth, rep)
             if split < s.split_close:
                 self.closed_since = (
@@ -415,12 +436,14 @@ class ReverseLungeCoach(ExerciseCoach):
         )
         if rep.partial_start:
             direction = "unknown"  # no standing position to measure the step from
+        leg_side, leg_evidence = self._stepping_leg(rep)
         record = LungeRep(
             index=len(self.reps) + 1,
             start_s=rep.start_s,
             bottom_s=rep.bottom_s,
             end_s=end_s,
-            stepping_leg=self._stepping_leg(rep),
+            stepping_leg=leg_side,
+            leg_evidence=leg_evidence,
             direction=direction,
             complete=complete and not rep.partial_start and direction != "forward",
             front_knee_angle_deg=b.front_knee_angle_deg,
@@ -459,15 +482,36 @@ class ReverseLungeCoach(ExerciseCoach):
             return [lunge.GOOD_REP]
         return cues[:1]
 
-    def _stepping_leg(self, rep: _Rep) -> str:
-        """The model's label of the stepping leg, if the bottom frames agree."""
+    def _stepping_leg(self, rep: _Rep) -> tuple[str, str]:
+        """Which leg stepped, and from what evidence.
+
+        In a side view the model swaps the legs' labels, so the picture
+        decides first: the foot whose toe rests higher in the picture at the
+        bottom is the one farther from the camera, and a person facing
+        image-right shows the camera their right side. Where the feet are too
+        close in depth for that (``near_far_min``) the leg is "unknown". A
+        front view (3D) uses the model's labels, which hold there, when the
+        bottom frames agree (``side_agreement_min``).
+
+        Returns:
+            ``(side, evidence)``: side ``left``/``right``/``unknown``, evidence
+            ``depth order``, ``labels`` or ``none``.
+        """
+        if rep.measured_in == "picture":
+            rise = float(np.median(rep.step_floor_rise or [math.nan]))
+            facings = [f for f in rep.facings if math.isfinite(f)]
+            facing = float(np.sign(np.sum(facings))) if facings else 0.0
+            if abs(rise) >= self.s.near_far_min and facing != 0:
+                near = "right" if facing > 0 else "left"
+                far = "left" if near == "right" else "right"
+                return (far if rise < 0 else near), "depth order"
+            return "unknown", "none"
         labels = [x for x in rep.bottom_labels if x != "unknown"]
-        if not labels:
-            return "unknown"
-        top = max(set(labels), key=labels.count)
-        if labels.count(top) / len(labels) >= self.s.side_agreement_min:
-            return top
-        return "unknown"
+        if labels:
+            top = max(set(labels), key=labels.count)
+            if labels.count(top) / len(labels) >= self.s.side_agreement_min:
+                return top, "labels"
+        return "unknown", "none"
 
     @staticmethod
     def _sway(rep: _Rep) -> float:

@@ -215,12 +215,34 @@ class ContactWatch:
         """The foot has touched down."""
         return math.isfinite(self.t_s)
 
-    def update(self, tracks: np.ndarray, stepping: int, leg: float, t_s: float) -> None:
-        """Follow the stepping foot's height above the other foot's floor line."""
+    def update(
+        self,
+        tracks: np.ndarray,
+        stepping: int,
+        leg: float,
+        t_s: float,
+        floor_y: float | None = None,
+    ) -> None:
+        """Follow the stepping foot's height above the floor.
+
+        Args:
+            tracks: ``(2, 4, 2)`` leg chains (y down).
+            stepping: Track index of the stepping foot (-1 unknown).
+            leg: Leg length in the tracks' units.
+            t_s: Frame time.
+            floor_y: The stepping foot's own floor level (a side view's
+                picture, where the far foot's floor shows higher than the near
+                one's), or None to use the other foot's floor line (the world
+                points, where both feet share the floor).
+        """
         if self.landed or stepping < 0:
             return
         other = 1 - stepping
-        ground_y = float(np.max(tracks[other, [HEEL, TOE], 1]))
+        ground_y = (
+            float(np.max(tracks[other, [HEEL, TOE], 1]))
+            if floor_y is None or not math.isfinite(floor_y)
+            else floor_y
+        )
         lowest = float(np.max(tracks[stepping, [HEEL, TOE], 1]))
         # A lift of 6 % of leg length (~5 cm) is a step, not foot jitter.
         if (ground_y - lowest) / leg > 0.06:

@@ -40,12 +40,26 @@ class FootTracks:
         self._legs: deque[float] = deque(maxlen=90)
         self._leg_median = math.nan
         self._leg_updates = 0
+        # Each track's lowest foot point, recent frames: its floor level.
+        self._floors: deque[np.ndarray] = deque(maxlen=30)
 
     def reset(self) -> None:
         """Forget positions and leg length (the person left the picture)."""
         self.tracks = None
         self._legs.clear()
         self._leg_median = math.nan
+        self._floors.clear()
+
+    def floor_levels(self) -> np.ndarray:
+        """``(2,)``: where each track's foot met the floor lately (picture y).
+
+        The lowest point of each foot over about the last second. In a side
+        view the far foot's floor shows higher in the picture than the near
+        foot's, so each foot is judged against its own floor.
+        """
+        if not self._floors:
+            return np.full(2, np.nan)
+        return np.nanmax(np.stack(self._floors), axis=0)
 
     def assign(self, frame: PoseFrame) -> np.ndarray:
         """Assign this frame's chains to the tracks; returns ``(2, 4, 2)``."""
@@ -53,6 +67,8 @@ class FootTracks:
         if self.tracks is None or np.isnan(self.tracks).any():
             self.tracks = chains.astype(np.float64)
             self.labels = ("left", "right")
+            self._floors.clear()
+            self._floors.append(np.max(self.tracks[:, [HEEL, TOE], 1], axis=1))
             return self.tracks
         same = np.nansum(np.linalg.norm(self.tracks - chains, axis=-1))
         swap = np.nansum(np.linalg.norm(self.tracks - chains[::-1], axis=-1))
@@ -62,6 +78,7 @@ class FootTracks:
         else:
             self.labels = ("left", "right")
         self.tracks = chains.astype(np.float64)
+        self._floors.append(np.max(self.tracks[:, [HEEL, TOE], 1], axis=1))
         return self.tracks
 
     @property
