@@ -157,11 +157,13 @@ HEAD_NECK = Cue(
 )
 KNEE_PAST_TOES = Cue(
     "lunge.knee_past_toes",
-    "Sit back: front knee is far past the toes",
+    "Sit back: front knee is past the toes",
     "advice",
-    "The front knee travelled well past the toes. Some travel is fine; this much "
-    "moves load onto the knee.",
-    "Fry et al., J Strength Cond Res 2003 (advisory)",
+    "The front knee travelled past the line allowed for your preset: the "
+    "standard preset flags only travel well past the toes (modern guidance), "
+    "the rehab preset keeps the knee behind the toe line (the classic cue).",
+    "Fry et al., J Strength Cond Res 2003 (modern, advisory); classic cue for "
+    "knee rehabilitation",
 )
 TOO_SHALLOW = Cue(
     "lunge.too_shallow",

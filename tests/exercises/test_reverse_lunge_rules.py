@@ -227,6 +227,23 @@ def test_rep_rules_at_threshold_edges(overrides, expected):
     assert [c.code for c in cues] == expected
 
 
+@pytest.mark.parametrize(
+    "preset, travel, flagged",
+    [
+        ("standard", 0.2, False),  # modern line: some travel past the toes is fine
+        ("standard", 0.6, True),
+        ("rehab", 0.2, True),  # classic line: the knee stays behind the toes
+        ("rehab", -0.1, False),
+    ],
+)
+def test_knee_travel_line_by_preset(preset, travel, flagged):
+    settings = ReverseLungeCoach(load_config(preset=preset)).s
+    cues = fired(
+        lunge.REP_RULES, _record(knee_past_toes_foot_lengths=travel), settings
+    )
+    assert ("lunge.knee_past_toes" in [c.code for c in cues]) is flagged
+
+
 def test_every_cue_explains_itself():
     for cue in lunge.SPEC.cues:
         assert cue.code.startswith("lunge.")

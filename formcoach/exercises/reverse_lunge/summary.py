@@ -52,25 +52,13 @@ def summarise(
         )
     elif forward and not complete:
         summary["movement"] = "forward lunge"
-    if view == "front":
-        warnings.append(
-            InputWarning(
-                "view.not_measurable",
-                "Filmed from the front: step direction, depth, knee angles and foot "
-                "landing are not measurable from this view. Film from the side.",
-            )
-        )
+    # Side views cannot see the frontal plane; front and 3/4 views are
+    # measured in 3D (split, depth and angles in the body's own axes).
     summary["checks_not_measurable"] = (
-        ["hips_level", "knee_collapse"]
-        if view in ("side", "oblique")
-        else [
-            "step_direction",
-            "depth",
-            "knee_angles",
-            "rear_foot_landing",
-            "torso_lean",
-        ]
+        ["hips_level", "knee_collapse", "curtsy"] if view == "side" else []
     )
+    measured = sorted({r.measured_in for r in reps})
+    summary["measured_in"] = measured[0] if len(measured) == 1 else "mixed"
     fatigue = fatigue_message(complete, s)
     if fatigue:
         summary["fatigue"] = fatigue
