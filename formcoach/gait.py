@@ -250,15 +250,14 @@ def world_side_view(frames: Sequence[PoseFrame]) -> list[PoseFrame] | None:
     lr /= np.linalg.norm(lr)
     facing = np.array([lr[1], -lr[0]])  # perpendicular in the x-z plane
     side = np.stack([world[..., [0, 2]] @ facing, world[..., 1]], axis=-1)
-    # Heights from the floor, not the hips: the hips bob by several cm a step,
-    # which would swamp a heel's last centimetres before it lands. The floor
-    # is the lowest foot point (a foot is down all through walking), held
-    # over a fifth of a second to bridge a run's flight phase.
-    t = np.array([f.timestamp_ms for f in frames]) / 1000.0
-    fps = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
+    # Heights from the floor, not the hips (which bob by several cm a step):
+    # the floor is the lowest foot point of the frame (a foot is down all
+    # through walking; in a run's flight phase both are up, which this
+    # under-reads).
     feet = [L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]
-    floor = np.nanmax(np.where(np.isnan(side[:, feet, 1]), -np.inf, side[:, feet, 1]), 1)
-    floor = maximum_filter1d(floor, size=max(1, round(0.2 * fps)))
+    floor = np.nanmax(
+        np.where(np.isnan(side[:, feet, 1]), -np.inf, side[:, feet, 1]), 1
+    )
     if not np.isfinite(floor).all():
         return None
     side[..., 1] -= floor[:, None]
@@ -280,7 +279,7 @@ def _analyze_stretch(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalys
     side = world_side_view(frames)
     if side is None:
         return image
-    world = _analyze_plane(side, s)
+    world = _analyze_plane(side, s, swing_direction=True)
     if world.direction == "none" or not world.contacts:
         return image
     # Facing and view stay those of the picture (the coaches draw in it).
@@ -290,8 +289,40 @@ def _analyze_stretch(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalys
     )  # fmt: skip
 
 
-def _analyze_plane(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalysis:
-    """Contacts, direction and landing from the frames' ``xy`` plane."""
+def _swing_sign(rel: np.ndarray, height: np.ndarray, fps: float) -> int | None:
+    """+1 when raised feet move forward relative to the hip, -1 backward.
+
+    A foot off the floor is swinging toward where the person travels, and a
+    foot on it (stance) moves the other way relative to the hip, overground
+    or on a treadmill. Needs heights from a floor, as in
+    :func:`world_side_view`.
+
+    Args:
+        rel: ``(T, 2)`` feet along the facing relative to the hip, leg lengths.
+        height: ``(T, 2)`` lowest foot point above the floor, leg lengths.
+        fps: Frame rate.
+
+    Returns:
+        +1, -1, or None when the feet never lift.
+    """
+    vel = np.gradient(rel, axis=0) * fps
+    lifted = np.where(np.isfinite(height), np.clip(height, 0.0, None), 0.0)
+    total = float(np.nansum(lifted * np.nan_to_num(vel)))
+    if not np.isfinite(total) or total == 0:
+        return None
+    return 1 if total > 0 else -1
+
+
+def _analyze_plane(
+    frames: Sequence[PoseFrame], s: GaitSettings, *, swing_direction: bool = False
+) -> GaitAnalysis:
+    """Contacts, direction and landing from the frames' ``xy`` plane.
+
+    With ``swing_direction`` (heights measured from the floor under the feet,
+    as in :func:`world_side_view`) the direction of travel is the way the
+    raised feet move (:func:`_swing_sign`) instead of the landing shape
+    around the peaks, which the hips' bob blurs in hip-centred points.
+    """
     out = GaitAnalysis()
     if len(frames) < 5:
         return out
@@ -333,6 +364,7 @@ def _analyze_plane(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalysis
     rel = (feet[..., 0] - hip[:, None, 0]) * facing / leg
 
     w = max(2, round(0.08 * fps))
+    swing = _swing_sign(rel, height, fps) if swing_direction else None
     best: tuple[float, int, np.ndarray, np.ndarray] | None = None
     for sign in (+1, -1):
         lead_rel = rel * sign
@@ -353,6 +385,9 @@ def _analyze_plane(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalysis
             if np.isfinite(before).any() and np.isfinite(after).any():
                 scores.append(np.nanmean(before) - np.nanmean(after))
         score = float(np.nanmean(scores)) if scores else -math.inf
+        if swing is not None:
+            # The way a raised foot moves relative to the hip decides.
+            score = s.min_direction_score if sign == swing else -math.inf
         if best is None or score > best[0]:
             best = (score, sign, peaks, props["prominences"])
     assert best is not None
