@@ -198,7 +198,7 @@ def test_z_up_trc_is_turned_y_up_and_heels_kept(tmp_path):
             "mixamorig:{Side}Foot",
             "mixamorig:{Side}Toe_End",
             "mixamorig:{Side}Arm",
-        ),  # fmt: skip
+        ),
         ("UpperLeg_{S}", "LowerLeg_{S}", "Foot_{S}", "Toes_{S}", "UpperArm_{S}"),
         (
             "{S}HJC_study",
@@ -374,8 +374,10 @@ def test_shared_mocap_every_camera(tmp_path, clip, camera):
 def test_shared_mocap_cli_writes_a_stick_figure_video(tmp_path):
     path, _ = _shared_mocap("dataset-1_walk-back_normal_001")
     out = tmp_path / "out"
-    args = ["analyze", str(path), "-e", "backward-walk", "--out", str(out),
-            "--camera", "oblique", "--no-history", "-q", "--save-landmarks"]  # fmt: skip
+    args = [
+        "analyze", str(path), "-e", "backward-walk", "--out", str(out),
+        "--camera", "oblique", "--no-history", "-q", "--save-landmarks",
+    ]  # fmt: skip
     result = _cli(*args)
     assert result.returncode == 0, result.stderr
     from formcoach.video import VideoInfo
