@@ -393,3 +393,36 @@ def test_shared_mocap_cli_writes_a_stick_figure_video(tmp_path):
     # Never overwritten without --overwrite.
     again = _cli(*args)
     assert again.returncode == 2 and "already has" in again.stderr
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_round_trip_video_to_trc_finds_the_same_reps(tmp_path):
+    from .conftest import shared_clip
+
+    clip = shared_clip("rnhrn/banded_reverse_lunges_side.mp4")
+    video_out, trc_out = tmp_path / "video", tmp_path / "trc"
+    first = _cli(
+        "analyze", str(clip), "-e", "reverse-lunge", "--out", str(video_out),
+        "--no-history", "--no-video", "-q", "--save-landmarks",
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    trc = video_out / "landmarks.trc"
+    motion = read_trc(trc)
+    assert motion.names[L.LEFT_HEEL] == "LEFT_HEEL"
+    second = _cli(
+        "analyze", str(trc), "-e", "reverse-lunge", "--out", str(trc_out),
+        "--camera", "side", "--no-history", "--no-video", "-q",
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    a = json.loads((video_out / "report.json").read_text())
+    b = json.loads((trc_out / "report.json").read_text())
+    assert b["video"]["fps"] == pytest.approx(a["video"]["fps"], abs=0.01)
+    # The same reps, started within half a second of each other. (The last rep
+    # ends 0.07 s before the clip does: the video's coach calls it partial, the
+    # TRC's complete; docs/accuracy.md.)
+    assert len(a["reps"]) == len(b["reps"]) == 3
+    for ra, rb in zip(a["reps"], b["reps"], strict=True):
+        assert abs(ra["start_s"] - rb["start_s"]) < 0.5
+    codes = [w["code"] for w in b["warnings"]]
+    assert "input.hip_centred" in codes

@@ -306,9 +306,27 @@ def to_blazepose(motion: Motion) -> Motion:
         Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE, Landmark.LEFT_HEEL,
         Landmark.RIGHT_HEEL, Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX,
     ]  # fmt: skip
-    out[..., 1] -= np.nanmin(out[:, feet, 1])  # the floor at y = 0
     derived: list[str] = []
     notes: list[dict[str, object]] = []
+    hips = (out[:, Landmark.LEFT_HIP] + out[:, Landmark.RIGHT_HIP]) / 2
+    if np.nanmax(np.linalg.norm(hips - np.nanmean(hips, axis=0), axis=1)) < 1e-3:
+        # Hip-centred points (MediaPipe world landmarks, e.g. a FormCoach
+        # --save-landmarks TRC): the floor is put under the lowest foot point of
+        # each frame, so a body that goes down is seen going down.
+        with np.errstate(all="ignore"):
+            out[..., 1] -= np.nanmin(out[:, feet, 1], axis=1)[:, None]
+        notes.append(
+            {
+                "code": "input.hip_centred",
+                "message": "The points are centred between the hips in every "
+                "frame (as pose models' world landmarks are), so travel is not in "
+                "them: the person is seen moving in place, the floor under the "
+                "lowest foot of each frame.",
+                "t_s": None,
+            }
+        )
+    else:
+        out[..., 1] -= np.nanmin(out[:, feet, 1])  # the floor at y = 0
     leg = float(
         np.nanmedian(
             np.linalg.norm(
