@@ -68,7 +68,7 @@ class CameraSettings:
     fov_h_deg: float = 60.0
     distance_m: float = 0.0
     height_m: float = 0.0
-    margin: float = 0.05
+    margin: float = 0.12
 
     @classmethod
     def from_config(cls, config: Any) -> CameraSettings:
