@@ -192,6 +192,8 @@ def test_z_up_trc_is_turned_y_up_and_heels_kept(tmp_path):
         # (hip, knee, ankle, toe, shoulder) per side, {S}/{s}/{Side} filled in
         ("{S}Hip", "{S}Knee", "{S}Ankle", "{S}BigToe", "{S}Shoulder"),  # HALPE/COCO
         ("{Side}UpLeg", "{Side}Leg", "{Side}Foot", "{Side}ToeBase", "{Side}Arm"),
+        # CMU BVH: the toe tip is LeftToeBase's End Site (named <joint>_End here)
+        ("{Side}UpLeg", "{Side}Leg", "{Side}Foot", "{Side}ToeBase_End", "{Side}Arm"),
         (
             "mixamorig:{Side}UpLeg",
             "mixamorig:{Side}Leg",
@@ -324,6 +326,22 @@ def test_virtual_camera_sees_everything_and_world_is_hip_centred(tmp_path, view)
         assert left_x > 0  # the person's left on the image right
     if view == "back":
         assert left_x < 0
+
+
+@pytest.mark.parametrize("facing", [+1, -1])
+def test_planar_trc_from_a_2d_tool_is_seen_from_its_side(tmp_path, facing):
+    # Sports2D writes 2D points with Y up and Z = 0: no depth, no left-right.
+    names, xyz = _halpe_motion_xyz()
+    xyz = xyz[..., [0, 2, 1]]  # (forward, up, left) in mm
+    xyz[..., 0] *= facing
+    xyz[..., 2] = 0.0
+    path = tmp_path / "sports2d.trc"
+    _write_trc_mm(path, names, xyz)
+    motion = to_blazepose(read_trc(path))
+    frames = pose_frames(motion, place_camera(motion.xyz_m, CameraSettings()))
+    f = frames[0]
+    assert (f.visibility == 1).all()
+    assert f.xy[L.LEFT_FOOT_INDEX, 0] > f.xy[L.LEFT_HEEL, 0]  # faces image-right
 
 
 def test_virtual_camera_is_deterministic_and_settable(tmp_path):

@@ -46,6 +46,11 @@ VIEW_AZIMUTH_DEG: dict[str, float] = {
 }
 
 
+#: Below this spread (metres) along a horizontal axis the points are planar
+#: (a 2D tool's output, e.g. Sports2D's TRC with Z = 0).
+PLANAR_MAX_M = 0.01
+
+
 @dataclass(frozen=True)
 class CameraSettings:
     """The ``[virtual_camera]`` table of the config.
@@ -150,9 +155,31 @@ def facing_axes(
     Returns:
         Unit vectors ``(left, forward)``, both horizontal.
 
+    Points from a 2D tool (Sports2D's TRC: one horizontal axis constant, the
+    picture's plane) have no depth: there the left-right axis is the flat
+    axis, turned so that the feet (heel to toe) point forward.
+
     Raises:
         InputError: Hips and shoulders never give a left-right direction.
     """
+    up = np.array([0.0, 1.0, 0.0])
+    points = xyz.reshape(-1, 3)
+    points = points[np.isfinite(points).all(axis=1)]
+    spread = np.ptp(points, axis=0) if len(points) else np.zeros(3)
+    flat = [a for a in (0, 2) if spread[a] < PLANAR_MAX_M]
+    if len(flat) == 1:
+        left = np.zeros(3)
+        left[flat[0]] = 1.0
+        feet = np.concatenate(
+            [
+                xyz[:, Landmark.LEFT_FOOT_INDEX] - xyz[:, Landmark.LEFT_HEEL],
+                xyz[:, Landmark.RIGHT_FOOT_INDEX] - xyz[:, Landmark.RIGHT_HEEL],
+            ]
+        )
+        toes = np.nanmean(feet, axis=0)
+        if np.cross(left, up) @ np.nan_to_num(toes) < 0:
+            left = -left
+        return left, np.cross(left, up)
     lr = (xyz[:, Landmark.LEFT_HIP] - xyz[:, Landmark.RIGHT_HIP]) + (
         xyz[:, Landmark.LEFT_SHOULDER] - xyz[:, Landmark.RIGHT_SHOULDER]
     )
@@ -168,7 +195,7 @@ def facing_axes(
             "facing (and where to put the camera) is unknown."
         )
     left = left / size
-    forward = np.cross(left, [0.0, 1.0, 0.0])
+    forward = np.cross(left, up)
     return left, forward / np.linalg.norm(forward)
 
 
