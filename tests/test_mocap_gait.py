@@ -68,3 +68,27 @@ def test_front_and_back_views_use_the_world_side_view(clip, direction, camera, s
     if source == "world":
         image = gait._analyze_plane(frames, gait.GaitSettings())
         assert (image.direction, image.step_count) != (direction, result.step_count)
+
+
+@pytest.mark.parametrize("source, warned", [("image", True), ("world", False)])
+def test_front_view_warning_only_when_the_picture_was_all_there_was(
+    monkeypatch, source, warned
+):
+    from formcoach.exercises import create_coach, locomotion
+    from formcoach.settings import load_config
+
+    found = gait.GaitAnalysis(
+        contacts=[
+            gait.Contact(0.5 * k, 15 * k, "left", "ball", 0.3, 0.6) for k in range(4)
+        ],
+        direction="backward",
+        view="front",
+        source=source,
+    )
+    monkeypatch.setattr(locomotion, "analyze_gait", lambda *a, **k: found)
+    coach = create_coach("backward-walk", load_config())
+    coach.update(make_pose_frame({L.LEFT_HIP: (600, 300)}))
+    result = coach.finish()
+    codes = [w["code"] for w in result.warnings]
+    assert ("view.not_measurable" in codes) is warned
+    assert ("landing" in result.summary["checks_not_measurable"]) is warned
