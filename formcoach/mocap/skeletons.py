@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -313,7 +314,8 @@ def to_blazepose(motion: Motion) -> Motion:
         # Hip-centred points (MediaPipe world landmarks, e.g. a FormCoach
         # --save-landmarks TRC): the floor is put under the lowest foot point of
         # each frame, so a body that goes down is seen going down.
-        with np.errstate(all="ignore"):
+        with warnings.catch_warnings():  # frames without a person are all NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
             out[..., 1] -= np.nanmin(out[:, feet, 1], axis=1)[:, None]
         notes.append(
             {
