@@ -125,7 +125,23 @@ def build_parser() -> argparse.ArgumentParser:
         + "\n".join(f"  {name:18} {cls.title}" for name, cls in SPECS.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    analyze.add_argument("video", help="video file (mp4, mov, avi, webm, mkv)")
+    analyze.add_argument(
+        "video",
+        help="video file (mp4, mov, avi, webm, mkv), or landmarks: motion capture "
+        "(.bvh) or marker trajectories (.trc from Sports2D, Pose2Sim, OpenCap)",
+    )
+    analyze.add_argument(
+        "--camera",
+        choices=["side", "front", "back", "oblique"],
+        help="for .bvh/.trc input: where the virtual camera stands, relative to "
+        "the person's facing (default: side; sets virtual_camera.view)",
+    )
+    analyze.add_argument(
+        "--save-landmarks",
+        action="store_true",
+        help="also write OUT/landmarks.trc: the landmarks in metres (BlazePose "
+        "names), readable by Sports2D/OpenSim and by formcoach analyze",
+    )
     analyze.add_argument(
         "--exercise",
         "-e",
@@ -287,6 +303,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             f"Unknown report format {', '.join(unknown)}. "
             f"Choose from: {', '.join(FORMATS)}"
         )
+    if args.camera:
+        args.overrides = [*args.overrides, f"virtual_camera.view={args.camera}"]
     config = _config_from_args(args)
     progress = Progress(enabled=not args.quiet)
     try:
@@ -299,6 +317,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             mirrored=args.mirrored,
             progress=progress,
+            save_landmarks=args.save_landmarks,
         )
     finally:
         progress.close()

@@ -19,11 +19,19 @@ backward shuffles). It works on a side view, overground or on a treadmill, at
   by ``ball_min`` foot lengths is a ball-of-foot (toe-first) landing, toe above
   heel by ``heel_min`` a heel strike, in between flat.
 
+* When the picture cannot tell (the view is not a side view, or no steps are
+  found in it) and the frames carry usable world landmarks (metres, hip
+  centred), the same analysis runs on a side view made from them: each
+  point's position along the person's mean facing and its height. Heel
+  against toe is then their height in metres, not in the picture
+  (``GaitAnalysis.source == "world"``).
+
 Limits:
-    Side view only for direction, landing and step length; in a front view the
-    feet move toward or away from the camera and contacts are not found
-    (reported as "not measurable from this view"). Feet smaller than
-    ``min_foot_px`` in the picture give landing "unknown".
+    From the picture alone, side view only for direction, landing and step
+    length; in a front view the feet move toward or away from the camera and
+    contacts are found only from the world landmarks (for video these are the
+    model's depth estimates). Feet smaller than ``min_foot_px`` in the picture
+    give landing "unknown".
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -96,6 +104,7 @@ class GaitAnalysis:
     cadence_spm: float | None = None
     step_time_cv: float | None = None  # of stride times (same foot to same foot)
     view: str = "unknown"
+    source: str = "image"  # image / world: which points the contacts came from
 
     @property
     def step_count(self) -> int:
@@ -173,6 +182,7 @@ def analyze_gait(
         cadence_spm=main.cadence_spm,
         step_time_cv=main.step_time_cv,
         view=main.view,
+        source=main.source,
     )
 
 
@@ -203,8 +213,116 @@ def _stretches(frames: Sequence[PoseFrame], s: GaitSettings) -> list[list[PoseFr
     return [run for run in runs if len(run) >= 5]
 
 
+#: World landmarks are used only when the legs in them are at least this long
+#: (metres): hand-built frames fill ``world_xyz`` with zeros.
+_MIN_WORLD_LEG_M = 0.3
+#: Metres to the side-view units of :func:`world_side_view` (1 unit = 1 mm).
+_WORLD_UNITS_PER_M = 1000.0
+
+
+def world_side_view(frames: Sequence[PoseFrame]) -> list[PoseFrame] | None:
+    """The frames seen from the side, made from their world landmarks.
+
+    The horizontal plane of MediaPipe's world frame is x-z (y points down).
+    The person's mean facing is perpendicular to their hips' and shoulders'
+    left-right axis in that plane; each point's ``xy`` becomes (position
+    along that facing, height), in millimetres, with the hips at the origin.
+
+    Args:
+        frames: One person's frames.
+
+    Returns:
+        The side-view frames, or None when the world landmarks are missing
+        or degenerate.
+    """
+    world = np.stack([f.world_xyz for f in frames]).astype(np.float64)
+    legs = np.linalg.norm(
+        world[:, L.LEFT_HIP] - world[:, L.LEFT_KNEE], axis=1
+    ) + np.linalg.norm(world[:, L.LEFT_KNEE] - world[:, L.LEFT_ANKLE], axis=1)
+    if np.isnan(legs).all() or float(np.nanmedian(legs)) < _MIN_WORLD_LEG_M:
+        return None
+    lr = (world[:, L.LEFT_HIP] - world[:, L.RIGHT_HIP]) + (
+        world[:, L.LEFT_SHOULDER] - world[:, L.RIGHT_SHOULDER]
+    )
+    lr = np.nanmean(lr[:, [0, 2]], axis=0)
+    if not np.isfinite(lr).all() or np.linalg.norm(lr) < 1e-6:
+        return None
+    lr /= np.linalg.norm(lr)
+    facing = np.array([lr[1], -lr[0]])  # perpendicular in the x-z plane
+    side = np.stack([world[..., [0, 2]] @ facing, world[..., 1]], axis=-1)
+    # Heights from the floor, not the hips (which bob by several cm a step):
+    # the floor is the lowest foot point of the frame (a foot is down all
+    # through walking; in a run's flight phase both are up, which this
+    # under-reads).
+    feet = [L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]
+    floor = np.nanmax(
+        np.where(np.isnan(side[:, feet, 1]), -np.inf, side[:, feet, 1]), 1
+    )
+    if not np.isfinite(floor).all():
+        return None
+    side[..., 1] -= floor[:, None]
+    return [
+        replace(f, xy=(side[i] * _WORLD_UNITS_PER_M).astype(np.float32))
+        for i, f in enumerate(frames)
+    ]
+
+
 def _analyze_stretch(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalysis:
-    """:func:`analyze_gait` on one person's uninterrupted frames."""
+    """:func:`analyze_gait` on one person's uninterrupted frames.
+
+    The picture is used when it is a side view with steps in it; otherwise
+    the world landmarks' side view (:func:`world_side_view`) is tried.
+    """
+    image = _analyze_plane(frames, s)
+    if image.view == "side" and image.direction != "none":
+        return image
+    side = world_side_view(frames)
+    if side is None:
+        return image
+    world = _analyze_plane(side, s, swing_direction=True)
+    if world.direction == "none" or not world.contacts:
+        return image
+    # Facing and view stay those of the picture (the coaches draw in it).
+    return replace(
+        world, facing=image.facing, view=image.view, leg_px=image.leg_px,
+        source="world",
+    )  # fmt: skip
+
+
+def _swing_sign(rel: np.ndarray, height: np.ndarray, fps: float) -> int | None:
+    """+1 when raised feet move forward relative to the hip, -1 backward.
+
+    A foot off the floor is swinging toward where the person travels, and a
+    foot on it (stance) moves the other way relative to the hip, overground
+    or on a treadmill. Needs heights from a floor, as in
+    :func:`world_side_view`.
+
+    Args:
+        rel: ``(T, 2)`` feet along the facing relative to the hip, leg lengths.
+        height: ``(T, 2)`` lowest foot point above the floor, leg lengths.
+        fps: Frame rate.
+
+    Returns:
+        +1, -1, or None when the feet never lift.
+    """
+    vel = np.gradient(rel, axis=0) * fps
+    lifted = np.where(np.isfinite(height), np.clip(height, 0.0, None), 0.0)
+    total = float(np.nansum(lifted * np.nan_to_num(vel)))
+    if not np.isfinite(total) or total == 0:
+        return None
+    return 1 if total > 0 else -1
+
+
+def _analyze_plane(
+    frames: Sequence[PoseFrame], s: GaitSettings, *, swing_direction: bool = False
+) -> GaitAnalysis:
+    """Contacts, direction and landing from the frames' ``xy`` plane.
+
+    With ``swing_direction`` (heights measured from the floor under the feet,
+    as in :func:`world_side_view`) the direction of travel is the way the
+    raised feet move (:func:`_swing_sign`) instead of the landing shape
+    around the peaks, which the hips' bob blurs in hip-centred points.
+    """
     out = GaitAnalysis()
     if len(frames) < 5:
         return out
@@ -246,6 +364,7 @@ def _analyze_stretch(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalys
     rel = (feet[..., 0] - hip[:, None, 0]) * facing / leg
 
     w = max(2, round(0.08 * fps))
+    swing = _swing_sign(rel, height, fps) if swing_direction else None
     best: tuple[float, int, np.ndarray, np.ndarray] | None = None
     for sign in (+1, -1):
         lead_rel = rel * sign
@@ -266,6 +385,9 @@ def _analyze_stretch(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalys
             if np.isfinite(before).any() and np.isfinite(after).any():
                 scores.append(np.nanmean(before) - np.nanmean(after))
         score = float(np.nanmean(scores)) if scores else -math.inf
+        if swing is not None:
+            # The way a raised foot moves relative to the hip decides.
+            score = s.min_direction_score if sign == swing else -math.inf
         if best is None or score > best[0]:
             best = (score, sign, peaks, props["prominences"])
     assert best is not None

@@ -605,8 +605,12 @@ def analyze_video(
     overwrite: bool = False,
     mirrored: bool = False,
     progress: ProgressCallback | None = None,
+    save_landmarks: bool = False,
 ) -> dict[str, Any]:
     """Analyse one video and write ``report.json`` (and ``annotated.mp4``).
+
+    A ``.bvh`` or ``.trc`` file is analysed through a virtual camera instead
+    (:func:`formcoach.mocap.analyze.analyze_landmarks`).
 
     Every check that can fail on bad input runs before any output is made, and
     outputs are written atomically, so a failure leaves ``out_dir`` as it was.
@@ -620,6 +624,7 @@ def analyze_video(
         overwrite: Replace existing outputs in ``out_dir``.
         mirrored: The video is a mirror view (selfie camera).
         progress: Optional progress callback.
+        save_landmarks: Also write the world landmarks as ``landmarks.trc``.
 
     Returns:
         The report (as written to ``report.json``).
@@ -628,14 +633,30 @@ def analyze_video(
         InputError: Bad video, exercise name or config.
         OutputError: The outputs cannot be written.
     """
+    from .mocap import is_landmark_file
+    from .mocap.analyze import LANDMARKS_NAME, analyze_landmarks
+    from .mocap.analyze import save_landmarks as write_landmarks
+
+    if is_landmark_file(video_path):
+        return analyze_landmarks(
+            video_path,
+            exercise,
+            out_dir,
+            config,
+            write_video=write_video,
+            overwrite=overwrite,
+            save_landmarks_trc=save_landmarks,
+            progress=progress,
+        )
     coach = create_coach(exercise, config)
     turn = configured_turn(config)
     info = VideoInfo.from_path(video_path).turned(turn)
     names = [REPORT_NAME] + ([VIDEO_NAME] if write_video else [])
+    names += [LANDMARKS_NAME] if save_landmarks else []
     out = Path(out_dir)
     created = not out.exists()
     prepare_output_dir(out, names, overwrite=overwrite)
-    video_written = False
+    video_written = landmarks_written = False
 
     def poses(info: VideoInfo, turn: int) -> PoseTrack:
         return estimate_poses(
@@ -690,6 +711,11 @@ def analyze_video(
             warnings=input_warnings + result.warnings,
             mirrored=mirrored,
         )
+        if save_landmarks:
+            write_landmarks(
+                out / LANDMARKS_NAME, track.frames, info.fps, overwrite=overwrite
+            )
+            landmarks_written = True
         # The video first: the report is the marker of a complete analysis.
         if write_video:
             _, report["key_frames"] = render_video(
@@ -712,6 +738,8 @@ def analyze_video(
         # without its report.
         if write_video and video_written:
             (out / VIDEO_NAME).unlink(missing_ok=True)
+        if landmarks_written:
+            (out / LANDMARKS_NAME).unlink(missing_ok=True)
         if created:
             _remove_if_empty(out)
         raise

@@ -40,13 +40,21 @@ exercise = st.selectbox(
 preset = st.selectbox("Preset", preset_names(), index=preset_names().index("standard"))
 mirrored = st.checkbox("Mirrored (selfie camera)", value=False)
 uploaded = st.file_uploader(
-    "Video (mp4, mov, avi, webm, mkv)",
-    type=["mp4", "mov", "avi", "webm", "mkv"],
+    "Video (mp4, mov, avi, webm, mkv) or landmarks (.trc from Sports2D, Pose2Sim, "
+    "OpenCap; .bvh motion capture)",
+    type=["mp4", "mov", "avi", "webm", "mkv", "trc", "bvh"],
     key="upload_file",
+)
+camera = st.selectbox(
+    "Virtual camera for .trc/.bvh landmarks",
+    ["side", "front", "back", "oblique"],
+    key="upload_camera",
+    help="Landmark files have no video: they are seen through a virtual camera "
+    "standing here, relative to the way the person faces.",
 )
 
 if uploaded is not None and st.button("Analyse", type="primary"):
-    config = load_app_config(preset)
+    config = load_app_config(preset).with_overrides([f"virtual_camera.view={camera}"])
     remove_dir(st.session_state.pop("work_dir", None))  # the previous results
     work = new_work_dir()
     st.session_state["work_dir"] = str(work)

@@ -366,7 +366,9 @@ class LocomotionCoach(ExerciseCoach):
             warnings.append(
                 {"code": CUES["fatigue"].code, "message": fatigue, "t_s": None}
             )
-        if gait.view == "front":
+        # From the front, contacts come only from the 3D (world) points.
+        measured_3d = gait.source == "world"
+        if gait.view == "front" and not measured_3d:
             warnings.append(
                 {
                     "code": "view.not_measurable",
@@ -407,7 +409,7 @@ class LocomotionCoach(ExerciseCoach):
             if self.frames
             else 0.0,
             "checks_not_measurable": ["step_width", "knee_collapse"]
-            if gait.view != "front"
+            if gait.view != "front" or measured_3d
             else ["direction", "landing", "step_length"],
             "top_cues": [{**c.as_dict(), "count": 1} for c in faults[:3]],
         }

@@ -1,0 +1,94 @@
+"""The gait layer's world-landmark side view (used for front/back views)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcoach import gait
+from formcoach.landmarks import Landmark as L
+
+from .conftest import SHARED, make_pose_frame
+
+
+def test_hand_built_frames_without_world_points_keep_the_image_path():
+    # make_pose_frame fills world_xyz with zeros: no usable world points.
+    frames = [make_pose_frame({L.LEFT_HIP: (0, 0)}, frame_index=i) for i in range(6)]
+    assert gait.world_side_view(frames) is None
+
+
+@pytest.mark.parametrize("travel", [+1, -1])
+def test_swing_sign_follows_the_raised_foot(travel):
+    t = np.arange(60) / 30.0
+    phase = 2 * np.pi * t  # one stride a second
+    # Relative to the hip, each foot goes out and back; it is raised while it
+    # moves in the direction of travel.
+    rel = np.stack([np.sin(phase), np.sin(phase + np.pi)], axis=1) * 0.3
+    vel = np.gradient(rel, axis=0)
+    height = np.where(vel * travel > 0, 0.05, 0.0)
+    assert gait._swing_sign(rel, height, 30.0) == travel
+
+
+def test_swing_sign_is_none_when_the_feet_never_lift():
+    rel = np.zeros((30, 2))
+    assert gait._swing_sign(rel, np.zeros((30, 2)), 30.0) is None
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    "camera, source", [("side", "image"), ("front", "world"), ("back", "world")]
+)
+@pytest.mark.parametrize(
+    "clip, direction",
+    [
+        ("dataset-1_walk-back_active_001", "backward"),
+        ("dataset-1_walk_normal_001", "forward"),
+    ],
+)
+def test_front_and_back_views_use_the_world_side_view(clip, direction, camera, source):
+    from formcoach.mocap.analyze import load_motion
+    from formcoach.mocap.virtual_camera import (
+        CameraSettings,
+        place_camera,
+        pose_frames,
+    )
+
+    path = SHARED / "mocap" / f"{clip}.bvh"
+    if not path.is_file():
+        pytest.skip(f"motion capture not available: {path} (../shared is absent)")
+    motion = load_motion(path)
+    frames = pose_frames(
+        motion, place_camera(motion.xyz_m, CameraSettings(view=camera))
+    )
+    result = gait.analyze_gait(frames)
+    assert result.source == source
+    assert result.direction == direction
+    assert abs(result.step_count - 12) <= 1
+    # The picture alone gets the front/back views wrong.
+    if source == "world":
+        image = gait._analyze_plane(frames, gait.GaitSettings())
+        assert (image.direction, image.step_count) != (direction, result.step_count)
+
+
+@pytest.mark.parametrize("source, warned", [("image", True), ("world", False)])
+def test_front_view_warning_only_when_the_picture_was_all_there_was(
+    monkeypatch, source, warned
+):
+    from formcoach.exercises import create_coach, locomotion
+    from formcoach.settings import load_config
+
+    found = gait.GaitAnalysis(
+        contacts=[
+            gait.Contact(0.5 * k, 15 * k, "left", "ball", 0.3, 0.6) for k in range(4)
+        ],
+        direction="backward",
+        view="front",
+        source=source,
+    )
+    monkeypatch.setattr(locomotion, "analyze_gait", lambda *a, **k: found)
+    coach = create_coach("backward-walk", load_config())
+    coach.update(make_pose_frame({L.LEFT_HIP: (600, 300)}))
+    result = coach.finish()
+    codes = [w["code"] for w in result.warnings]
+    assert ("view.not_measurable" in codes) is warned
+    assert ("landing" in result.summary["checks_not_measurable"]) is warned
