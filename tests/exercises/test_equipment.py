@@ -139,7 +139,7 @@ def test_saddle_height_from_knee_bend_at_the_bottom(hip_y, expected):
 
 def test_cycling_fatigue_is_a_dropping_cadence():
     result = coach("backward-cycle", cycling(rpm=60, seconds=60, slow_down=0.4))
-    assert any(w["code"] == "machine.fatigue" for w in result.warnings)
+    assert any(w.code == "machine.fatigue" for w in result.warnings)
     steady = coach("backward-cycle", cycling(rpm=60, seconds=60))
     assert not steady.warnings
 
