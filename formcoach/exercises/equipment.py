@@ -26,8 +26,11 @@ Reverse rowing:
     the trunk and the elbow reach 90 % of their change in each drive.
 
 Limits:
-    No real footage of either machine was available; these coaches are tested
-    on hand-built trajectories only (see docs/accuracy.md).
+    Both coaches are tested on hand-built trajectories (see docs/accuracy.md);
+    cycling also on one real trainer clip filmed from the rider's left, its
+    time-reversed copy and mirror images of both (direction, revolutions and
+    cadence right in all four). The facing comes from :func:`body.facing`
+    (toes and nose, weighted by how well they are seen).
 """
 
 from __future__ import annotations
