@@ -154,13 +154,25 @@ class WindowedCoach(ExerciseCoach):
 
     def __init__(self, config: Config):
         super().__init__(config)
+        # Read once, here: a missing key fails when the coach is built.
         self.min_visibility = float(config.get("analysis.min_visibility"))
+        self.default_cutoff_hz = float(config.get("smoothing.butterworth_cutoff_hz"))
         hold_s, show_s, repeat_s = self._cue_timing()
         self.cues = CueScheduler(hold_s=hold_s, show_s=show_s, repeat_s=repeat_s)
         #: Every frame fed, and the frames the analysis uses.
         self.frames: list[PoseFrame] = []
         self.seen: list[PoseFrame] = []
         self.last_live_t = -math.inf
+
+    @property
+    def smoothing_cutoff_hz(self) -> float:
+        """The coach's own cut-off (:meth:`_own_cutoff_hz`) or the default."""
+        own = self._own_cutoff_hz()
+        return own if own is not None else self.default_cutoff_hz
+
+    def _own_cutoff_hz(self) -> float | None:
+        """This workout's smoothing cut-off, if its settings set one."""
+        return None
 
     @abstractmethod
     def _cue_timing(self) -> tuple[float, float, float]:

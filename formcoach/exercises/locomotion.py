@@ -594,11 +594,8 @@ class LocomotionCoach(WindowedCoach):
         self.edge_events: list[float] = []
         self.was_seen = False
 
-    @property
-    def smoothing_cutoff_hz(self) -> float:
-        """The coach's own cut-off if its table sets one, else the default."""
-        own = self.settings.smoothing_cutoff_hz
-        return own if own is not None else super().smoothing_cutoff_hz
+    def _own_cutoff_hz(self) -> float | None:
+        return self.settings.smoothing_cutoff_hz
 
     def _cue_timing(self) -> tuple[float, float, float]:
         s = self.shared
