@@ -127,43 +127,113 @@ def clip_view(frames: Sequence[PoseFrame], side_max: float, front_min: float) ->
     return classify_view(float(np.median(ratios)), side_max, front_min)
 
 
-def facing_sign(frame: PoseFrame) -> float:
+def facing_votes(
+    xy: npt.NDArray[np.floating],
+    visibility: npt.NDArray[np.floating] | None = None,
+) -> npt.NDArray[np.floating]:
+    """Each frame's facing: the weighted sum of the :data:`FACING_VOTES`.
+
+    Three votes: toe minus heel along x (each foot) and nose minus the ears'
+    midpoint; a vote shorter than a fifth of the left foot's length does not
+    count (a foot seen end-on, a head turned to the camera). With
+    ``visibility`` each vote is weighted by how well its points are seen
+    (the lower of the two), so a hidden far foot counts less.
+
+    Args:
+        xy: Landmarks ``(..., 33, 2)``: one frame or a whole clip.
+        visibility: Matching ``(..., 33)`` visibilities, or None (weight 1).
+
+    Returns:
+        Shape ``(...)``: positive toward image-right, negative image-left,
+        0 (no vote) where unclear.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    ears = geometry.midpoint(xy[..., L.LEFT_EAR, 0], xy[..., L.RIGHT_EAR, 0])
+    diffs = np.stack(
+        [
+            xy[..., L.LEFT_FOOT_INDEX, 0] - xy[..., L.LEFT_HEEL, 0],
+            xy[..., L.RIGHT_FOOT_INDEX, 0] - xy[..., L.RIGHT_HEEL, 0],
+            xy[..., L.NOSE, 0] - ears,
+        ],
+        axis=-1,
+    )
+    scale = geometry.distance(xy[..., L.LEFT_HEEL, :], xy[..., L.LEFT_FOOT_INDEX, :])
+    # A left foot of no length scales by 1 px; an unseen one counts no vote.
+    scale = np.where(scale == 0, 1.0, scale)
+    with np.errstate(invalid="ignore"):
+        counted = ~np.isnan(diffs) & (np.abs(diffs) > 0.2 * scale[..., None])
+    signs = np.where(counted, np.sign(np.nan_to_num(diffs)), 0.0)
+    if visibility is None:
+        return signs.sum(axis=-1)
+    vis = np.asarray(visibility, dtype=np.float64)
+    weights = np.stack(
+        [
+            np.fmin(vis[..., L.LEFT_HEEL], vis[..., L.LEFT_FOOT_INDEX]),
+            np.fmin(vis[..., L.RIGHT_HEEL], vis[..., L.RIGHT_FOOT_INDEX]),
+            np.fmin(
+                vis[..., L.NOSE], np.fmax(vis[..., L.LEFT_EAR], vis[..., L.RIGHT_EAR])
+            ),
+        ],
+        axis=-1,
+    )
+    return (signs * np.nan_to_num(weights)).sum(axis=-1)
+
+
+def facing(
+    xy: npt.NDArray[np.floating],
+    visibility: npt.NDArray[np.floating] | None = None,
+) -> float:
     """+1 when the person faces image-right, -1 image-left, NaN if unclear.
 
-    Uses the toes' direction from the heels (feet point where the body faces
-    in all the workouts here) backed up by the nose's side of the ears.
+    The one facing rule of FormCoach. For one frame ``(33, 2)`` it is the sign
+    of :func:`facing_votes`; for a clip ``(n, 33, 2)`` each frame votes with
+    that sign and the majority wins, so a head turned to look back or a foot
+    seen end-on for a while does not flip it.
     """
-    votes = []
-    for heel, toe in (
-        (L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
-        (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX),
-    ):
-        votes.append(frame.xy[toe, 0] - frame.xy[heel, 0])
-    ears = geometry.midpoint(frame.xy[L.LEFT_EAR], frame.xy[L.RIGHT_EAR])
-    votes.append(frame.xy[L.NOSE, 0] - ears[0])
-    scale = geometry.distance(frame.xy[L.LEFT_HEEL], frame.xy[L.LEFT_FOOT_INDEX])
-    signs = [
-        np.sign(v) for v in votes if not np.isnan(v) and abs(v) > 0.2 * (scale or 1)
-    ]
-    if not signs:
-        return float("nan")
-    total = float(np.sum(signs))
+    votes = np.sign(facing_votes(xy, visibility))
+    total = float(np.sum(votes))
     return float(np.sign(total)) if total != 0 else float("nan")
 
 
-def leg_length_px(xy: npt.NDArray[np.floating]) -> npt.NDArray[np.floating] | float:
-    """Leg length (hip-knee + knee-ankle) in the picture: the longer leg.
+def facing_sign(frame: PoseFrame) -> float:
+    """:func:`facing` of one frame (toes from heels, backed up by the nose)."""
+    return facing(frame.xy)
 
-    The longer of the two, because in a side view the far leg is foreshortened
-    or half hidden. Works on one frame ``(33, 2)`` (a float) or a clip
-    ``(n, 33, 2)`` (shape ``(n,)``); NaN where a leg is not seen.
+
+_LEGS = {
+    "left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+    "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
+}
+
+
+def leg_length(
+    xy: npt.NDArray[np.floating],
+    side: Literal["left", "right", "longer"] = "left",
+) -> npt.NDArray[np.floating]:
+    """Leg length in pixels (thigh + shank of ``side``), per frame.
+
+    The one body-size scale of the coaches: it does not shrink when the knee
+    bends (:func:`geometry.leg_length`).
+
+    Args:
+        xy: Landmarks ``(..., 33, 2)``.
+        side: Which leg; ``longer`` takes the longer of the two, since in a
+            side view the far leg is foreshortened or half hidden.
+
+    Returns:
+        Shape ``(...)``; NaN where a point is missing.
     """
-    legs = [
-        geometry.leg_length(xy[..., hip, :], xy[..., knee, :], xy[..., ankle, :])
-        for hip, knee, ankle in (
-            (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
-            (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
-        )
-    ]
-    value = np.maximum(legs[0], legs[1])  # NaN when either leg is missing
-    return float(value) if np.ndim(value) == 0 else value
+    if side == "longer":
+        return np.maximum(leg_length(xy, "left"), leg_length(xy, "right"))
+    hip, knee, ankle = _LEGS[side]
+    return geometry.leg_length(xy[..., hip, :], xy[..., knee, :], xy[..., ankle, :])
+
+
+def median_leg_length(
+    xy: npt.NDArray[np.floating], side: Literal["left", "right"] = "left"
+) -> float:
+    """The median :func:`leg_length` over a clip ``(n, 33, 2)`` (NaN if unseen)."""
+    legs = leg_length(xy, side)
+    if np.isnan(legs).all():
+        return float("nan")
+    return float(np.nanmedian(legs))

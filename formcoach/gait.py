@@ -49,6 +49,7 @@ from scipy.signal import find_peaks
 from . import body
 from .landmarks import Landmark as L
 from .pose import PoseFrame
+from .thresholds import SectionSettings
 
 _FEET = {
     "left": (L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
@@ -120,39 +121,39 @@ class GaitAnalysis:
 
 
 @dataclass(frozen=True)
-class GaitSettings:
-    """Thresholds of the gait layer (``[gait]`` in the config)."""
+class GaitSettings(SectionSettings):
+    """Thresholds of the gait layer (``[gait]`` in the config; no defaults here)."""
 
-    min_step_s: float = 0.2
-    min_cadence_spm: float = 40.0
-    jump_max: float = 0.5
-    max_gap_s: float = 0.5
-    plateau_tol: float = 0.01
-    peak_prominence: float = 0.1
-    dedupe_fraction: float = 0.6
-    ball_min: float = 0.15
-    heel_min: float = 0.1
-    min_foot_px: float = 12.0
-    min_direction_score: float = 0.005
-    ground_window_s: float = 1.0
+    min_step_s: float
+    min_cadence_spm: float
+    jump_max: float
+    max_gap_s: float
+    plateau_tol: float
+    peak_prominence: float
+    dedupe_fraction: float
+    ball_min: float
+    heel_min: float
+    min_foot_px: float
+    min_direction_score: float
+    ground_window_s: float
 
     @classmethod
-    def from_config(cls, config: Any) -> GaitSettings:
+    def from_config(cls, config: Any, section: str = "gait") -> GaitSettings:
         """Read ``[gait]`` from a :class:`~formcoach.settings.Config`."""
-        section = config.section("gait")
-        return cls(**{k: float(v) for k, v in section.items()})
+        return super().from_config(config, section)
 
 
-def _arrays(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _arrays(
+    frames: Sequence[PoseFrame],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     xy = np.stack([f.xy for f in frames]).astype(np.float64)
+    vis = np.stack([f.visibility for f in frames]).astype(np.float64)
     t = np.array([f.timestamp_ms for f in frames]) / 1000.0
     idx = np.array([f.frame_index for f in frames])
-    return xy, t, idx
+    return xy, vis, t, idx
 
 
-def analyze_gait(
-    frames: Sequence[PoseFrame], settings: GaitSettings | None = None
-) -> GaitAnalysis:
+def analyze_gait(frames: Sequence[PoseFrame], settings: GaitSettings) -> GaitAnalysis:
     """Find contacts, direction, landing types and cadence in smoothed frames.
 
     The frames are cut where the person is lost for a while or the tracker
@@ -164,12 +165,12 @@ def analyze_gait(
     Args:
         frames: Smoothed frames in time order (frames without a person are
             allowed; they break nothing but hold no contacts).
-        settings: Thresholds; the defaults match ``default.toml``.
+        settings: Thresholds (:meth:`GaitSettings.from_config`).
 
     Returns:
         The :class:`GaitAnalysis`.
     """
-    s = settings or GaitSettings()
+    s = settings
     parts = [_analyze_stretch(run, s) for run in _stretches(frames, s)]
     if not parts:
         return GaitAnalysis()
@@ -195,9 +196,7 @@ def _stretches(frames: Sequence[PoseFrame], s: GaitSettings) -> list[list[PoseFr
         if frame.is_empty():
             continue
         hip = (frame.xy[L.LEFT_HIP] + frame.xy[L.RIGHT_HIP]) / 2
-        leg = math.dist(frame.xy[L.LEFT_HIP], frame.xy[L.LEFT_KNEE]) + math.dist(
-            frame.xy[L.LEFT_KNEE], frame.xy[L.LEFT_ANKLE]
-        )
+        leg = float(body.leg_length(frame.xy))
         t = frame.timestamp_ms / 1000.0
         if current:
             prev = current[-1]
@@ -326,22 +325,13 @@ def _analyze_plane(
     out = GaitAnalysis()
     if len(frames) < 5:
         return out
-    xy, t, idx = _arrays(frames)
+    xy, vis, t, idx = _arrays(frames)
     hip = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
-    legs = np.linalg.norm(
-        xy[:, L.LEFT_HIP] - xy[:, L.LEFT_KNEE], axis=1
-    ) + np.linalg.norm(xy[:, L.LEFT_KNEE] - xy[:, L.LEFT_ANKLE], axis=1)
-    if np.isnan(legs).all():
+    leg = body.median_leg_length(xy)
+    if math.isnan(leg):
         return out
-    leg = float(np.nanmedian(legs))
     out.leg_px = leg
-    toe_dir = np.concatenate(
-        [
-            xy[:, L.LEFT_FOOT_INDEX, 0] - xy[:, L.LEFT_HEEL, 0],
-            xy[:, L.RIGHT_FOOT_INDEX, 0] - xy[:, L.RIGHT_HEEL, 0],
-        ]
-    )
-    facing = float(np.sign(np.nanmedian(toe_dir)))
+    facing = body.facing(xy, vis)
     out.facing = facing
     ratios = body.width_ratio(xy)
     ratio = float(np.nanmedian(ratios)) if not np.isnan(ratios).all() else math.nan

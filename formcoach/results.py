@@ -123,7 +123,7 @@ class Rule:
     cue: Cue
     when: str
     thresholds: tuple[str, ...] = ()
-    scope: Literal["rep", "step", "set", "frame"] = "rep"
+    scope: Literal["rep", "step", "set", "live", "frame"] = "rep"
     check: Callable[[Any, Any], bool] | None = field(
         default=None, compare=False, repr=False
     )

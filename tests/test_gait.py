@@ -19,7 +19,7 @@ from .synthetic import frames_of, gait_sequence, swap_leg_labels
 def analyse(poses, fps=60.0, mirror=False, swap_every=0):
     frames = frames_of(poses, fps=fps, mirror=mirror, swap_every=swap_every)
     smoothed = smooth_offline(frames, load_config(), cutoff_hz=10.0)
-    return analyze_gait(smoothed, GaitSettings())
+    return analyze_gait(smoothed, GaitSettings.from_config(load_config()))
 
 
 @pytest.mark.parametrize(

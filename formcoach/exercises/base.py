@@ -10,9 +10,15 @@ path drops frames.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
 
+from .. import body
+from ..feedback import CueScheduler
+from ..landmarks import Landmark as L
 from ..pose import PoseFrame
 from ..results import (
     Column,
@@ -21,8 +27,12 @@ from ..results import (
     FrameFeedback,
     PlotSpec,
     Rule,
+    top_cues,
 )
 from ..settings import Config
+
+T = TypeVar("T")
+M = TypeVar("M")
 
 
 def cue_table(
@@ -89,3 +99,124 @@ class ExerciseCoach(ABC):
     @abstractmethod
     def finish(self) -> ExerciseResult:
         """Close the set: partial reps, summary, warnings."""
+
+
+@dataclass(frozen=True)
+class Check(Generic[M]):
+    """A :class:`Rule` and the code that decides it, side by side.
+
+    Attributes:
+        rule: What the check raises and when, as data.
+        fails: ``fails(coach, measures)`` is True when the rule's cue is due;
+            it reads the thresholds named in ``rule.thresholds`` from the
+            coach's typed settings.
+    """
+
+    rule: Rule
+    fails: Callable[[Any, M], bool]
+
+    @property
+    def cue(self) -> Cue:
+        """The cue the rule raises."""
+        return self.rule.cue
+
+
+def raised(checks: Iterable[Check[M]], coach: Any, measures: M) -> list[Cue]:
+    """The cues of the ``checks`` that fail on ``measures``, in check order."""
+    return [c.cue for c in checks if c.fails(coach, measures)]
+
+
+def thirds(
+    items: Sequence[T], measure: Callable[[Sequence[T]], float], min_items: int
+) -> tuple[float, float] | None:
+    """``measure`` of the first and of the last third of ``items``.
+
+    The fatigue comparison of every buffering coach: form late in the set
+    against form early in it. None when there are fewer than ``min_items``.
+    """
+    if len(items) < max(min_items, 3):
+        return None
+    k = len(items) // 3
+    return measure(items[:k]), measure(items[-k:])
+
+
+class WindowedCoach(ExerciseCoach):
+    """A coach that buffers frames and re-analyses a window of them.
+
+    Live, every ``live_every_s`` it re-runs its analysis over the last
+    ``live_window_s`` of buffered frames to count and cue; at the end of the
+    set it runs it once over all of them, which is what the report uses.
+    Subclasses choose which frames are buffered (:meth:`_keeps`) and the cue
+    timing (:meth:`_cue_timing`).
+    """
+
+    #: How often the live analysis runs, over how much history, and how many
+    #: buffered frames it needs first.
+    live_every_s: ClassVar[float]
+    live_window_s: ClassVar[float]
+    live_min_frames: ClassVar[int]
+
+    def __init__(self, config: Config):
+        super().__init__(config)
+        # Read once, here: a missing key fails when the coach is built.
+        self.min_visibility = float(config.get("analysis.min_visibility"))
+        self.default_cutoff_hz = float(config.get("smoothing.butterworth_cutoff_hz"))
+        hold_s, show_s, repeat_s = self._cue_timing()
+        self.cues = CueScheduler(hold_s=hold_s, show_s=show_s, repeat_s=repeat_s)
+        #: Every frame fed, and the frames the analysis uses.
+        self.frames: list[PoseFrame] = []
+        self.seen: list[PoseFrame] = []
+        self.last_live_t = -math.inf
+
+    @property
+    def smoothing_cutoff_hz(self) -> float:
+        """The coach's own cut-off (:meth:`_own_cutoff_hz`) or the default."""
+        own = self._own_cutoff_hz()
+        return own if own is not None else self.default_cutoff_hz
+
+    def _own_cutoff_hz(self) -> float | None:
+        """This workout's smoothing cut-off, if its settings set one."""
+        return None
+
+    @abstractmethod
+    def _cue_timing(self) -> tuple[float, float, float]:
+        """``(hold_s, show_s, repeat_s)`` of the cue scheduler."""
+
+    @abstractmethod
+    def _keeps(self, frame: PoseFrame) -> bool:
+        """Whether the analysis uses this frame."""
+
+    def _buffer(self, frame: PoseFrame) -> bool:
+        """Keep ``frame``; True when it goes to the analysis."""
+        self.frames.append(frame)
+        keep = self._keeps(frame)
+        if keep:
+            self.seen.append(frame)
+        return keep
+
+    def _live_window(self, t: float) -> list[PoseFrame] | None:
+        """The frames of the last ``live_window_s`` when a live analysis is due."""
+        if t - self.last_live_t < self.live_every_s or len(self.seen) <= (
+            self.live_min_frames
+        ):
+            return None
+        self.last_live_t = t
+        return [f for f in self.seen if t - f.timestamp_ms / 1000 <= self.live_window_s]
+
+    def _knee_labels(self, frame: PoseFrame) -> dict[str, tuple[int, float]]:
+        angles = body.joint_angles(frame, self.min_visibility)
+        return {
+            "L knee": (int(L.LEFT_KNEE), angles["left_knee"]),
+            "R knee": (int(L.RIGHT_KNEE), angles["right_knee"]),
+        }
+
+    def _active_s(self) -> float:
+        """Time from the first to the last analysed frame."""
+        if not self.seen:
+            return 0.0
+        return (self.seen[-1].timestamp_ms - self.seen[0].timestamp_ms) / 1000.0
+
+    @staticmethod
+    def _top_cues(cues: Sequence[Cue]) -> list[dict[str, Any]]:
+        """The set's top cues for the summary: safety first, three at most."""
+        return top_cues(cues, limit=3)

@@ -1,7 +1,9 @@
 """Coaches for the machine workouts: backward cycling and reverse rowing.
 
 Both are filmed from the side. They buffer the smoothed frames and analyse
-the whole set at the end (and the last few seconds while live).
+the whole set at the end (and the last few seconds while live:
+:class:`~.base.WindowedCoach`). Every cue is a module constant next to the
+:class:`~formcoach.results.Rule` that raises it and its :class:`~.base.Check`.
 
 Angle conventions:
     Knee flexion is 180° minus the hip-knee-ankle angle (0° is a straight
@@ -24,140 +26,477 @@ Reverse rowing:
     the trunk and the elbow reach 90 % of their change in each drive.
 
 Limits:
-    No real footage of either machine was available; these coaches are tested
-    on hand-built trajectories only (see docs/accuracy.md).
+    Both coaches are tested on hand-built trajectories (see docs/accuracy.md);
+    cycling also on one real trainer clip filmed from the rider's left, its
+    time-reversed copy and mirror images of both (direction, revolutions and
+    cadence right in all four). The facing comes from :func:`body.facing`
+    (toes and nose, weighted by how well they are seen).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace as dataclass_replace
 from typing import Any, ClassVar
 
 import numpy as np
 from scipy.signal import find_peaks
 
 from .. import body, geometry
-from ..feedback import CueScheduler
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
-from ..results import ExerciseResult, FrameFeedback, rounded
+from ..results import (
+    Column,
+    Cue,
+    ExerciseResult,
+    FrameFeedback,
+    InputWarning,
+    PlotSpec,
+    Rule,
+    rounded,
+)
 from ..settings import Config
-from .base import ExerciseCoach, cue_table
+from ..thresholds import SectionSettings
+from .base import Check, WindowedCoach, raised, thirds
 
-CUES = cue_table(
-    "machine",
-    [
-        (
-            "wrong_direction",
-            "Pedal backward",
-            "form",
-            "The pedals turned forward; this workout turns them backward.",
-            "Exercise definition",
-        ),
-        (
-            "saddle_high",
-            "Saddle too high: lower it",
-            "form",
-            "At the bottom of the stroke the knee was nearly straight. About 25-35 "
-            "degrees of knee bend there is the usual saddle-height guide.",
-            "Bike-fit guideline (knee flexion 25-35 deg at bottom dead centre)",
-        ),
-        (
-            "saddle_low",
-            "Saddle too low: raise it",
-            "form",
-            "At the bottom of the stroke the knee stayed bent more than about 35 "
-            "degrees.",
-            "Bike-fit guideline (knee flexion 25-35 deg at bottom dead centre)",
-        ),
-        (
-            "uneven_cadence",
-            "Keep the pedalling even",
-            "advice",
-            "The time per revolution varied a lot.",
-            "Coaching guideline",
-        ),
-        (
-            "rocking",
-            "Keep your hips still on the saddle",
-            "form",
-            "The pelvis rocked up and down with each stroke.",
-            "Bike-fit guideline",
-        ),
-        (
-            "hunched",
-            "Chest up, brace your core",
-            "form",
-            "The trunk leaned far forward.",
-            "Source material: engage your core",
-        ),
-        (
-            "rushed_return",
-            "Slow the return: control it",
-            "advice",
-            "The slow, controlled phase was not slower than the pull. The source "
-            "material stresses eccentric control.",
-            "Source material: eccentric control",
-        ),
-        (
-            "arms_early",
-            "Legs first, then back, then arms",
-            "form",
-            "The arms pulled before the legs had pushed.",
-            "Rowing technique: sequencing",
-        ),
-        (
-            "over_lean",
-            "Don't lean back so far",
-            "form",
-            "The trunk swung far back at the finish.",
-            "Rowing technique",
-        ),
-        (
-            "short_stroke",
-            "Use the full slide",
-            "advice",
-            "The knees did not bend much at the catch: a short stroke.",
-            "Rowing technique: range of motion",
-        ),
-        (
-            "neck",
-            "Keep your head neutral",
-            "advice",
-            "The head was tilted away from the line of the trunk.",
-            "Coaching guideline",
-        ),
-        (
-            "fatigue",
-            "Rate is dropping: take a break",
-            "safety",
-            "The rate fell over the set.",
-            "Source material: listen to your body",
-        ),
-    ],
+# -- settings ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CycleSettings(SectionSettings):
+    """``[exercises.backward_cycle]``."""
+
+    knee_flexion_min_deg: float
+    knee_flexion_max_deg: float
+    cadence_cv_max: float
+    pelvis_rocking_max: float
+    trunk_lean_max_deg: float
+    fatigue_rate_drop: float
+
+
+@dataclass(frozen=True)
+class RowSettings(SectionSettings):
+    """``[exercises.reverse_row]``."""
+
+    min_slide: float
+    recovery_to_drive_min: float
+    catch_knee_max_deg: float
+    finish_lean_back_max_deg: float
+    neck_max_deg: float
+    fatigue_rate_drop: float
+
+
+# -- measures (unrounded; rounded only in the report rows) -------------------
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One revolution or stroke (times in s)."""
+
+    index: int
+    start_s: float
+    end_s: float
+    duration_s: float
+
+    def row(self) -> dict[str, Any]:
+        """For report.json's ``reps``."""
+        return {
+            "index": self.index,
+            "start_s": rounded(self.start_s, 3),
+            "end_s": rounded(self.end_s, 3),
+            "duration_s": rounded(self.duration_s, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Revolution(Cycle):
+    """One crank revolution: knee flexion at the bottom (0 is straight)."""
+
+    bottom_knee_flexion_deg: float
+    direction: str
+
+    def row(self) -> dict[str, Any]:
+        return {
+            **super().row(),
+            "bottom_knee_flexion_deg": rounded(self.bottom_knee_flexion_deg, 1),
+            "direction": self.direction,
+        }
+
+
+@dataclass(frozen=True)
+class Stroke(Cycle):
+    """One rowing stroke, catch to catch (angles in degrees)."""
+
+    drive_s: float
+    recovery_s: float
+    recovery_to_drive: float | None
+    catch_knee_deg: float
+    catch_lean_deg: float
+    finish_lean_deg: float
+    arms_before_legs: bool | None
+    back_before_legs: bool | None
+
+    def row(self) -> dict[str, Any]:
+        return {
+            **super().row(),
+            "drive_s": rounded(self.drive_s, 3),
+            "recovery_s": rounded(self.recovery_s, 3),
+            "recovery_to_drive": rounded(self.recovery_to_drive, 2),
+            "catch_knee_deg": rounded(self.catch_knee_deg, 1),
+            "catch_lean_deg": rounded(self.catch_lean_deg, 1),
+            "finish_lean_deg": rounded(self.finish_lean_deg, 1),
+            "arms_before_legs": self.arms_before_legs,
+            "back_before_legs": self.back_before_legs,
+        }
+
+
+@dataclass(frozen=True)
+class Pedalling:
+    """What the cycling rules judge, over the live window or the set."""
+
+    revolutions: list[Revolution]
+    direction: str = "none"
+    cadence_rpm: float | None = None
+    cadence_cv: float | None = None
+    bottom_knee_flexion_deg: float | None = None
+    trunk_lean_deg: float | None = None
+    pelvis_rocking_leg_lengths: float | None = None
+    #: Why the rate fell over the set (set only), or None.
+    fatigue: str | None = None
+
+    @property
+    def phase(self) -> str:
+        """The phase shown live."""
+        return f"{self.direction} pedalling" if self.direction != "none" else ""
+
+    def summary(self) -> dict[str, Any]:
+        """The set's figures for report.json's ``summary``."""
+        return {
+            "revolutions": len(self.revolutions),
+            "cadence_rpm": rounded(self.cadence_rpm, 1),
+            "direction": self.direction,
+            "cadence_cv": rounded(self.cadence_cv, 3),
+            "bottom_knee_flexion_deg": rounded(self.bottom_knee_flexion_deg, 1),
+            "trunk_lean_deg": rounded(self.trunk_lean_deg, 1),
+            "pelvis_rocking_leg_lengths": rounded(self.pelvis_rocking_leg_lengths, 3),
+            "phase": self.phase,
+        }
+
+
+@dataclass(frozen=True)
+class Rowing:
+    """What the rowing rules judge, over the live window or the set."""
+
+    strokes: list[Stroke]
+    rate_spm: float | None = None
+    recovery_to_drive: float | None = None
+    catch_knee_deg: float | None = None
+    finish_lean_deg: float | None = None
+    arms_early_share: float | None = None
+    neck_deg: float | None = None
+    #: Why the rate fell over the set (set only), or None.
+    fatigue: str | None = None
+
+    @property
+    def phase(self) -> str:
+        """The phase shown live."""
+        return "rowing" if self.strokes else ""
+
+    def summary(self) -> dict[str, Any]:
+        """The set's figures for report.json's ``summary``."""
+        return {
+            "strokes": len(self.strokes),
+            "rate_spm": rounded(self.rate_spm, 1),
+            "recovery_to_drive": rounded(self.recovery_to_drive, 2),
+            "catch_knee_deg": rounded(self.catch_knee_deg, 2),
+            "finish_lean_deg": rounded(self.finish_lean_deg, 2),
+            "arms_early_share": rounded(self.arms_early_share, 2),
+            "neck_deg": rounded(self.neck_deg, 1),
+            "phase": self.phase,
+        }
+
+
+# -- cues, their rules and checks --------------------------------------------
+
+WRONG_DIRECTION = Cue(
+    "machine.wrong_direction",
+    "Pedal backward",
+    "form",
+    "The pedals turned forward; this workout turns them backward.",
+    "Exercise definition",
+)
+WRONG_DIRECTION_CHECK: Check[Pedalling] = Check(
+    Rule(
+        WRONG_DIRECTION,
+        "The foot goes round the crank forward (at least 3/4 of a turn, with the "
+        "rider's facing from the toes and nose)",
+        (),
+        "live",
+    ),
+    lambda coach, m: m.direction == "forward",
+)
+
+SADDLE_HIGH = Cue(
+    "machine.saddle_high",
+    "Saddle too high: lower it",
+    "form",
+    "At the bottom of the stroke the knee was nearly straight. About 25-35 "
+    "degrees of knee bend there is the usual saddle-height guide.",
+    "Bike-fit guideline (knee flexion 25-35 deg at bottom dead centre)",
+)
+SADDLE_HIGH_CHECK: Check[Pedalling] = Check(
+    Rule(
+        SADDLE_HIGH,
+        "Median knee flexion at the bottom of the stroke below knee_flexion_min_deg",
+        ("knee_flexion_min_deg",),
+        "live",
+    ),
+    lambda coach, m: (
+        m.bottom_knee_flexion_deg is not None
+        and m.bottom_knee_flexion_deg < coach.settings.knee_flexion_min_deg
+    ),
+)
+
+SADDLE_LOW = Cue(
+    "machine.saddle_low",
+    "Saddle too low: raise it",
+    "form",
+    "At the bottom of the stroke the knee stayed bent more than about 35 degrees.",
+    "Bike-fit guideline (knee flexion 25-35 deg at bottom dead centre)",
+)
+SADDLE_LOW_CHECK: Check[Pedalling] = Check(
+    Rule(
+        SADDLE_LOW,
+        "Median knee flexion at the bottom of the stroke above knee_flexion_max_deg",
+        ("knee_flexion_max_deg",),
+        "live",
+    ),
+    lambda coach, m: (
+        m.bottom_knee_flexion_deg is not None
+        and m.bottom_knee_flexion_deg > coach.settings.knee_flexion_max_deg
+    ),
+)
+
+UNEVEN_CADENCE = Cue(
+    "machine.uneven_cadence",
+    "Keep the pedalling even",
+    "advice",
+    "The time per revolution varied a lot.",
+    "Coaching guideline",
+)
+UNEVEN_CADENCE_CHECK: Check[Pedalling] = Check(
+    Rule(
+        UNEVEN_CADENCE,
+        "Over at least 3 revolutions, their times vary (coefficient of variation) "
+        "by more than cadence_cv_max",
+        ("cadence_cv_max",),
+        "live",
+    ),
+    lambda coach, m: (m.cadence_cv or 0) > coach.settings.cadence_cv_max,
+)
+
+ROCKING = Cue(
+    "machine.rocking",
+    "Keep your hips still on the saddle",
+    "form",
+    "The pelvis rocked up and down with each stroke.",
+    "Bike-fit guideline",
+)
+ROCKING_CHECK: Check[Pedalling] = Check(
+    Rule(
+        ROCKING,
+        "The hips bob up and down (standard deviation of height) by more than "
+        "pelvis_rocking_max leg lengths",
+        ("pelvis_rocking_max",),
+        "live",
+    ),
+    lambda coach, m: (
+        (m.pelvis_rocking_leg_lengths or 0) > coach.settings.pelvis_rocking_max
+    ),
+)
+
+HUNCHED = Cue(
+    "machine.hunched",
+    "Chest up, brace your core",
+    "form",
+    "The trunk leaned far forward.",
+    "Source material: engage your core",
+)
+HUNCHED_CHECK: Check[Pedalling] = Check(
+    Rule(
+        HUNCHED,
+        "Median forward trunk lean above trunk_lean_max_deg",
+        ("trunk_lean_max_deg",),
+        "live",
+    ),
+    lambda coach, m: (m.trunk_lean_deg or 0) > coach.settings.trunk_lean_max_deg,
+)
+
+RUSHED_RETURN = Cue(
+    "machine.rushed_return",
+    "Slow the return: control it",
+    "advice",
+    "The slow, controlled phase was not slower than the pull. The source "
+    "material stresses eccentric control.",
+    "Source material: eccentric control",
+)
+RUSHED_RETURN_CHECK: Check[Rowing] = Check(
+    Rule(
+        RUSHED_RETURN,
+        "Median recovery time over drive time below recovery_to_drive_min",
+        ("recovery_to_drive_min",),
+        "live",
+    ),
+    lambda coach, m: (
+        m.recovery_to_drive is not None
+        and m.recovery_to_drive < coach.settings.recovery_to_drive_min
+    ),
+)
+
+#: More than this share of strokes with the arms ahead of the legs is a habit.
+ARMS_EARLY_MAX_SHARE = 0.5
+
+ARMS_EARLY = Cue(
+    "machine.arms_early",
+    "Legs first, then back, then arms",
+    "form",
+    "The arms pulled before the legs had pushed.",
+    "Rowing technique: sequencing",
+)
+ARMS_EARLY_CHECK: Check[Rowing] = Check(
+    Rule(
+        ARMS_EARLY,
+        "In more than half of the strokes the elbows reach 90 % of their bend "
+        "before the knees reach 90 % of their extension",
+        (),
+        "live",
+    ),
+    lambda coach, m: (m.arms_early_share or 0) > ARMS_EARLY_MAX_SHARE,
+)
+
+OVER_LEAN = Cue(
+    "machine.over_lean",
+    "Don't lean back so far",
+    "form",
+    "The trunk swung far back at the finish.",
+    "Rowing technique",
+)
+OVER_LEAN_CHECK: Check[Rowing] = Check(
+    Rule(
+        OVER_LEAN,
+        "Median backward trunk lean at the finish above finish_lean_back_max_deg",
+        ("finish_lean_back_max_deg",),
+        "live",
+    ),
+    lambda coach, m: (
+        m.finish_lean_deg is not None
+        and -m.finish_lean_deg > coach.settings.finish_lean_back_max_deg
+    ),
+)
+
+SHORT_STROKE = Cue(
+    "machine.short_stroke",
+    "Use the full slide",
+    "advice",
+    "The knees did not bend much at the catch: a short stroke.",
+    "Rowing technique: range of motion",
+)
+SHORT_STROKE_CHECK: Check[Rowing] = Check(
+    Rule(
+        SHORT_STROKE,
+        "Median knee angle at the catch above catch_knee_max_deg",
+        ("catch_knee_max_deg",),
+        "live",
+    ),
+    lambda coach, m: (
+        m.catch_knee_deg is not None
+        and m.catch_knee_deg > coach.settings.catch_knee_max_deg
+    ),
+)
+
+NECK = Cue(
+    "machine.neck",
+    "Keep your head neutral",
+    "advice",
+    "The head was tilted away from the line of the trunk.",
+    "Coaching guideline",
+)
+NECK_CHECK: Check[Rowing] = Check(
+    Rule(
+        NECK,
+        "The hip-shoulder-ear angle is more than neck_max_deg off straight (median)",
+        ("neck_max_deg",),
+        "live",
+    ),
+    lambda coach, m: (
+        m.neck_deg is not None and 180 - m.neck_deg > coach.settings.neck_max_deg
+    ),
+)
+
+FATIGUE = Cue(
+    "machine.fatigue",
+    "Rate is dropping: take a break",
+    "safety",
+    "The rate fell over the set.",
+    "Source material: listen to your body",
+)
+FATIGUE_CHECK: Check[Pedalling | Rowing] = Check(
+    Rule(
+        FATIGUE,
+        "Over at least 9 revolutions or strokes, the mean cycle time of the last "
+        "third is longer than the first third's by more than fatigue_rate_drop",
+        ("fatigue_rate_drop",),
+        "set",
+    ),
+    lambda coach, m: m.fatigue is not None,
+)
+
+CYCLE_COLUMNS: tuple[Column, ...] = (
+    Column("index", "Rev"),
+    Column("start_s", "Start", "s", 1),
+    Column("end_s", "End", "s", 1, wide=True),
+    Column("duration_s", "Time", "s", 2),
+    Column("bottom_knee_flexion_deg", "Knee bend", "deg", 0),
+    Column("direction", "Direction", wide=True),
+)
+
+STROKE_COLUMNS: tuple[Column, ...] = (
+    Column("index", "Stroke"),
+    Column("start_s", "Start", "s", 1),
+    Column("end_s", "End", "s", 1, wide=True),
+    Column("duration_s", "Time", "s", 2),
+    Column("drive_s", "Drive", "s", 2),
+    Column("recovery_s", "Return", "s", 2),
+    Column("recovery_to_drive", "Ratio", "", 1),
+    Column("catch_knee_deg", "Knee", "deg", 0),
+    Column("catch_lean_deg", "Catch lean", "deg", 0, wide=True),
+    Column("finish_lean_deg", "Finish lean", "deg", 0),
+    Column("arms_before_legs", "Arms early"),
+    Column("back_before_legs", "Back early", wide=True),
 )
 
 
-def _series(frames: list[PoseFrame]) -> tuple[np.ndarray, np.ndarray]:
+def _series(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xy = np.stack([f.xy for f in frames]).astype(np.float64)
+    vis = np.stack([f.visibility for f in frames]).astype(np.float64)
     t = np.array([f.timestamp_ms for f in frames]) / 1000.0
-    return xy, t
+    return xy, vis, t
 
 
-def _facing(xy: np.ndarray) -> float:
-    toe = np.concatenate(
-        [
-            xy[:, L.LEFT_FOOT_INDEX, 0] - xy[:, L.LEFT_HEEL, 0],
-            xy[:, L.RIGHT_FOOT_INDEX, 0] - xy[:, L.RIGHT_HEEL, 0],
-        ]
-    )
-    nose = xy[:, L.NOSE, 0] - (xy[:, L.LEFT_EAR, 0] + xy[:, L.RIGHT_EAR, 0]) / 2
-    sign = np.sign(np.nanmedian(nose)) or np.sign(np.nanmedian(toe))
-    return float(sign) if sign else 1.0
+def _facing(xy: np.ndarray, vis: np.ndarray) -> float:
+    """:func:`body.facing` of the clip, image-right when unclear."""
+    sign = body.facing(xy, vis)
+    return sign if math.isfinite(sign) else 1.0
 
 
-class _MachineCoach(ExerciseCoach):
+def _mean_duration(cycles: Sequence[Cycle]) -> float:
+    return float(np.mean([c.duration_s for c in cycles]))
+
+
+class _MachineCoach(WindowedCoach):
     """Buffering, cues and fatigue shared by the machine coaches."""
 
     standing: ClassVar[bool] = False  # seated on the bike or the rower
@@ -165,93 +504,95 @@ class _MachineCoach(ExerciseCoach):
     valid_views: ClassVar[tuple[str, ...]] = ("side",)
     live_every_s: ClassVar[float] = 1.0
     live_window_s: ClassVar[float] = 10.0
+    live_min_frames: ClassVar[int] = 20
+
+    settings_type: ClassVar[type[CycleSettings | RowSettings]]
+    #: Checks run on the live window and on the whole set.
+    live_checks: ClassVar[tuple[Check[Any], ...]] = ()
+    #: Checks that close the set.
+    closing_checks: ClassVar[tuple[Check[Any], ...]] = (FATIGUE_CHECK,)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.rules = tuple(c.rule for c in (*cls.live_checks, *cls.closing_checks))
 
     def __init__(self, config: Config):
+        self.settings = self.settings_type.from_config(config, self.section)
         super().__init__(config)
-        self.t = config.section(self.section)
-        self.min_vis = float(config.get("analysis.min_visibility"))
-        self.cues = CueScheduler(hold_s=0.0, show_s=2.5, repeat_s=8.0)
-        self.seen: list[PoseFrame] = []
-        self.last_live_t = -math.inf
-        self.live: dict[str, Any] = {}
+        self.live: Pedalling | Rowing | None = None
+
+    def _cue_timing(self) -> tuple[float, float, float]:
+        return 0.0, 2.5, 8.0
+
+    def _keeps(self, frame: PoseFrame) -> bool:
+        return not frame.is_empty()
 
     def update(self, frame: PoseFrame) -> FrameFeedback:
         """Buffer the frame; every second re-analyse the last seconds."""
         t = frame.timestamp_ms / 1000.0
-        if not frame.is_empty():
-            self.seen.append(frame)
-        faults = []
-        if t - self.last_live_t >= self.live_every_s and len(self.seen) > 20:
-            self.last_live_t = t
-            window = [
-                f for f in self.seen if t - f.timestamp_ms / 1000 <= self.live_window_s
-            ]
+        self._buffer(frame)
+        faults: list[Cue] = []
+        window = self._live_window(t)
+        if window is not None:
             self.live = self._analyse(window)
-            faults = self._faults(self.live)
+            faults = raised(self.live_checks, self, self.live)
         feedback = FrameFeedback(
-            counter=self._counter(self.live), phase=self.live.get("phase", "")
+            counter=self._counter(self.live),
+            phase=self.live.phase if self.live is not None else "",
         )
         if not frame.is_empty():
-            angles = body.joint_angles(frame, self.min_vis)
-            feedback.angles = {
-                "L knee": (int(L.LEFT_KNEE), angles["left_knee"]),
-                "R knee": (int(L.RIGHT_KNEE), angles["right_knee"]),
-            }
+            feedback.angles = self._knee_labels(frame)
         feedback.cue = self.cues.update(t, faults)
         return feedback
 
     def finish(self) -> ExerciseResult:
         """Analyse the whole set."""
-        result = self._analyse(self.seen)
-        faults = self._faults(result)
-        cycles = result.pop("cycles", [])
-        fatigue = self._fatigue(cycles)
-        if fatigue:
-            faults.append(CUES["fatigue"])
-        summary = {k: v for k, v in result.items() if not k.startswith("_")}
+        measures = self._analyse(self.seen)
+        cycles = self._cycles(measures)
+        rates = thirds(cycles, _mean_duration, 9)
+        if rates is not None:
+            first, last = rates
+            drop = 1 - first / last
+            if drop > self.settings.fatigue_rate_drop:
+                measures = self._with_fatigue(
+                    measures,
+                    f"The rate fell by {drop:.0%} from the first to the last third.",
+                )
+        faults = raised((*self.live_checks, *self.closing_checks), self, measures)
+        summary = measures.summary()
         summary["per_minute"] = self._per_minute(cycles)
-        summary["top_cues"] = [{**c.as_dict(), "count": 1} for c in faults[:3]]
+        summary["top_cues"] = self._top_cues(faults)
         warnings = (
-            [{"code": CUES["fatigue"].code, "message": fatigue, "t_s": None}]
-            if fatigue
-            else []
+            [InputWarning(FATIGUE.code, measures.fatigue)] if measures.fatigue else []
         )
-        return ExerciseResult(summary=summary, reps=cycles, warnings=warnings)
-
-    def _fatigue(self, cycles: list[dict[str, Any]]) -> str | None:
-        if len(cycles) < 9:
-            return None
-        k = len(cycles) // 3
-        first = np.mean([c["duration_s"] for c in cycles[:k]])
-        last = np.mean([c["duration_s"] for c in cycles[-k:]])
-        drop = 1 - first / last
-        if drop > self.t["fatigue_rate_drop"]:
-            return f"The rate fell by {drop:.0%} from the first to the last third."
-        return None
+        return ExerciseResult(
+            summary=summary, reps=[c.row() for c in cycles], warnings=warnings
+        )
 
     @staticmethod
-    def _per_minute(cycles: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        minutes: dict[int, list[dict[str, Any]]] = {}
+    def _per_minute(cycles: Sequence[Cycle]) -> list[dict[str, Any]]:
+        minutes: dict[int, list[Cycle]] = {}
         for c in cycles:
-            minutes.setdefault(int(c["start_s"] // 60), []).append(c)
+            minutes.setdefault(int(c.start_s // 60), []).append(c)
         return [
             {
                 "minute": m + 1,
                 "count": len(cs),
-                "mean_duration_s": rounded(
-                    float(np.mean([c["duration_s"] for c in cs])), 2
-                ),
+                "mean_duration_s": rounded(_mean_duration(cs), 2),
             }
             for m, cs in sorted(minutes.items())
         ]
 
-    def _analyse(self, frames: list[PoseFrame]) -> dict[str, Any]:
+    def _analyse(self, frames: Sequence[PoseFrame]) -> Any:
         raise NotImplementedError
 
-    def _faults(self, result: dict[str, Any]) -> list:
+    def _cycles(self, measures: Any) -> list[Cycle]:
         raise NotImplementedError
 
-    def _counter(self, result: dict[str, Any]) -> str:
+    def _with_fatigue(self, measures: Any, why: str) -> Any:
+        raise NotImplementedError
+
+    def _counter(self, measures: Any) -> str:
         raise NotImplementedError
 
 
@@ -265,19 +606,30 @@ class BackwardCycleCoach(_MachineCoach):
         "pedalling direction, cadence (rpm), smoothness, knee bend at the bottom "
         "(saddle height), trunk, pelvis rocking, per-minute summary, fatigue"
     )
+    settings_type: ClassVar[type[CycleSettings | RowSettings]] = CycleSettings
+    live_checks: ClassVar[tuple[Check[Any], ...]] = (
+        WRONG_DIRECTION_CHECK,
+        SADDLE_HIGH_CHECK,
+        SADDLE_LOW_CHECK,
+        UNEVEN_CADENCE_CHECK,
+        ROCKING_CHECK,
+        HUNCHED_CHECK,
+    )
+    rep_columns: ClassVar[tuple[Column, ...]] = CYCLE_COLUMNS
+    plots: ClassVar[tuple[PlotSpec, ...]] = (
+        PlotSpec(
+            "Knees",
+            (("left_knee_deg", "Left knee"), ("right_knee_deg", "Right knee")),
+            "deg",
+        ),
+    )
 
-    def _analyse(self, frames: list[PoseFrame]) -> dict[str, Any]:
+    def _analyse(self, frames: Sequence[PoseFrame]) -> Pedalling:
         if len(frames) < 10:
-            return {
-                "revolutions": 0,
-                "cadence_rpm": None,
-                "direction": "none",
-                "cycles": [],
-            }
-        xy, t = _series(frames)
-        facing = _facing(xy)
+            return Pedalling(revolutions=[])
+        xy, vis, t = _series(frames)
+        facing = _facing(xy, vis)
         # The near foot: the one seen better over the set.
-        vis = np.stack([f.visibility for f in frames])
         side = (
             "LEFT"
             if vis[:, L.LEFT_ANKLE].mean() >= vis[:, L.RIGHT_ANKLE].mean()
@@ -302,72 +654,50 @@ class BackwardCycleCoach(_MachineCoach):
         knee = geometry.joint_angle_deg(
             hip, xy[:, L[f"{side}_KNEE"]], xy[:, L[f"{side}_ANKLE"]]
         )
-        reach = np.linalg.norm(
-            foot - hip, axis=1
-        )  # largest at the bottom of the stroke
-        legs = geometry.leg_length(
-            hip, xy[:, L[f"{side}_KNEE"]], xy[:, L[f"{side}_ANKLE"]]
-        )
-        leg = float(np.nanmedian(legs))
-        cycles = []
+        reach = np.linalg.norm(foot - hip, axis=1)  # largest at the bottom
+        leg = body.median_leg_length(xy, side.lower())  # type: ignore[arg-type]
+        revolutions = []
         for i, (a, b) in enumerate(itertools.pairwise(marks)):
             bottom = a + int(np.nanargmax(reach[a : b + 1]))
-            cycles.append(
-                {
-                    "index": i + 1,
-                    "start_s": rounded(t[a], 3),
-                    "end_s": rounded(t[b], 3),
-                    "duration_s": rounded(t[b] - t[a], 3),
-                    "bottom_knee_flexion_deg": rounded(180 - float(knee[bottom]), 1),
-                    "direction": direction,
-                }
+            revolutions.append(
+                Revolution(
+                    index=i + 1,
+                    start_s=float(t[a]),
+                    end_s=float(t[b]),
+                    duration_s=float(t[b] - t[a]),
+                    bottom_knee_flexion_deg=180 - float(knee[bottom]),
+                    direction=direction,
+                )
             )
         duration = t[-1] - t[0]
         shoulders = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) / 2
         hips = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
         lean = geometry.signed_lean_deg(shoulders, hips, facing)
-        times = [c["duration_s"] for c in cycles]
-        return {
-            "revolutions": len(cycles),
-            "cadence_rpm": rounded(abs(turns) / duration * 60, 1)
-            if duration > 0
-            else None,
-            "direction": direction,
-            "cadence_cv": rounded(float(np.std(times) / np.mean(times)), 3)
+        times = [r.duration_s for r in revolutions]
+        return Pedalling(
+            revolutions=revolutions,
+            direction=direction,
+            cadence_rpm=abs(turns) / duration * 60 if duration > 0 else None,
+            cadence_cv=float(np.std(times) / np.mean(times))
             if len(times) >= 3
             else None,
-            "bottom_knee_flexion_deg": rounded(
-                float(np.median([c["bottom_knee_flexion_deg"] for c in cycles])), 1
+            bottom_knee_flexion_deg=float(
+                np.median([r.bottom_knee_flexion_deg for r in revolutions])
             )
-            if cycles
+            if revolutions
             else None,
-            "trunk_lean_deg": rounded(float(np.nanmedian(lean)), 1),
-            "pelvis_rocking_leg_lengths": rounded(
-                float(np.nanstd(hips[:, 1]) / leg), 3
-            ),
-            "phase": f"{direction} pedalling" if direction != "none" else "",
-            "cycles": cycles,
-        }
+            trunk_lean_deg=float(np.nanmedian(lean)),
+            pelvis_rocking_leg_lengths=float(np.nanstd(hips[:, 1]) / leg),
+        )
 
-    def _faults(self, r: dict[str, Any]) -> list:
-        faults = []
-        if r.get("direction") == "forward":
-            faults.append(CUES["wrong_direction"])
-        flex = r.get("bottom_knee_flexion_deg")
-        if flex is not None and flex < self.t["knee_flexion_min_deg"]:
-            faults.append(CUES["saddle_high"])
-        if flex is not None and flex > self.t["knee_flexion_max_deg"]:
-            faults.append(CUES["saddle_low"])
-        if (r.get("cadence_cv") or 0) > self.t["cadence_cv_max"]:
-            faults.append(CUES["uneven_cadence"])
-        if (r.get("pelvis_rocking_leg_lengths") or 0) > self.t["pelvis_rocking_max"]:
-            faults.append(CUES["rocking"])
-        if (r.get("trunk_lean_deg") or 0) > self.t["trunk_lean_max_deg"]:
-            faults.append(CUES["hunched"])
-        return faults
+    def _cycles(self, measures: Pedalling) -> list[Cycle]:
+        return list(measures.revolutions)
 
-    def _counter(self, r: dict[str, Any]) -> str:
-        rpm = r.get("cadence_rpm")
+    def _with_fatigue(self, measures: Pedalling, why: str) -> Pedalling:
+        return dataclass_replace(measures, fatigue=why)
+
+    def _counter(self, measures: Pedalling | None) -> str:
+        rpm = measures.cadence_rpm if measures is not None else None
         return f"{rpm:.0f} rpm" if rpm else "Pedal to start"
 
 
@@ -382,23 +712,35 @@ class ReverseRowCoach(_MachineCoach):
         "sequence, trunk at catch and finish, neck, range of motion, per-minute "
         "summary, fatigue"
     )
+    settings_type: ClassVar[type[CycleSettings | RowSettings]] = RowSettings
+    live_checks: ClassVar[tuple[Check[Any], ...]] = (
+        RUSHED_RETURN_CHECK,
+        ARMS_EARLY_CHECK,
+        OVER_LEAN_CHECK,
+        SHORT_STROKE_CHECK,
+        NECK_CHECK,
+    )
+    rep_columns: ClassVar[tuple[Column, ...]] = STROKE_COLUMNS
+    plots: ClassVar[tuple[PlotSpec, ...]] = (
+        PlotSpec(
+            "Knees",
+            (("left_knee_deg", "Left knee"), ("right_knee_deg", "Right knee")),
+            "deg",
+            (("Catch", "catch_knee_max_deg"),),
+        ),
+    )
 
-    def _analyse(self, frames: list[PoseFrame]) -> dict[str, Any]:
+    def _analyse(self, frames: Sequence[PoseFrame]) -> Rowing:
         if len(frames) < 10:
-            return {"strokes": 0, "rate_spm": None, "cycles": []}
-        xy, t = _series(frames)
-        facing = _facing(xy)
+            return Rowing(strokes=[])
+        min_slide = self.settings.min_slide
+        xy, vis, t = _series(frames)
+        facing = _facing(xy, vis)
         fps = 1 / float(np.median(np.diff(t)))
         hips = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
         feet = (xy[:, L.LEFT_ANKLE] + xy[:, L.RIGHT_ANKLE]) / 2
         shoulders = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) / 2
-        leg = float(
-            np.nanmedian(
-                geometry.leg_length(
-                    xy[:, L.LEFT_HIP], xy[:, L.LEFT_KNEE], xy[:, L.LEFT_ANKLE]
-                )
-            )
-        )
+        leg = body.median_leg_length(xy)
         wrists = (xy[:, L.LEFT_WRIST] + xy[:, L.RIGHT_WRIST]) / 2
         # The handle's distance from the foot plate grows through the whole
         # drive (legs, then back, then arms) and shrinks in the return.
@@ -406,12 +748,12 @@ class ReverseRowCoach(_MachineCoach):
             (feet[:, 0] - wrists[:, 0]) * facing / leg
         )  # signed: hands may pass the feet
         catches, _ = find_peaks(
-            -slide, prominence=self.t["min_slide"], distance=max(1, int(0.8 * fps))
+            -slide, prominence=min_slide, distance=max(1, int(0.8 * fps))
         )
         if len(catches):
             # A set filmed from the catch (or stopped at one) starts or ends
             # on a catch that is not an interior minimum.
-            level = float(np.median(slide[catches])) + 0.5 * self.t["min_slide"]
+            level = float(np.median(slide[catches])) + 0.5 * min_slide
             if catches[0] > 0 and slide[0] <= level:
                 catches = np.concatenate(([0], catches))
             if catches[-1] < len(slide) - 1 and slide[-1] <= level:
@@ -425,7 +767,7 @@ class ReverseRowCoach(_MachineCoach):
         lean = geometry.signed_lean_deg(shoulders, hips, facing)
         ears = (xy[:, L.LEFT_EAR] + xy[:, L.RIGHT_EAR]) / 2
         neck = geometry.joint_angle_deg(hips, shoulders, ears)
-        cycles = []
+        strokes = []
         for i, (a, b) in enumerate(itertools.pairwise(catches)):
             finish = a + int(np.nanargmax(slide[a : b + 1]))
             drive, recovery = t[finish] - t[a], t[b] - t[finish]
@@ -439,72 +781,51 @@ class ReverseRowCoach(_MachineCoach):
                 return float(t[a + idx[0]]) if idx.size else math.nan
 
             legs_t, back_t, arms_t = reach90(knee), reach90(lean), reach90(-elbow)
-            cycles.append(
-                {
-                    "index": i + 1,
-                    "start_s": rounded(t[a], 3),
-                    "end_s": rounded(t[b], 3),
-                    "duration_s": rounded(t[b] - t[a], 3),
-                    "drive_s": rounded(drive, 3),
-                    "recovery_s": rounded(recovery, 3),
-                    "recovery_to_drive": rounded(recovery / drive, 2)
-                    if drive > 0
-                    else None,
-                    "catch_knee_deg": rounded(float(knee[a]), 1),
-                    "catch_lean_deg": rounded(float(lean[a]), 1),
-                    "finish_lean_deg": rounded(float(lean[finish]), 1),
-                    "arms_before_legs": bool(arms_t < legs_t)
+            strokes.append(
+                Stroke(
+                    index=i + 1,
+                    start_s=float(t[a]),
+                    end_s=float(t[b]),
+                    duration_s=float(t[b] - t[a]),
+                    drive_s=float(drive),
+                    recovery_s=float(recovery),
+                    recovery_to_drive=float(recovery / drive) if drive > 0 else None,
+                    catch_knee_deg=float(knee[a]),
+                    catch_lean_deg=float(lean[a]),
+                    finish_lean_deg=float(lean[finish]),
+                    arms_before_legs=bool(arms_t < legs_t)
                     if math.isfinite(arms_t + legs_t)
                     else None,
-                    "back_before_legs": bool(back_t < legs_t)
+                    back_before_legs=bool(back_t < legs_t)
                     if math.isfinite(back_t + legs_t)
                     else None,
-                }
+                )
             )
         duration = t[-1] - t[0]
 
-        def med(key: str) -> float | None:
-            values = [c[key] for c in cycles if c[key] is not None]
-            return rounded(float(np.median(values)), 2) if values else None
+        def med(values: list[float | None]) -> float | None:
+            known = [v for v in values if v is not None]
+            return float(np.median(known)) if known else None
 
-        return {
-            "strokes": len(cycles),
-            "rate_spm": rounded(len(cycles) / duration * 60, 1)
-            if duration > 0 and cycles
+        return Rowing(
+            strokes=strokes,
+            rate_spm=len(strokes) / duration * 60 if duration > 0 and strokes else None,
+            recovery_to_drive=med([s.recovery_to_drive for s in strokes]),
+            catch_knee_deg=med([s.catch_knee_deg for s in strokes]),
+            finish_lean_deg=med([s.finish_lean_deg for s in strokes]),
+            arms_early_share=float(np.mean([bool(s.arms_before_legs) for s in strokes]))
+            if strokes
             else None,
-            "recovery_to_drive": med("recovery_to_drive"),
-            "catch_knee_deg": med("catch_knee_deg"),
-            "finish_lean_deg": med("finish_lean_deg"),
-            "arms_early_share": rounded(
-                float(np.mean([bool(c["arms_before_legs"]) for c in cycles])), 2
-            )
-            if cycles
-            else None,
-            "neck_deg": rounded(float(np.nanmedian(neck)), 1),
-            "phase": "rowing" if cycles else "",
-            "cycles": cycles,
-        }
-
-    def _faults(self, r: dict[str, Any]) -> list:
-        faults = []
-        ratio = r.get("recovery_to_drive")
-        if ratio is not None and ratio < self.t["recovery_to_drive_min"]:
-            faults.append(CUES["rushed_return"])
-        if (r.get("arms_early_share") or 0) > 0.5:
-            faults.append(CUES["arms_early"])
-        lean = r.get("finish_lean_deg")
-        if lean is not None and -lean > self.t["finish_lean_back_max_deg"]:
-            faults.append(CUES["over_lean"])
-        knee = r.get("catch_knee_deg")
-        if knee is not None and knee > self.t["catch_knee_max_deg"]:
-            faults.append(CUES["short_stroke"])
-        neck = r.get("neck_deg")
-        if neck is not None and 180 - neck > self.t["neck_max_deg"]:
-            faults.append(CUES["neck"])
-        return faults
-
-    def _counter(self, r: dict[str, Any]) -> str:
-        rate = r.get("rate_spm")
-        return (
-            f"{r.get('strokes', 0)} strokes  {rate:.0f}/min" if rate else "Row to start"
+            neck_deg=float(np.nanmedian(neck)),
         )
+
+    def _cycles(self, measures: Rowing) -> list[Cycle]:
+        return list(measures.strokes)
+
+    def _with_fatigue(self, measures: Rowing, why: str) -> Rowing:
+        return dataclass_replace(measures, fatigue=why)
+
+    def _counter(self, measures: Rowing | None) -> str:
+        rate = measures.rate_spm if measures is not None else None
+        strokes = len(measures.strokes) if measures is not None else 0
+        return f"{strokes} strokes  {rate:.0f}/min" if rate else "Row to start"

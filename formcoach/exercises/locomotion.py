@@ -1,9 +1,14 @@
 """Backward locomotion coaches: backward walking, retro running, band walks,
 backward shuffles, on the shared gait layer (:mod:`formcoach.gait`).
 
-Each coach buffers the smoothed frames. Live, it re-runs the gait layer over
-the last few seconds every few frames to count steps and cue; at the end of
-the set it runs it once over the whole set, which is what the report uses.
+Each coach buffers the smoothed frames (:class:`~.base.WindowedCoach`). Live,
+it re-runs the gait layer over the last few seconds every few frames to count
+steps and cue; at the end of the set it runs it once over the whole set, which
+is what the report uses.
+
+Every cue is a module constant next to the :class:`~formcoach.results.Rule`
+that raises it and the check that decides it (a :class:`~.base.Check`); each
+coach lists the checks it runs, and its ``rules`` are read from them.
 
 Angle conventions:
     Trunk lean is the hip-mid → shoulder-mid line from vertical, positive
@@ -20,209 +25,609 @@ Limits:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .. import body, geometry
-from ..feedback import CueScheduler
-from ..gait import GaitAnalysis, GaitSettings, analyze_gait
+from ..gait import Contact, GaitAnalysis, GaitSettings, analyze_gait
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
-from ..results import SEVERITY_RANK, Cue, ExerciseResult, FrameFeedback, rounded
+from ..results import (
+    Column,
+    Cue,
+    ExerciseResult,
+    FrameFeedback,
+    InputWarning,
+    PlotSpec,
+    Rule,
+    rounded,
+)
 from ..settings import Config
-from .base import ExerciseCoach, cue_table
+from ..thresholds import SectionSettings
+from .base import Check, WindowedCoach, raised, thirds
 
-CUES: dict[str, Cue] = cue_table(
-    "gait",
-    [
-        (
-            "clear_space",
-            "Stop: check the space behind you",
-            "safety",
-            "You are close to the edge of the picture in the direction you travel. "
-            "Look behind you and clear the space before going on.",
-            "Source material: clear space behind you",
-        ),
-        (
-            "heel_landing",
-            "Land on the balls of your feet",
-            "safety",
-            "Most contacts were heel first. Land softly on the ball of the foot, "
-            "toes first.",
-            "Source material: balls of the feet, not the heels",
-        ),
-        (
-            "wrong_direction",
-            "Move backward, not forward",
-            "form",
-            "You travelled forward; this workout moves backward.",
-            "Exercise definition",
-        ),
-        (
-            "too_fast",
-            "Start slow: shorter, slower steps",
-            "advice",
-            "Your cadence is above this preset's ceiling. Start slow and build up.",
-            "Source material: start slow",
-        ),
-        (
-            "long_steps",
-            "Take smaller steps",
-            "advice",
-            "Long steps backward are harder to control. Keep them small.",
-            "Source material: start slow; threshold in config",
-        ),
-        (
-            "hunched",
-            "Stand tall, brace your core",
-            "form",
-            "The trunk leaned far forward. Keep it upright with the core engaged.",
-            "Source material: engage your core",
-        ),
-        (
-            "leaning_back",
-            "Don't lean back",
-            "form",
-            "The trunk leaned backward. Keep the weight over the feet.",
-            "Coaching guideline",
-        ),
-        (
-            "uneven",
-            "Keep a steady rhythm",
-            "advice",
-            "Step timing varied a lot. Aim for an even rhythm.",
-            "Coaching guideline",
-        ),
-        (
-            "looking_back",
-            "Look ahead, not over your shoulder",
-            "advice",
-            "You often turned your head to look back. Check the space before you start "
-            "instead, and keep the head straight.",
-            "Coaching guideline",
-        ),
-        (
-            "no_arm_swing",
-            "Let your arms swing",
-            "advice",
-            "Natural arm swing helps balance.",
-            "Coaching guideline",
-        ),
-        (
-            "lean_forward",
-            "Lean slightly forward",
-            "advice",
-            "Retro running works best with a slight forward trunk lean.",
-            "Retro-running technique (e.g. Flynn & Soutas-Little 1993)",
-        ),
-        (
-            "knees_straight",
-            "Soften your knees",
-            "form",
-            "Band walks need an athletic stance: knees softly bent, hips back.",
-            "Band-walk technique",
-        ),
-        (
-            "feet_together",
-            "Keep the band tight: feet apart",
-            "form",
-            "The feet came together, letting the band go slack.",
-            "Band-walk technique",
-        ),
-        (
-            "stand_lower",
-            "Get lower: bend your knees",
-            "form",
-            "Shuffles are done with a low centre of mass.",
-            "Agility drill technique",
-        ),
-        (
-            "feet_crossing",
-            "Don't cross your feet",
-            "safety",
-            "In a shuffle the feet do not cross; crossing risks tripping.",
-            "Agility drill technique",
-        ),
-        (
-            "fatigue",
-            "Form is fading: take a break",
-            "safety",
-            "Cadence dropped, the trunk leaned more or heel landings grew late in the "
-            "set.",
-            "Source material: listen to your body",
-        ),
-        (
-            "support",
-            "Holding on: arm swing not judged",
-            "advice",
-            "Your hands stayed still while you stepped, as when holding a rail. That "
-            "is fine (use support if needed); arm swing is not judged.",
-            "Source material: use support if needed",
-        ),
-        ("good", "Good steps!", "good", "Landings and posture look right.", ""),
-    ],
+# -- settings ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocomotionSettings(SectionSettings):
+    """``[exercises.locomotion]``: shared by the four locomotion coaches."""
+
+    edge_margin: float
+    step_time_cv_max: float
+    looking_back_max_share: float
+    support_hand_sd_max: float
+    fatigue_cadence_drop: float
+    fatigue_heel_rise: float
+    fatigue_lean_rise_deg: float
+    cue_hold_s: float
+    cue_show_s: float
+    cue_repeat_s: float
+
+
+@dataclass(frozen=True)
+class StepSettings(SectionSettings):
+    """What every locomotion coach's own table holds."""
+
+    ball_share_min: float
+    cadence_max_spm: float
+    trunk_lean_max_deg: float
+    trunk_lean_min_deg: float
+    #: Only the fast workouts set their own smoothing.
+    smoothing_cutoff_hz: float | None
+
+
+@dataclass(frozen=True)
+class WalkSettings(StepSettings):
+    """``[exercises.backward_walk]``."""
+
+    step_length_max: float
+    arm_swing_min: float
+
+
+@dataclass(frozen=True)
+class RetroRunSettings(StepSettings):
+    """``[exercises.retro_run]``."""
+
+    trunk_lean_target_min_deg: float
+
+
+@dataclass(frozen=True)
+class BandWalkSettings(StepSettings):
+    """``[exercises.band_walk]``."""
+
+    knee_max_deg: float
+    feet_apart_min: float
+
+
+@dataclass(frozen=True)
+class ShuffleSettings(StepSettings):
+    """``[exercises.backward_shuffle]``."""
+
+    knee_mean_max_deg: float
+    crossings_max: int
+
+
+# -- measures (unrounded; rounded only in the report rows) -------------------
+
+
+@dataclass(frozen=True)
+class Posture:
+    """Trunk, knees, head and arms over the set (angles in degrees).
+
+    Attributes:
+        trunk_lean_deg: Median signed trunk lean (positive forward).
+        trunk_lean_series: The per-frame signed lean.
+        knee_mean_deg: Mean knee angle, both legs.
+        knee_max_deg: 90th percentile knee angle, both legs.
+        looking_back_share: Fraction of frames with the nose behind the ears.
+        arm_swing: Fore-aft wrist range relative to the shoulders (5-95th
+            percentile), in leg lengths.
+        hands_still: The hands hardly moved in the picture (holding on).
+    """
+
+    trunk_lean_deg: float
+    trunk_lean_series: np.ndarray
+    knee_mean_deg: float
+    knee_max_deg: float
+    looking_back_share: float
+    arm_swing: float
+    hands_still: bool
+
+
+@dataclass(frozen=True)
+class StepMeasures:
+    """What the step rules judge.
+
+    Attributes:
+        gait: The gait layer's analysis (of the live window or the set).
+        live: Judged while it happens (the window), not over the set.
+        posture: Posture over the set (None live or with no frames).
+        crossings: How often the feet swapped order along the facing axis.
+        fatigue: Why form faded over the set, or None.
+        support: The hands held on while the feet stepped.
+    """
+
+    gait: GaitAnalysis
+    live: bool = False
+    posture: Posture | None = None
+    crossings: int = 0
+    fatigue: str | None = None
+    support: bool = False
+
+    def step_lengths(self) -> list[float]:
+        """Step lengths of the contacts where measurable, in leg lengths."""
+        return [c.step_length for c in self.gait.contacts if c.step_length is not None]
+
+
+def _lean(m: StepMeasures) -> float | None:
+    return m.posture.trunk_lean_deg if m.posture is not None else None
+
+
+def _heel_landings(m: StepMeasures, share_min: float) -> bool:
+    share = m.gait.ball_landing_share()
+    judged = [c for c in m.gait.contacts if c.landing != "unknown"]
+    return share is not None and len(judged) >= 3 and share < share_min
+
+
+# -- cues, their rules and checks --------------------------------------------
+
+CLEAR_SPACE = Cue(
+    "gait.clear_space",
+    "Stop: check the space behind you",
+    "safety",
+    "You are close to the edge of the picture in the direction you travel. "
+    "Look behind you and clear the space before going on.",
+    "Source material: clear space behind you",
+)
+#: Judged per frame: ``fails(coach, (frame, in_view))``.
+CLEAR_SPACE_CHECK: Check[tuple[PoseFrame, bool]] = Check(
+    Rule(
+        CLEAR_SPACE,
+        "While moving backward or forward, the hips come within edge_margin of the "
+        "picture's edge in the direction of travel, or the person leaves the "
+        "picture",
+        ("exercises.locomotion.edge_margin",),
+        "frame",
+    ),
+    lambda coach, m: coach._leaving_picture(*m),
 )
 
+WRONG_DIRECTION = Cue(
+    "gait.wrong_direction",
+    "Move backward, not forward",
+    "form",
+    "You travelled forward; this workout moves backward.",
+    "Exercise definition",
+)
+WRONG_DIRECTION_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        WRONG_DIRECTION,
+        "The feet land as in forward travel (the gait layer's direction, found "
+        "when the landing foot comes down by at least min_direction_score)",
+        ("gait.min_direction_score",),
+        "live",
+    ),
+    lambda coach, m: m.gait.direction == "forward",
+)
 
-class LocomotionCoach(ExerciseCoach):
+HEEL_LANDING = Cue(
+    "gait.heel_landing",
+    "Land on the balls of your feet",
+    "safety",
+    "Most contacts were heel first. Land softly on the ball of the foot, toes first.",
+    "Source material: balls of the feet, not the heels",
+)
+HEEL_LANDING_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        HEEL_LANDING,
+        "Of at least 3 judged contacts, fewer than ball_share_min land on the ball "
+        "of the foot (heel above toe by ball_min foot lengths; toe above heel by "
+        "heel_min is a heel strike)",
+        ("ball_share_min", "gait.ball_min", "gait.heel_min"),
+        "live",
+    ),
+    lambda coach, m: _heel_landings(m, coach.settings.ball_share_min),
+)
+
+TOO_FAST = Cue(
+    "gait.too_fast",
+    "Start slow: shorter, slower steps",
+    "advice",
+    "Your cadence is above this preset's ceiling. Start slow and build up.",
+    "Source material: start slow",
+)
+TOO_FAST_CHECK: Check[StepMeasures] = Check(
+    Rule(TOO_FAST, "Cadence above cadence_max_spm", ("cadence_max_spm",), "live"),
+    lambda coach, m: (
+        bool(m.gait.cadence_spm) and m.gait.cadence_spm > coach.settings.cadence_max_spm
+    ),
+)
+
+UNEVEN = Cue(
+    "gait.uneven",
+    "Keep a steady rhythm",
+    "advice",
+    "Step timing varied a lot. Aim for an even rhythm.",
+    "Coaching guideline",
+)
+UNEVEN_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        UNEVEN,
+        "Over a set of at least 6 contacts, the stride times vary (coefficient of "
+        "variation) by more than step_time_cv_max",
+        ("exercises.locomotion.step_time_cv_max",),
+        "set",
+    ),
+    lambda coach, m: (
+        not m.live
+        and bool(m.gait.step_time_cv)
+        and len(m.gait.contacts) >= 6
+        and m.gait.step_time_cv > coach.shared.step_time_cv_max
+    ),
+)
+
+HUNCHED = Cue(
+    "gait.hunched",
+    "Stand tall, brace your core",
+    "form",
+    "The trunk leaned far forward. Keep it upright with the core engaged.",
+    "Source material: engage your core",
+)
+HUNCHED_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        HUNCHED,
+        "Median forward trunk lean while stepping above trunk_lean_max_deg",
+        ("trunk_lean_max_deg",),
+        "set",
+    ),
+    lambda coach, m: (
+        (lean := _lean(m)) is not None and lean > coach.settings.trunk_lean_max_deg
+    ),
+)
+
+LEANING_BACK = Cue(
+    "gait.leaning_back",
+    "Don't lean back",
+    "form",
+    "The trunk leaned backward. Keep the weight over the feet.",
+    "Coaching guideline",
+)
+LEANING_BACK_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        LEANING_BACK,
+        "Median trunk lean while stepping below trunk_lean_min_deg (leaning back)",
+        ("trunk_lean_min_deg",),
+        "set",
+    ),
+    lambda coach, m: (
+        (lean := _lean(m)) is not None and lean < coach.settings.trunk_lean_min_deg
+    ),
+)
+
+LOOKING_BACK = Cue(
+    "gait.looking_back",
+    "Look ahead, not over your shoulder",
+    "advice",
+    "You often turned your head to look back. Check the space before you start "
+    "instead, and keep the head straight.",
+    "Coaching guideline",
+)
+LOOKING_BACK_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        LOOKING_BACK,
+        "The nose is behind the ears (head turned back) in more than "
+        "looking_back_max_share of the frames",
+        ("exercises.locomotion.looking_back_max_share",),
+        "set",
+    ),
+    lambda coach, m: (
+        m.posture is not None
+        and m.posture.looking_back_share > coach.shared.looking_back_max_share
+    ),
+)
+
+LONG_STEPS = Cue(
+    "gait.long_steps",
+    "Take smaller steps",
+    "advice",
+    "Long steps backward are harder to control. Keep them small.",
+    "Source material: start slow; threshold in config",
+)
+LONG_STEPS_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        LONG_STEPS,
+        "Median step length above step_length_max leg lengths",
+        ("step_length_max",),
+        "set",
+    ),
+    lambda coach, m: (
+        bool(steps := m.step_lengths())
+        and float(np.median(steps)) > coach.settings.step_length_max
+    ),
+)
+
+NO_ARM_SWING = Cue(
+    "gait.no_arm_swing",
+    "Let your arms swing",
+    "advice",
+    "Natural arm swing helps balance.",
+    "Coaching guideline",
+)
+NO_ARM_SWING_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        NO_ARM_SWING,
+        "The wrists swing fore and aft less than arm_swing_min leg lengths, and "
+        "the hands are not holding on (see support)",
+        ("arm_swing_min",),
+        "set",
+    ),
+    lambda coach, m: (
+        m.posture is not None
+        and not m.posture.hands_still
+        and m.posture.arm_swing < coach.settings.arm_swing_min
+    ),
+)
+
+LEAN_FORWARD = Cue(
+    "gait.lean_forward",
+    "Lean slightly forward",
+    "advice",
+    "Retro running works best with a slight forward trunk lean.",
+    "Retro-running technique (e.g. Flynn & Soutas-Little 1993)",
+)
+LEAN_FORWARD_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        LEAN_FORWARD,
+        "Median forward trunk lean below trunk_lean_target_min_deg",
+        ("trunk_lean_target_min_deg",),
+        "set",
+    ),
+    lambda coach, m: (
+        (lean := _lean(m)) is not None
+        and lean < coach.settings.trunk_lean_target_min_deg
+    ),
+)
+
+KNEES_STRAIGHT = Cue(
+    "gait.knees_straight",
+    "Soften your knees",
+    "form",
+    "Band walks need an athletic stance: knees softly bent, hips back.",
+    "Band-walk technique",
+)
+KNEES_STRAIGHT_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        KNEES_STRAIGHT,
+        "The knees are straighter than knee_max_deg (90th percentile of both "
+        "knees' angles)",
+        ("knee_max_deg",),
+        "set",
+    ),
+    lambda coach, m: (
+        m.posture is not None and m.posture.knee_max_deg > coach.settings.knee_max_deg
+    ),
+)
+
+FEET_TOGETHER = Cue(
+    "gait.feet_together",
+    "Keep the band tight: feet apart",
+    "form",
+    "The feet came together, letting the band go slack.",
+    "Band-walk technique",
+)
+FEET_TOGETHER_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        FEET_TOGETHER,
+        "At some contact the feet are closer than feet_apart_min leg lengths",
+        ("feet_apart_min",),
+        "set",
+    ),
+    lambda coach, m: (
+        bool(steps := m.step_lengths()) and min(steps) < coach.settings.feet_apart_min
+    ),
+)
+
+STAND_LOWER = Cue(
+    "gait.stand_lower",
+    "Get lower: bend your knees",
+    "form",
+    "Shuffles are done with a low centre of mass.",
+    "Agility drill technique",
+)
+STAND_LOWER_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        STAND_LOWER,
+        "Mean knee angle (both legs) above knee_mean_max_deg",
+        ("knee_mean_max_deg",),
+        "set",
+    ),
+    lambda coach, m: (
+        m.posture is not None
+        and m.posture.knee_mean_deg > coach.settings.knee_mean_max_deg
+    ),
+)
+
+FEET_CROSSING = Cue(
+    "gait.feet_crossing",
+    "Don't cross your feet",
+    "safety",
+    "In a shuffle the feet do not cross; crossing risks tripping.",
+    "Agility drill technique",
+)
+FEET_CROSSING_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        FEET_CROSSING,
+        "The feet swap order along the picture's x axis more than crossings_max times",
+        ("crossings_max",),
+        "set",
+    ),
+    lambda coach, m: m.crossings > coach.settings.crossings_max,
+)
+
+FATIGUE = Cue(
+    "gait.fatigue",
+    "Form is fading: take a break",
+    "safety",
+    "Cadence dropped, the trunk leaned more or heel landings grew late in the set.",
+    "Source material: listen to your body",
+)
+FATIGUE_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        FATIGUE,
+        "Over at least 9 contacts, from the first to the last third: cadence falls "
+        "by more than fatigue_cadence_drop, the heel-landing share rises by more "
+        "than fatigue_heel_rise, or the trunk lean grows by more than "
+        "fatigue_lean_rise_deg",
+        (
+            "exercises.locomotion.fatigue_cadence_drop",
+            "exercises.locomotion.fatigue_heel_rise",
+            "exercises.locomotion.fatigue_lean_rise_deg",
+        ),
+        "set",
+    ),
+    lambda coach, m: m.fatigue is not None,
+)
+
+SUPPORT = Cue(
+    "gait.support",
+    "Holding on: arm swing not judged",
+    "advice",
+    "Your hands stayed still while you stepped, as when holding a rail. That "
+    "is fine (use support if needed); arm swing is not judged.",
+    "Source material: use support if needed",
+)
+SUPPORT_CHECK: Check[StepMeasures] = Check(
+    Rule(
+        SUPPORT,
+        "Over at least 4 steps, the hands move less than support_hand_sd_max leg "
+        "lengths (standard deviation) in the picture",
+        ("exercises.locomotion.support_hand_sd_max",),
+        "set",
+    ),
+    lambda coach, m: m.support,
+)
+
+GOOD = Cue("gait.good", "Good steps!", "good", "Landings and posture look right.", "")
+GOOD_CHECK: Check[StepMeasures] = Check(
+    Rule(GOOD, "No other rule fired over a set of at least 4 steps", (), "set"),
+    lambda coach, m: m.gait.step_count >= 4,
+)
+
+#: Posture is judged only while stepping, over at least this many steps.
+MIN_STEPS_JUDGED = 4
+
+STEP_COLUMNS: tuple[Column, ...] = (
+    Column("t_s", "Time", "s", 2),
+    Column("frame", "Frame", wide=True),
+    Column("foot", "Foot"),
+    Column("landing", "Landing"),
+    Column("pitch", "Pitch", "foot", 2, wide=True),
+    Column("step_length_leg_lengths", "Step", "leg", 2),
+)
+
+KNEE_SERIES = (("left_knee_deg", "Left knee"), ("right_knee_deg", "Right knee"))
+TRUNK_SERIES = (("trunk_lean_deg", "Trunk"),)
+
+
+def _cadence(contacts: list[Contact]) -> float:
+    return 60.0 * (len(contacts) - 1) / max(contacts[-1].t_s - contacts[0].t_s, 1e-6)
+
+
+def _heel_share(contacts: list[Contact]) -> float:
+    return sum(c.landing == "heel" for c in contacts) / len(contacts)
+
+
+class LocomotionCoach(WindowedCoach):
     """Shared logic of the backward locomotion coaches."""
 
     valid_views: ClassVar[tuple[str, ...]] = ("side", "oblique")
-    #: How often the live gait analysis runs, and over how much history.
     live_every_s: ClassVar[float] = 0.5
     live_window_s: ClassVar[float] = 6.0
+    live_min_frames: ClassVar[int] = 10
+    step_columns: ClassVar[tuple[Column, ...]] = STEP_COLUMNS
+
+    #: The type of this coach's own config table.
+    settings_type: ClassVar[type[StepSettings]] = StepSettings
+    #: Checks run on the live window and on the whole set.
+    live_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
+        WRONG_DIRECTION_CHECK,
+        HEEL_LANDING_CHECK,
+        TOO_FAST_CHECK,
+    )
+    #: Checks of the gait over the whole set.
+    set_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (UNEVEN_CHECK,)
+    #: Posture checks, judged over a set of at least MIN_STEPS_JUDGED steps;
+    #: each coach composes its own.
+    posture_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
+        HUNCHED_CHECK,
+        LEANING_BACK_CHECK,
+        LOOKING_BACK_CHECK,
+    )
+    #: Checks that close the set.
+    closing_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
+        FATIGUE_CHECK,
+        SUPPORT_CHECK,
+    )
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        checks = (
+            CLEAR_SPACE_CHECK,
+            *cls.live_checks,
+            *cls.set_checks,
+            *cls.posture_checks,
+            *cls.closing_checks,
+            GOOD_CHECK,
+        )
+        cls.rules = tuple(c.rule for c in checks)
 
     def __init__(self, config: Config):
-        super().__init__(config)
-        self.t = config.section(self.section)
-        self.g = config.section("exercises.locomotion")
+        self.settings = self.settings_type.from_config(config, self.section)
+        self.shared = LocomotionSettings.from_config(config, "exercises.locomotion")
         self.gait_settings = GaitSettings.from_config(config)
-        self.min_vis = float(config.get("analysis.min_visibility"))
-        self.cues = CueScheduler(
-            hold_s=self.g["cue_hold_s"],
-            show_s=self.g["cue_show_s"],
-            repeat_s=self.g["cue_repeat_s"],
-        )
-        self.frames: list[PoseFrame] = []
-        self.seen: list[PoseFrame] = []
-        self.live_contacts: dict[int, Any] = {}
-        self.last_live_t = -math.inf
+        super().__init__(config)
+        self.live_contacts: dict[int, Contact] = {}
         self.live_gait = GaitAnalysis()
         self.edge_events: list[float] = []
         self.was_seen = False
+
+    def _own_cutoff_hz(self) -> float | None:
+        return self.settings.smoothing_cutoff_hz
+
+    def _cue_timing(self) -> tuple[float, float, float]:
+        s = self.shared
+        return s.cue_hold_s, s.cue_show_s, s.cue_repeat_s
+
+    def _keeps(self, frame: PoseFrame) -> bool:
+        return not frame.is_empty() and body.is_full_body(frame, self.min_visibility)
 
     # -- per frame ---------------------------------------------------------
 
     def update(self, frame: PoseFrame) -> FrameFeedback:
         """Buffer the frame, refresh live gait, cue."""
         t = frame.timestamp_ms / 1000.0
-        self.frames.append(frame)
+        in_view = self._buffer(frame)
         faults: list[Cue] = []
         feedback = FrameFeedback()
-        if not frame.is_empty() and body.is_full_body(frame, self.min_vis):
-            self.seen.append(frame)
-            self.was_seen = True
-            if self._near_edge(frame):
-                faults.append(CUES["clear_space"])
-                if not self.edge_events or t - self.edge_events[-1] > 3.0:
-                    self.edge_events.append(t)
-            feedback.angles = self._angle_labels(frame)
-        elif self.was_seen and self.live_gait.direction in ("backward", "forward"):
-            faults.append(CUES["clear_space"])  # walked out of the picture
+        if CLEAR_SPACE_CHECK.fails(self, (frame, in_view)):
+            faults.append(CLEAR_SPACE_CHECK.cue)
             if not self.edge_events or t - self.edge_events[-1] > 3.0:
                 self.edge_events.append(t)
-        if t - self.last_live_t >= self.live_every_s and len(self.seen) > 10:
-            self.last_live_t = t
-            window = [
-                f for f in self.seen if t - f.timestamp_ms / 1000 <= self.live_window_s
-            ]
+        if in_view:
+            self.was_seen = True
+            feedback.angles = self._knee_labels(frame)
+        window = self._live_window(t)
+        if window is not None:
             self.live_gait = analyze_gait(window, self.gait_settings)
             for c in self.live_gait.contacts:
                 if not any(abs(c.frame_index - k) <= 3 for k in self.live_contacts):
                     self.live_contacts[c.frame_index] = c
                     feedback.events.append(f"contact:{c.foot}:{c.landing}")
-            faults += self._gait_faults(self.live_gait, live=True)
+            live = StepMeasures(self.live_gait, live=True)
+            faults += raised(self.live_checks, self, live)
         feedback.counter = self._counter()
         feedback.phase = self._phase()
         feedback.cue = self.cues.update(t, faults)
@@ -242,6 +647,12 @@ class LocomotionCoach(ExerciseCoach):
             "forward": "moving forward",
         }.get(direction, direction)
 
+    def _leaving_picture(self, frame: PoseFrame, in_view: bool) -> bool:
+        """Near the picture's edge where the person travels, or just gone."""
+        if in_view:
+            return self._near_edge(frame)
+        return self.was_seen and self.live_gait.direction in ("backward", "forward")
+
     def _near_edge(self, frame: PoseFrame) -> bool:
         """Close to the picture's edge on the side the person travels toward."""
         gait = self.live_gait
@@ -250,38 +661,15 @@ class LocomotionCoach(ExerciseCoach):
         travel = gait.facing * (1 if gait.direction == "forward" else -1)
         width = frame.resolution_wh[0]
         x = float(np.nanmean(frame.xy[[L.LEFT_HIP, L.RIGHT_HIP], 0]))
-        margin = self.g["edge_margin"] * width
+        margin = self.shared.edge_margin * width
         return (travel > 0 and x > width - margin) or (travel < 0 and x < margin)
 
-    def _angle_labels(self, frame: PoseFrame) -> dict[str, tuple[int, float]]:
-        angles = body.joint_angles(frame, self.min_vis)
-        return {
-            "L knee": (int(L.LEFT_KNEE), angles["left_knee"]),
-            "R knee": (int(L.RIGHT_KNEE), angles["right_knee"]),
-        }
+    # -- measures ------------------------------------------------------------
 
-    # -- rules ---------------------------------------------------------------
-
-    def _gait_faults(self, gait: GaitAnalysis, live: bool) -> list[Cue]:
-        """Faults from the gait analysis, common to all locomotion coaches."""
-        faults = []
-        if gait.direction == "forward":
-            faults.append(CUES["wrong_direction"])
-        share = gait.ball_landing_share()
-        judged = [c for c in gait.contacts if c.landing != "unknown"]
-        if share is not None and len(judged) >= 3 and share < self.t["ball_share_min"]:
-            faults.append(CUES["heel_landing"])
-        if gait.cadence_spm and gait.cadence_spm > self.t["cadence_max_spm"]:
-            faults.append(CUES["too_fast"])
-        if not live and gait.step_time_cv and len(gait.contacts) >= 6:
-            if gait.step_time_cv > self.g["step_time_cv_max"]:
-                faults.append(CUES["uneven"])
-        return faults
-
-    def _posture(self, frames: list[PoseFrame], facing: float) -> dict[str, Any]:
+    def _posture(self, frames: list[PoseFrame], facing: float) -> Posture | None:
         """Trunk lean, knee angles, head turns and arm movement over the set."""
         if not frames:
-            return {}
+            return None
         xy = np.stack([f.xy for f in frames]).astype(np.float64)
         shoulders = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) / 2
         hips = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
@@ -297,167 +685,139 @@ class LocomotionCoach(ExerciseCoach):
                 ),
             ]
         )
-        leg = float(
-            np.nanmedian(
-                geometry.leg_length(
-                    xy[:, L.LEFT_HIP], xy[:, L.LEFT_KNEE], xy[:, L.LEFT_ANKLE]
-                )
-            )
-        )
+        leg = body.median_leg_length(xy)
         ears = (xy[:, L.LEFT_EAR] + xy[:, L.RIGHT_EAR]) / 2
         nose_dir = np.sign(xy[:, L.NOSE, 0] - ears[:, 0])
         looking_back = float(np.mean(nose_dir == -f)) if math.isfinite(facing) else 0.0
         wrists = (xy[:, L.LEFT_WRIST] + xy[:, L.RIGHT_WRIST]) / 2
         wrist_rel = (wrists[:, 0] - shoulders[:, 0]) / leg
         wrist_abs = wrists[:, 0] / leg
-        return {
-            "trunk_lean_deg": float(np.nanmedian(lean)),
-            "trunk_lean_series": lean,
-            "knee_mean_deg": float(np.nanmean(knees)),
-            "knee_max_deg": float(np.nanpercentile(knees, 90)),
-            "looking_back_share": looking_back,
-            "arm_swing": float(
+        return Posture(
+            trunk_lean_deg=float(np.nanmedian(lean)),
+            trunk_lean_series=lean,
+            knee_mean_deg=float(np.nanmean(knees)),
+            knee_max_deg=float(np.nanpercentile(knees, 90)),
+            looking_back_share=looking_back,
+            arm_swing=float(
                 np.nanpercentile(wrist_rel, 95) - np.nanpercentile(wrist_rel, 5)
             ),
-            "hands_still": float(np.nanstd(wrist_abs)) < self.g["support_hand_sd_max"],
-            "hip_y_rel": float(
-                np.nanmedian((xy[:, L.LEFT_ANKLE, 1] - hips[:, 1]) / leg)
+            hands_still=bool(
+                float(np.nanstd(wrist_abs)) < self.shared.support_hand_sd_max
             ),
-        }
+        )
 
-    def _posture_faults(self, posture: dict[str, Any], gait: GaitAnalysis) -> list[Cue]:
-        """Posture checks; subclasses extend this."""
-        faults = []
-        lean = posture.get("trunk_lean_deg")
-        if lean is not None and lean > self.t["trunk_lean_max_deg"]:
-            faults.append(CUES["hunched"])
-        if lean is not None and lean < self.t["trunk_lean_min_deg"]:
-            faults.append(CUES["leaning_back"])
-        if posture.get("looking_back_share", 0) > self.g["looking_back_max_share"]:
-            faults.append(CUES["looking_back"])
-        return faults
+    def _crossings(self) -> int:
+        """How often the feet swap order along the picture's x axis."""
+        if len(self.seen) < 3:
+            return 0
+        xy = np.stack([f.xy for f in self.seen]).astype(np.float64)
+        left = xy[:, [L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX], 0].mean(axis=1)
+        right = xy[:, [L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX], 0].mean(axis=1)
+        order = np.sign(left - right)
+        order = order[order != 0]
+        return int(np.sum(order[1:] != order[:-1]))
+
+    def _fatigue(self, gait: GaitAnalysis, posture: Posture | None) -> str | None:
+        """Cadence dropping, heel landings growing, or lean growing late in the set."""
+        s = self.shared
+        cadence = thirds(gait.contacts, _cadence, 9)
+        if cadence is None:
+            return None
+        c0, c1 = cadence
+        if (c0 - c1) / c0 > s.fatigue_cadence_drop:
+            return f"Cadence fell by {(c0 - c1) / c0:.0%} over the set."
+        heel = thirds(gait.contacts, _heel_share, 9)
+        if heel is not None and heel[1] - heel[0] > s.fatigue_heel_rise:
+            return "More heel landings late in the set."
+        if posture is not None:
+            lean = thirds(posture.trunk_lean_series, np.nanmedian, 30)
+            if lean is not None and lean[1] - lean[0] > s.fatigue_lean_rise_deg:
+                return (
+                    f"Trunk lean grew by {lean[1] - lean[0]:.0f} degrees over the set."
+                )
+        return None
+
+    def _measure_set(self) -> StepMeasures:
+        gait = analyze_gait(self.seen, self.gait_settings)
+        posture = self._posture(self.seen, gait.facing)
+        return StepMeasures(
+            gait=gait,
+            posture=posture,
+            crossings=self._crossings(),
+            fatigue=self._fatigue(gait, posture),
+            support=posture is not None
+            and posture.hands_still
+            and gait.step_count >= MIN_STEPS_JUDGED,
+        )
 
     # -- the set -------------------------------------------------------------
 
     def finish(self) -> ExerciseResult:
         """Whole-set gait analysis: steps, summary, warnings."""
-        gait = analyze_gait(self.seen, self.gait_settings)
-        posture = self._posture(self.seen, gait.facing)
-        faults = self._gait_faults(gait, live=False)
-        if self.seen and gait.step_count >= 4:  # posture is judged while stepping
-            faults += self._posture_faults(posture, gait)
-        support = bool(posture.get("hands_still")) and gait.step_count >= 4
-        fatigue = self._fatigue(gait, posture)
-        if fatigue:
-            faults.append(CUES["fatigue"])
-        if support:
-            faults.append(CUES["support"])
-        faults = sorted(set(faults), key=lambda c: SEVERITY_RANK[c.severity])
+        m = self._measure_set()
+        gait, posture = m.gait, m.posture
+        faults = raised(self.live_checks + self.set_checks, self, m)
+        if self.seen and gait.step_count >= MIN_STEPS_JUDGED:
+            faults += raised(self.posture_checks, self, m)
+        faults += raised(self.closing_checks, self, m)
         warnings = [
-            {
-                "code": CUES["clear_space"].code,
-                "message": CUES["clear_space"].message
-                + " (close to the edge of the picture).",
-                "t_s": round(t, 2),
-            }
+            InputWarning(
+                CLEAR_SPACE.code,
+                CLEAR_SPACE.message + " (close to the edge of the picture).",
+                t,
+            )
             for t in self.edge_events
         ]
-        if fatigue:
-            warnings.append(
-                {"code": CUES["fatigue"].code, "message": fatigue, "t_s": None}
-            )
+        if m.fatigue:
+            warnings.append(InputWarning(FATIGUE.code, m.fatigue))
         # From the front, contacts come only from the 3D (world) points.
         measured_3d = gait.source == "world"
         if gait.view == "front" and not measured_3d:
             warnings.append(
-                {
-                    "code": "view.not_measurable",
-                    "message": "Filmed from the front: direction, landings and step "
-                    "length are not measurable from this view. Film from the side.",
-                    "t_s": None,
-                }
+                InputWarning(
+                    "view.not_measurable",
+                    "Filmed from the front: direction, landings and step length are "
+                    "not measurable from this view. Film from the side.",
+                )
             )
-        share = gait.ball_landing_share()
+        steps = m.step_lengths()
         summary = {
             "step_count": gait.step_count,
             "cadence_spm": rounded(gait.cadence_spm, 1),
-            "ball_landing_share": rounded(share, 3),
+            "ball_landing_share": rounded(gait.ball_landing_share(), 3),
             "direction_of_travel": gait.direction,
             "step_time_cv": rounded(gait.step_time_cv, 3),
             "step_length_leg_lengths": rounded(
-                float(
-                    np.nanmedian(
-                        [
-                            c.step_length
-                            for c in gait.contacts
-                            if c.step_length is not None
-                        ]
-                    )
-                )
-                if gait.contacts
-                else None,
-                2,
+                float(np.nanmedian(steps)) if gait.contacts else None, 2
             ),
             "landings": {
                 k: sum(c.landing == k for c in gait.contacts)
                 for k in ("ball", "flat", "heel", "unknown")
             },
-            "trunk_lean_deg": rounded(posture.get("trunk_lean_deg"), 1),
-            "looking_back_share": rounded(posture.get("looking_back_share"), 2),
-            "support_detected": support,
+            "trunk_lean_deg": rounded(_lean(m), 1),
+            "looking_back_share": rounded(
+                posture.looking_back_share if posture is not None else None, 2
+            ),
+            "support_detected": m.support,
             "duration_s": rounded(self.frames[-1].timestamp_ms / 1000.0, 2)
             if self.frames
             else 0.0,
             "checks_not_measurable": ["step_width", "knee_collapse"]
             if gait.view != "front" or measured_3d
             else ["direction", "landing", "step_length"],
-            "top_cues": [{**c.as_dict(), "count": 1} for c in faults[:3]],
+            "top_cues": self._top_cues(faults),
         }
-        summary.update(self._extra_summary(gait, posture))
-        if not faults and gait.step_count >= 4:
-            summary["top_cues"] = [{**CUES["good"].as_dict(), "count": 1}]
+        summary.update(self._extra_summary(m))
+        if not faults and GOOD_CHECK.fails(self, m):
+            summary["top_cues"] = self._top_cues([GOOD_CHECK.cue])
         return ExerciseResult(
             summary=summary,
             steps=[c.as_dict() for c in gait.contacts],
             warnings=warnings,
         )
 
-    def _active_s(self) -> float:
-        """Time from the first to the last frame with the person in view."""
-        if not self.seen:
-            return 0.0
-        return (self.seen[-1].timestamp_ms - self.seen[0].timestamp_ms) / 1000.0
-
-    def _extra_summary(
-        self, gait: GaitAnalysis, posture: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _extra_summary(self, m: StepMeasures) -> dict[str, Any]:
         return {}
-
-    def _fatigue(self, gait: GaitAnalysis, posture: dict[str, Any]) -> str | None:
-        """Cadence dropping, heel landings growing, or lean growing late in the set."""
-        contacts = gait.contacts
-        if len(contacts) < 9:
-            return None
-        third = len(contacts) // 3
-        first, last = contacts[:third], contacts[-third:]
-
-        def cadence(cs: list[Any]) -> float:
-            return 60.0 * (len(cs) - 1) / max(cs[-1].t_s - cs[0].t_s, 1e-6)
-
-        c0, c1 = cadence(first), cadence(last)
-        if (c0 - c1) / c0 > self.g["fatigue_cadence_drop"]:
-            return f"Cadence fell by {(c0 - c1) / c0:.0%} over the set."
-        heel0 = sum(c.landing == "heel" for c in first) / len(first)
-        heel1 = sum(c.landing == "heel" for c in last) / len(last)
-        if heel1 - heel0 > self.g["fatigue_heel_rise"]:
-            return "More heel landings late in the set."
-        lean = posture.get("trunk_lean_series")
-        if lean is not None and len(lean) >= 30:
-            k = len(lean) // 3
-            rise = float(np.nanmedian(lean[-k:]) - np.nanmedian(lean[:k]))
-            if rise > self.g["fatigue_lean_rise_deg"]:
-                return f"Trunk lean grew by {rise:.0f} degrees over the set."
-        return None
 
 
 class BackwardWalkCoach(LocomotionCoach):
@@ -470,18 +830,19 @@ class BackwardWalkCoach(LocomotionCoach):
         "steps, cadence, direction, ball-of-foot landings, step length, trunk, "
         "looking back, arm swing, rhythm, clear space, fatigue, support"
     )
-
-    def _posture_faults(self, posture: dict[str, Any], gait: GaitAnalysis) -> list[Cue]:
-        faults = super()._posture_faults(posture, gait)
-        step = [c.step_length for c in gait.contacts if c.step_length is not None]
-        if step and float(np.median(step)) > self.t["step_length_max"]:
-            faults.append(CUES["long_steps"])
-        if (
-            not posture.get("hands_still")
-            and posture.get("arm_swing", 1) < self.t["arm_swing_min"]
-        ):
-            faults.append(CUES["no_arm_swing"])
-        return faults
+    settings_type: ClassVar[type[StepSettings]] = WalkSettings
+    posture_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
+        HUNCHED_CHECK,
+        LEANING_BACK_CHECK,
+        LOOKING_BACK_CHECK,
+        LONG_STEPS_CHECK,
+        NO_ARM_SWING_CHECK,
+    )
+    plots: ClassVar[tuple[PlotSpec, ...]] = (
+        PlotSpec(
+            "Trunk lean", TRUNK_SERIES, "deg", (("Hunched", "trunk_lean_max_deg"),)
+        ),
+    )
 
 
 class RetroRunCoach(LocomotionCoach):
@@ -494,17 +855,26 @@ class RetroRunCoach(LocomotionCoach):
         "steps, cadence, direction, forefoot landings, forward trunk lean, rhythm, "
         "clear space, fatigue; time on a treadmill"
     )
+    settings_type: ClassVar[type[StepSettings]] = RetroRunSettings
+    posture_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
+        HUNCHED_CHECK,
+        LEANING_BACK_CHECK,
+        LOOKING_BACK_CHECK,
+        LEAN_FORWARD_CHECK,
+    )
+    plots: ClassVar[tuple[PlotSpec, ...]] = (
+        PlotSpec(
+            "Trunk lean",
+            TRUNK_SERIES,
+            "deg",
+            (
+                ("Hunched", "trunk_lean_max_deg"),
+                ("Target", "trunk_lean_target_min_deg"),
+            ),
+        ),
+    )
 
-    def _posture_faults(self, posture: dict[str, Any], gait: GaitAnalysis) -> list[Cue]:
-        faults = super()._posture_faults(posture, gait)
-        lean = posture.get("trunk_lean_deg")
-        if lean is not None and lean < self.t["trunk_lean_target_min_deg"]:
-            faults.append(CUES["lean_forward"])
-        return faults
-
-    def _extra_summary(
-        self, gait: GaitAnalysis, posture: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _extra_summary(self, m: StepMeasures) -> dict[str, Any]:
         return {"interval_time_s": rounded(self._active_s(), 1)}
 
 
@@ -518,22 +888,17 @@ class BandWalkCoach(LocomotionCoach):
         "steps, direction, athletic stance (soft knees, hips back), trunk, "
         "ball-of-foot landings, feet kept apart, clear space, fatigue"
     )
-
-    def _posture_faults(self, posture: dict[str, Any], gait: GaitAnalysis) -> list[Cue]:
-        faults = [
-            c
-            for c in super()._posture_faults(posture, gait)
-            if c.code != "gait.hunched"
-        ]
-        if posture.get("knee_max_deg", 0) > self.t["knee_max_deg"]:
-            faults.append(CUES["knees_straight"])
-        lean = posture.get("trunk_lean_deg")
-        if lean is not None and lean > self.t["trunk_lean_max_deg"]:
-            faults.append(CUES["hunched"])
-        steps = [c.step_length for c in gait.contacts if c.step_length is not None]
-        if steps and min(steps) < self.t["feet_apart_min"]:
-            faults.append(CUES["feet_together"])
-        return faults
+    settings_type: ClassVar[type[StepSettings]] = BandWalkSettings
+    posture_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
+        LEANING_BACK_CHECK,
+        LOOKING_BACK_CHECK,
+        KNEES_STRAIGHT_CHECK,
+        HUNCHED_CHECK,
+        FEET_TOGETHER_CHECK,
+    )
+    plots: ClassVar[tuple[PlotSpec, ...]] = (
+        PlotSpec("Knees", KNEE_SERIES, "deg", (("Soft knee", "knee_max_deg"),)),
+    )
 
 
 class BackwardShuffleCoach(LocomotionCoach):
@@ -546,32 +911,19 @@ class BackwardShuffleCoach(LocomotionCoach):
         "shuffles per 30 s, direction, low centre of mass, feet not crossing, "
         "ball-of-foot landings, clear space, fatigue"
     )
+    settings_type: ClassVar[type[StepSettings]] = ShuffleSettings
+    posture_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
+        HUNCHED_CHECK,
+        LEANING_BACK_CHECK,
+        LOOKING_BACK_CHECK,
+        STAND_LOWER_CHECK,
+        FEET_CROSSING_CHECK,
+    )
+    plots: ClassVar[tuple[PlotSpec, ...]] = (
+        PlotSpec("Knees", KNEE_SERIES, "deg", (("Low", "knee_mean_max_deg"),)),
+    )
 
-    def _posture_faults(self, posture: dict[str, Any], gait: GaitAnalysis) -> list[Cue]:
-        faults = super()._posture_faults(posture, gait)
-        if posture.get("knee_mean_deg", 180) > self.t["knee_mean_max_deg"]:
-            faults.append(CUES["stand_lower"])
-        if self._crossings() > self.t["crossings_max"]:
-            faults.append(CUES["feet_crossing"])
-        return faults
-
-    def _crossings(self) -> int:
-        """How often the feet swap order along the way the person faces."""
-        if len(self.seen) < 3:
-            return 0
-        xy = np.stack([f.xy for f in self.seen]).astype(np.float64)
-        left = xy[:, [L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX], 0].mean(axis=1)
-        right = xy[:, [L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX], 0].mean(axis=1)
-        order = np.sign(left - right)
-        order = order[order != 0]
-        return int(np.sum(order[1:] != order[:-1]))
-
-    def _extra_summary(
-        self, gait: GaitAnalysis, posture: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _extra_summary(self, m: StepMeasures) -> dict[str, Any]:
         duration = self._active_s()
-        per_30 = gait.step_count / duration * 30 if duration > 0 else None
-        return {
-            "shuffles_per_30s": rounded(per_30, 1),
-            "feet_crossings": self._crossings(),
-        }
+        per_30 = m.gait.step_count / duration * 30 if duration > 0 else None
+        return {"shuffles_per_30s": rounded(per_30, 1), "feet_crossings": m.crossings}

@@ -1,9 +1,13 @@
 """Backward cycling and reverse rowing on hand-built trajectories with known
-answers (no real footage of these machines is available)."""
+answers, and cycling on the one real trainer clip in ../shared (and its mirror
+image)."""
 
 from __future__ import annotations
 
 import math
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,9 +15,11 @@ import pytest
 from formcoach.exercises import create_coach
 from formcoach.landmarks import NUM_LANDMARKS
 from formcoach.landmarks import Landmark as L
-from formcoach.pipeline import run_coach
+from formcoach.pipeline import estimate_poses, run_coach, smooth_offline
 from formcoach.pose import PoseFrame
 from formcoach.settings import load_config
+
+from ..conftest import shared_clip, shared_label
 
 SEG = 200.0  # thigh = shank = 200 px
 
@@ -139,7 +145,7 @@ def test_saddle_height_from_knee_bend_at_the_bottom(hip_y, expected):
 
 def test_cycling_fatigue_is_a_dropping_cadence():
     result = coach("backward-cycle", cycling(rpm=60, seconds=60, slow_down=0.4))
-    assert any(w["code"] == "machine.fatigue" for w in result.warnings)
+    assert any(w.code == "machine.fatigue" for w in result.warnings)
     steady = coach("backward-cycle", cycling(rpm=60, seconds=60))
     assert not steady.warnings
 
@@ -199,3 +205,42 @@ def test_sequencing_and_layback():
     far = coach("reverse-row", rowing(layback_deg=40)).summary
     assert far["finish_lean_deg"] == pytest.approx(-40, abs=3)
     assert "machine.over_lean" in {c["code"] for c in far["top_cues"]}
+
+
+def _pedalling(clip: Path) -> dict:
+    """The backward-cycle coach's summary of a real clip (its own smoothing)."""
+    config = load_config()
+    coach = create_coach("backward-cycle", config)
+    track = estimate_poses(clip, config)
+    frames = smooth_offline(track.frames, config, cutoff_hz=coach.smoothing_cutoff_hz)
+    return run_coach(frames, coach)[1].summary
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cyc_dataroots_trainer_side_faceL_fwd",
+        "cyc_dataroots_trainer_side_faceL_REVERSED_bwd",
+    ],
+)
+def test_real_pedalling_direction_is_the_same_in_a_mirror_image(name, tmp_path):
+    if not shutil.which("ffmpeg"):
+        pytest.skip("ffmpeg not installed")
+    clip = shared_clip(f"equipment/{name}.mp4")
+    labels = shared_label(f"equipment/{name}.json")
+    expected = labels["direction"]["relative_to_rider"].split()[0]  # forward/backward
+    mirrored = tmp_path / "mirrored.mp4"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(clip), "-vf", "hflip",
+         "-c:v", "libx264", "-crf", "18", str(mirrored)],
+        check=True,
+    )  # fmt: skip
+    for video in (clip, mirrored):  # the rider faces image-left, then image-right
+        s = _pedalling(video)
+        assert s["direction"] == expected, video.name
+        assert abs(s["revolutions"] - labels["counts"]["complete_revolutions"]) <= 1
+        assert s["cadence_rpm"] == pytest.approx(
+            labels["counts"]["cadence_rpm_approx"]["mean"], rel=0.05
+        )

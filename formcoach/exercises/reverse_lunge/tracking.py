@@ -88,7 +88,7 @@ class FootTracks:
 
     def measure_leg(self, frame: PoseFrame) -> float:
         """Take this frame's leg length into the running median; returns it."""
-        value = body.leg_length_px(frame.xy)
+        value = float(body.leg_length(frame.xy, "longer"))
         if math.isfinite(value):
             self._legs.append(value)
             self._leg_updates += 1
