@@ -35,16 +35,6 @@ T = TypeVar("T")
 M = TypeVar("M")
 
 
-def cue_table(
-    prefix: str, entries: list[tuple[str, str, str, str, str]]
-) -> dict[str, Cue]:
-    """Deprecated: builds codes at run time. Declare each :class:`Cue` literally."""
-    return {
-        name: Cue(f"{prefix}.{name}", message, severity, explanation, source)  # type: ignore[arg-type]
-        for name, message, severity, explanation, source in entries
-    }
-
-
 class ExerciseCoach(ABC):
     """Base class of the exercise coaches (one file per workout).
 
