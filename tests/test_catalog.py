@@ -45,7 +45,9 @@ def test_every_code_is_written_literally(name):
 
 
 def test_every_cue_is_raised_by_exactly_one_rule():
-    codes = Counter(r.cue.code for spec in SPECS.values() for r in spec.rules)
+    """Workouts may share a rule (the gait rules), never a cue between rules."""
+    rules = {id(r): r for spec in SPECS.values() for r in spec.rules}
+    codes = Counter(r.cue.code for r in rules.values())
     assert codes, "no rules declared"
     assert [c for c, n in codes.items() if n > 1] == []
 
@@ -108,3 +110,20 @@ def test_no_codes_in_plain_dicts():
                     assert not isinstance(value, ast.Constant | ast.JoinedStr), (
                         f"{path.name}:{node.lineno}: a code in a plain dict"
                     )
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_each_coach_implements_its_declaration(name):
+    """The coach raises exactly the declared rules and shows the declared tables."""
+    from formcoach.exercises import EXERCISES
+
+    coach, spec = EXERCISES[name], SPECS[name]
+    assert (coach.name, coach.title, coach.section) == (
+        spec.name,
+        spec.title,
+        spec.section,
+    )
+    assert [r.cue.code for r in coach.rules] == [r.cue.code for r in spec.rules]
+    assert coach.rep_columns == spec.rep_columns
+    assert coach.step_columns == spec.step_columns
+    assert coach.plots == spec.plots

@@ -144,7 +144,7 @@ def test_bad_report_files(tmp_path, capsys, content, message):
     [
         ("reverse-lunge", {"rep_count": 0}, ["index", "stepping_leg"]),
         ("backward-walk", {"step_count": 0}, ["t_s"]),
-        ("reverse-row", {"strokes": 0}, ["index", "start_s", "drive_s"]),
+        ("reverse-row", {"strokes": 0}, ["index", "start_s", "end_s", "duration_s"]),
     ],
 )
 def test_csv_without_reps_or_steps_still_has_its_header(

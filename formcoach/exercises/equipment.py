@@ -46,6 +46,24 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from .. import body, geometry
+from ..catalog import equipment
+from ..catalog.equipment import (
+    ARMS_EARLY_RULE,
+    CYCLE_COLUMNS,
+    FATIGUE,
+    FATIGUE_RULE,
+    HUNCHED_RULE,
+    NECK_RULE,
+    OVER_LEAN_RULE,
+    ROCKING_RULE,
+    RUSHED_RETURN_RULE,
+    SADDLE_HIGH_RULE,
+    SADDLE_LOW_RULE,
+    SHORT_STROKE_RULE,
+    STROKE_COLUMNS,
+    UNEVEN_CADENCE_RULE,
+    WRONG_DIRECTION_RULE,
+)
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
 from ..results import (
@@ -55,7 +73,6 @@ from ..results import (
     FrameFeedback,
     InputWarning,
     PlotSpec,
-    Rule,
     rounded,
 )
 from ..settings import Config
@@ -221,135 +238,45 @@ class Rowing:
 
 # -- cues, their rules and checks --------------------------------------------
 
-WRONG_DIRECTION = Cue(
-    "machine.wrong_direction",
-    "Pedal backward",
-    "form",
-    "The pedals turned forward; this workout turns them backward.",
-    "Exercise definition",
-)
 WRONG_DIRECTION_CHECK: Check[Pedalling] = Check(
-    Rule(
-        WRONG_DIRECTION,
-        "The foot goes round the crank forward (at least 3/4 of a turn, with the "
-        "rider's facing from the toes and nose)",
-        (),
-        "live",
-    ),
-    lambda coach, m: m.direction == "forward",
+    WRONG_DIRECTION_RULE, lambda coach, m: m.direction == "forward"
 )
 
-SADDLE_HIGH = Cue(
-    "machine.saddle_high",
-    "Saddle too high: lower it",
-    "form",
-    "At the bottom of the stroke the knee was nearly straight. About 25-35 "
-    "degrees of knee bend there is the usual saddle-height guide.",
-    "Bike-fit guideline (knee flexion 25-35 deg at bottom dead centre)",
-)
 SADDLE_HIGH_CHECK: Check[Pedalling] = Check(
-    Rule(
-        SADDLE_HIGH,
-        "Median knee flexion at the bottom of the stroke below knee_flexion_min_deg",
-        ("knee_flexion_min_deg",),
-        "live",
-    ),
+    SADDLE_HIGH_RULE,
     lambda coach, m: (
         m.bottom_knee_flexion_deg is not None
         and m.bottom_knee_flexion_deg < coach.settings.knee_flexion_min_deg
     ),
 )
 
-SADDLE_LOW = Cue(
-    "machine.saddle_low",
-    "Saddle too low: raise it",
-    "form",
-    "At the bottom of the stroke the knee stayed bent more than about 35 degrees.",
-    "Bike-fit guideline (knee flexion 25-35 deg at bottom dead centre)",
-)
 SADDLE_LOW_CHECK: Check[Pedalling] = Check(
-    Rule(
-        SADDLE_LOW,
-        "Median knee flexion at the bottom of the stroke above knee_flexion_max_deg",
-        ("knee_flexion_max_deg",),
-        "live",
-    ),
+    SADDLE_LOW_RULE,
     lambda coach, m: (
         m.bottom_knee_flexion_deg is not None
         and m.bottom_knee_flexion_deg > coach.settings.knee_flexion_max_deg
     ),
 )
 
-UNEVEN_CADENCE = Cue(
-    "machine.uneven_cadence",
-    "Keep the pedalling even",
-    "advice",
-    "The time per revolution varied a lot.",
-    "Coaching guideline",
-)
 UNEVEN_CADENCE_CHECK: Check[Pedalling] = Check(
-    Rule(
-        UNEVEN_CADENCE,
-        "Over at least 3 revolutions, their times vary (coefficient of variation) "
-        "by more than cadence_cv_max",
-        ("cadence_cv_max",),
-        "live",
-    ),
+    UNEVEN_CADENCE_RULE,
     lambda coach, m: (m.cadence_cv or 0) > coach.settings.cadence_cv_max,
 )
 
-ROCKING = Cue(
-    "machine.rocking",
-    "Keep your hips still on the saddle",
-    "form",
-    "The pelvis rocked up and down with each stroke.",
-    "Bike-fit guideline",
-)
 ROCKING_CHECK: Check[Pedalling] = Check(
-    Rule(
-        ROCKING,
-        "The hips bob up and down (standard deviation of height) by more than "
-        "pelvis_rocking_max leg lengths",
-        ("pelvis_rocking_max",),
-        "live",
-    ),
+    ROCKING_RULE,
     lambda coach, m: (
         (m.pelvis_rocking_leg_lengths or 0) > coach.settings.pelvis_rocking_max
     ),
 )
 
-HUNCHED = Cue(
-    "machine.hunched",
-    "Chest up, brace your core",
-    "form",
-    "The trunk leaned far forward.",
-    "Source material: engage your core",
-)
 HUNCHED_CHECK: Check[Pedalling] = Check(
-    Rule(
-        HUNCHED,
-        "Median forward trunk lean above trunk_lean_max_deg",
-        ("trunk_lean_max_deg",),
-        "live",
-    ),
+    HUNCHED_RULE,
     lambda coach, m: (m.trunk_lean_deg or 0) > coach.settings.trunk_lean_max_deg,
 )
 
-RUSHED_RETURN = Cue(
-    "machine.rushed_return",
-    "Slow the return: control it",
-    "advice",
-    "The slow, controlled phase was not slower than the pull. The source "
-    "material stresses eccentric control.",
-    "Source material: eccentric control",
-)
 RUSHED_RETURN_CHECK: Check[Rowing] = Check(
-    Rule(
-        RUSHED_RETURN,
-        "Median recovery time over drive time below recovery_to_drive_min",
-        ("recovery_to_drive_min",),
-        "live",
-    ),
+    RUSHED_RETURN_RULE,
     lambda coach, m: (
         m.recovery_to_drive is not None
         and m.recovery_to_drive < coach.settings.recovery_to_drive_min
@@ -359,123 +286,35 @@ RUSHED_RETURN_CHECK: Check[Rowing] = Check(
 #: More than this share of strokes with the arms ahead of the legs is a habit.
 ARMS_EARLY_MAX_SHARE = 0.5
 
-ARMS_EARLY = Cue(
-    "machine.arms_early",
-    "Legs first, then back, then arms",
-    "form",
-    "The arms pulled before the legs had pushed.",
-    "Rowing technique: sequencing",
-)
 ARMS_EARLY_CHECK: Check[Rowing] = Check(
-    Rule(
-        ARMS_EARLY,
-        "In more than half of the strokes the elbows reach 90 % of their bend "
-        "before the knees reach 90 % of their extension",
-        (),
-        "live",
-    ),
-    lambda coach, m: (m.arms_early_share or 0) > ARMS_EARLY_MAX_SHARE,
+    ARMS_EARLY_RULE, lambda coach, m: (m.arms_early_share or 0) > ARMS_EARLY_MAX_SHARE
 )
 
-OVER_LEAN = Cue(
-    "machine.over_lean",
-    "Don't lean back so far",
-    "form",
-    "The trunk swung far back at the finish.",
-    "Rowing technique",
-)
 OVER_LEAN_CHECK: Check[Rowing] = Check(
-    Rule(
-        OVER_LEAN,
-        "Median backward trunk lean at the finish above finish_lean_back_max_deg",
-        ("finish_lean_back_max_deg",),
-        "live",
-    ),
+    OVER_LEAN_RULE,
     lambda coach, m: (
         m.finish_lean_deg is not None
         and -m.finish_lean_deg > coach.settings.finish_lean_back_max_deg
     ),
 )
 
-SHORT_STROKE = Cue(
-    "machine.short_stroke",
-    "Use the full slide",
-    "advice",
-    "The knees did not bend much at the catch: a short stroke.",
-    "Rowing technique: range of motion",
-)
 SHORT_STROKE_CHECK: Check[Rowing] = Check(
-    Rule(
-        SHORT_STROKE,
-        "Median knee angle at the catch above catch_knee_max_deg",
-        ("catch_knee_max_deg",),
-        "live",
-    ),
+    SHORT_STROKE_RULE,
     lambda coach, m: (
         m.catch_knee_deg is not None
         and m.catch_knee_deg > coach.settings.catch_knee_max_deg
     ),
 )
 
-NECK = Cue(
-    "machine.neck",
-    "Keep your head neutral",
-    "advice",
-    "The head was tilted away from the line of the trunk.",
-    "Coaching guideline",
-)
 NECK_CHECK: Check[Rowing] = Check(
-    Rule(
-        NECK,
-        "The hip-shoulder-ear angle is more than neck_max_deg off straight (median)",
-        ("neck_max_deg",),
-        "live",
-    ),
+    NECK_RULE,
     lambda coach, m: (
         m.neck_deg is not None and 180 - m.neck_deg > coach.settings.neck_max_deg
     ),
 )
 
-FATIGUE = Cue(
-    "machine.fatigue",
-    "Rate is dropping: take a break",
-    "safety",
-    "The rate fell over the set.",
-    "Source material: listen to your body",
-)
 FATIGUE_CHECK: Check[Pedalling | Rowing] = Check(
-    Rule(
-        FATIGUE,
-        "Over at least 9 revolutions or strokes, the mean cycle time of the last "
-        "third is longer than the first third's by more than fatigue_rate_drop",
-        ("fatigue_rate_drop",),
-        "set",
-    ),
-    lambda coach, m: m.fatigue is not None,
-)
-
-CYCLE_COLUMNS: tuple[Column, ...] = (
-    Column("index", "Rev"),
-    Column("start_s", "Start", "s", 1),
-    Column("end_s", "End", "s", 1, wide=True),
-    Column("duration_s", "Time", "s", 2),
-    Column("bottom_knee_flexion_deg", "Knee bend", "deg", 0),
-    Column("direction", "Direction", wide=True),
-)
-
-STROKE_COLUMNS: tuple[Column, ...] = (
-    Column("index", "Stroke"),
-    Column("start_s", "Start", "s", 1),
-    Column("end_s", "End", "s", 1, wide=True),
-    Column("duration_s", "Time", "s", 2),
-    Column("drive_s", "Drive", "s", 2),
-    Column("recovery_s", "Return", "s", 2),
-    Column("recovery_to_drive", "Ratio", "", 1),
-    Column("catch_knee_deg", "Knee", "deg", 0),
-    Column("catch_lean_deg", "Catch lean", "deg", 0, wide=True),
-    Column("finish_lean_deg", "Finish lean", "deg", 0),
-    Column("arms_before_legs", "Arms early"),
-    Column("back_before_legs", "Back early", wide=True),
+    FATIGUE_RULE, lambda coach, m: m.fatigue is not None
 )
 
 
@@ -616,13 +455,7 @@ class BackwardCycleCoach(_MachineCoach):
         HUNCHED_CHECK,
     )
     rep_columns: ClassVar[tuple[Column, ...]] = CYCLE_COLUMNS
-    plots: ClassVar[tuple[PlotSpec, ...]] = (
-        PlotSpec(
-            "Knees",
-            (("left_knee_deg", "Left knee"), ("right_knee_deg", "Right knee")),
-            "deg",
-        ),
-    )
+    plots: ClassVar[tuple[PlotSpec, ...]] = equipment.BACKWARD_CYCLE.plots
 
     def _analyse(self, frames: Sequence[PoseFrame]) -> Pedalling:
         if len(frames) < 10:
@@ -721,14 +554,7 @@ class ReverseRowCoach(_MachineCoach):
         NECK_CHECK,
     )
     rep_columns: ClassVar[tuple[Column, ...]] = STROKE_COLUMNS
-    plots: ClassVar[tuple[PlotSpec, ...]] = (
-        PlotSpec(
-            "Knees",
-            (("left_knee_deg", "Left knee"), ("right_knee_deg", "Right knee")),
-            "deg",
-            (("Catch", "catch_knee_max_deg"),),
-        ),
-    )
+    plots: ClassVar[tuple[PlotSpec, ...]] = equipment.REVERSE_ROW.plots
 
     def _analyse(self, frames: Sequence[PoseFrame]) -> Rowing:
         if len(frames) < 10:

@@ -31,6 +31,30 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import body, geometry
+from ..catalog import locomotion
+from ..catalog.locomotion import (
+    CLEAR_SPACE,
+    CLEAR_SPACE_RULE,
+    FATIGUE,
+    FATIGUE_RULE,
+    FEET_CROSSING_RULE,
+    FEET_TOGETHER_RULE,
+    GOOD_RULE,
+    HEEL_LANDING_RULE,
+    HUNCHED_RULE,
+    KNEES_STRAIGHT_RULE,
+    LEAN_FORWARD_RULE,
+    LEANING_BACK_RULE,
+    LONG_STEPS_RULE,
+    LOOKING_BACK_RULE,
+    NO_ARM_SWING_RULE,
+    STAND_LOWER_RULE,
+    STEP_COLUMNS,
+    SUPPORT_RULE,
+    TOO_FAST_RULE,
+    UNEVEN_RULE,
+    WRONG_DIRECTION_RULE,
+)
 from ..gait import Contact, GaitAnalysis, GaitSettings, analyze_gait
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
@@ -41,7 +65,6 @@ from ..results import (
     FrameFeedback,
     InputWarning,
     PlotSpec,
-    Rule,
     rounded,
 )
 from ..settings import Config
@@ -174,93 +197,28 @@ def _heel_landings(m: StepMeasures, share_min: float) -> bool:
 
 # -- cues, their rules and checks --------------------------------------------
 
-CLEAR_SPACE = Cue(
-    "gait.clear_space",
-    "Stop: check the space behind you",
-    "safety",
-    "You are close to the edge of the picture in the direction you travel. "
-    "Look behind you and clear the space before going on.",
-    "Source material: clear space behind you",
-)
 #: Judged per frame: ``fails(coach, (frame, in_view))``.
 CLEAR_SPACE_CHECK: Check[tuple[PoseFrame, bool]] = Check(
-    Rule(
-        CLEAR_SPACE,
-        "While moving backward or forward, the hips come within edge_margin of the "
-        "picture's edge in the direction of travel, or the person leaves the "
-        "picture",
-        ("exercises.locomotion.edge_margin",),
-        "frame",
-    ),
-    lambda coach, m: coach._leaving_picture(*m),
+    CLEAR_SPACE_RULE, lambda coach, m: coach._leaving_picture(*m)
 )
 
-WRONG_DIRECTION = Cue(
-    "gait.wrong_direction",
-    "Move backward, not forward",
-    "form",
-    "You travelled forward; this workout moves backward.",
-    "Exercise definition",
-)
 WRONG_DIRECTION_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        WRONG_DIRECTION,
-        "The feet land as in forward travel (the gait layer's direction, found "
-        "when the landing foot comes down by at least min_direction_score)",
-        ("gait.min_direction_score",),
-        "live",
-    ),
-    lambda coach, m: m.gait.direction == "forward",
+    WRONG_DIRECTION_RULE, lambda coach, m: m.gait.direction == "forward"
 )
 
-HEEL_LANDING = Cue(
-    "gait.heel_landing",
-    "Land on the balls of your feet",
-    "safety",
-    "Most contacts were heel first. Land softly on the ball of the foot, toes first.",
-    "Source material: balls of the feet, not the heels",
-)
 HEEL_LANDING_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        HEEL_LANDING,
-        "Of at least 3 judged contacts, fewer than ball_share_min land on the ball "
-        "of the foot (heel above toe by ball_min foot lengths; toe above heel by "
-        "heel_min is a heel strike)",
-        ("ball_share_min", "gait.ball_min", "gait.heel_min"),
-        "live",
-    ),
-    lambda coach, m: _heel_landings(m, coach.settings.ball_share_min),
+    HEEL_LANDING_RULE, lambda coach, m: _heel_landings(m, coach.settings.ball_share_min)
 )
 
-TOO_FAST = Cue(
-    "gait.too_fast",
-    "Start slow: shorter, slower steps",
-    "advice",
-    "Your cadence is above this preset's ceiling. Start slow and build up.",
-    "Source material: start slow",
-)
 TOO_FAST_CHECK: Check[StepMeasures] = Check(
-    Rule(TOO_FAST, "Cadence above cadence_max_spm", ("cadence_max_spm",), "live"),
+    TOO_FAST_RULE,
     lambda coach, m: (
         bool(m.gait.cadence_spm) and m.gait.cadence_spm > coach.settings.cadence_max_spm
     ),
 )
 
-UNEVEN = Cue(
-    "gait.uneven",
-    "Keep a steady rhythm",
-    "advice",
-    "Step timing varied a lot. Aim for an even rhythm.",
-    "Coaching guideline",
-)
 UNEVEN_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        UNEVEN,
-        "Over a set of at least 6 contacts, the stride times vary (coefficient of "
-        "variation) by more than step_time_cv_max",
-        ("exercises.locomotion.step_time_cv_max",),
-        "set",
-    ),
+    UNEVEN_RULE,
     lambda coach, m: (
         not m.live
         and bool(m.gait.step_time_cv)
@@ -269,101 +227,38 @@ UNEVEN_CHECK: Check[StepMeasures] = Check(
     ),
 )
 
-HUNCHED = Cue(
-    "gait.hunched",
-    "Stand tall, brace your core",
-    "form",
-    "The trunk leaned far forward. Keep it upright with the core engaged.",
-    "Source material: engage your core",
-)
 HUNCHED_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        HUNCHED,
-        "Median forward trunk lean while stepping above trunk_lean_max_deg",
-        ("trunk_lean_max_deg",),
-        "set",
-    ),
+    HUNCHED_RULE,
     lambda coach, m: (
         (lean := _lean(m)) is not None and lean > coach.settings.trunk_lean_max_deg
     ),
 )
 
-LEANING_BACK = Cue(
-    "gait.leaning_back",
-    "Don't lean back",
-    "form",
-    "The trunk leaned backward. Keep the weight over the feet.",
-    "Coaching guideline",
-)
 LEANING_BACK_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        LEANING_BACK,
-        "Median trunk lean while stepping below trunk_lean_min_deg (leaning back)",
-        ("trunk_lean_min_deg",),
-        "set",
-    ),
+    LEANING_BACK_RULE,
     lambda coach, m: (
         (lean := _lean(m)) is not None and lean < coach.settings.trunk_lean_min_deg
     ),
 )
 
-LOOKING_BACK = Cue(
-    "gait.looking_back",
-    "Look ahead, not over your shoulder",
-    "advice",
-    "You often turned your head to look back. Check the space before you start "
-    "instead, and keep the head straight.",
-    "Coaching guideline",
-)
 LOOKING_BACK_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        LOOKING_BACK,
-        "The nose is behind the ears (head turned back) in more than "
-        "looking_back_max_share of the frames",
-        ("exercises.locomotion.looking_back_max_share",),
-        "set",
-    ),
+    LOOKING_BACK_RULE,
     lambda coach, m: (
         m.posture is not None
         and m.posture.looking_back_share > coach.shared.looking_back_max_share
     ),
 )
 
-LONG_STEPS = Cue(
-    "gait.long_steps",
-    "Take smaller steps",
-    "advice",
-    "Long steps backward are harder to control. Keep them small.",
-    "Source material: start slow; threshold in config",
-)
 LONG_STEPS_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        LONG_STEPS,
-        "Median step length above step_length_max leg lengths",
-        ("step_length_max",),
-        "set",
-    ),
+    LONG_STEPS_RULE,
     lambda coach, m: (
         bool(steps := m.step_lengths())
         and float(np.median(steps)) > coach.settings.step_length_max
     ),
 )
 
-NO_ARM_SWING = Cue(
-    "gait.no_arm_swing",
-    "Let your arms swing",
-    "advice",
-    "Natural arm swing helps balance.",
-    "Coaching guideline",
-)
 NO_ARM_SWING_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        NO_ARM_SWING,
-        "The wrists swing fore and aft less than arm_swing_min leg lengths, and "
-        "the hands are not holding on (see support)",
-        ("arm_swing_min",),
-        "set",
-    ),
+    NO_ARM_SWING_RULE,
     lambda coach, m: (
         m.posture is not None
         and not m.posture.hands_still
@@ -371,165 +266,52 @@ NO_ARM_SWING_CHECK: Check[StepMeasures] = Check(
     ),
 )
 
-LEAN_FORWARD = Cue(
-    "gait.lean_forward",
-    "Lean slightly forward",
-    "advice",
-    "Retro running works best with a slight forward trunk lean.",
-    "Retro-running technique (e.g. Flynn & Soutas-Little 1993)",
-)
 LEAN_FORWARD_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        LEAN_FORWARD,
-        "Median forward trunk lean below trunk_lean_target_min_deg",
-        ("trunk_lean_target_min_deg",),
-        "set",
-    ),
+    LEAN_FORWARD_RULE,
     lambda coach, m: (
         (lean := _lean(m)) is not None
         and lean < coach.settings.trunk_lean_target_min_deg
     ),
 )
 
-KNEES_STRAIGHT = Cue(
-    "gait.knees_straight",
-    "Soften your knees",
-    "form",
-    "Band walks need an athletic stance: knees softly bent, hips back.",
-    "Band-walk technique",
-)
 KNEES_STRAIGHT_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        KNEES_STRAIGHT,
-        "The knees are straighter than knee_max_deg (90th percentile of both "
-        "knees' angles)",
-        ("knee_max_deg",),
-        "set",
-    ),
+    KNEES_STRAIGHT_RULE,
     lambda coach, m: (
         m.posture is not None and m.posture.knee_max_deg > coach.settings.knee_max_deg
     ),
 )
 
-FEET_TOGETHER = Cue(
-    "gait.feet_together",
-    "Keep the band tight: feet apart",
-    "form",
-    "The feet came together, letting the band go slack.",
-    "Band-walk technique",
-)
 FEET_TOGETHER_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        FEET_TOGETHER,
-        "At some contact the feet are closer than feet_apart_min leg lengths",
-        ("feet_apart_min",),
-        "set",
-    ),
+    FEET_TOGETHER_RULE,
     lambda coach, m: (
         bool(steps := m.step_lengths()) and min(steps) < coach.settings.feet_apart_min
     ),
 )
 
-STAND_LOWER = Cue(
-    "gait.stand_lower",
-    "Get lower: bend your knees",
-    "form",
-    "Shuffles are done with a low centre of mass.",
-    "Agility drill technique",
-)
 STAND_LOWER_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        STAND_LOWER,
-        "Mean knee angle (both legs) above knee_mean_max_deg",
-        ("knee_mean_max_deg",),
-        "set",
-    ),
+    STAND_LOWER_RULE,
     lambda coach, m: (
         m.posture is not None
         and m.posture.knee_mean_deg > coach.settings.knee_mean_max_deg
     ),
 )
 
-FEET_CROSSING = Cue(
-    "gait.feet_crossing",
-    "Don't cross your feet",
-    "safety",
-    "In a shuffle the feet do not cross; crossing risks tripping.",
-    "Agility drill technique",
-)
 FEET_CROSSING_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        FEET_CROSSING,
-        "The feet swap order along the picture's x axis more than crossings_max times",
-        ("crossings_max",),
-        "set",
-    ),
-    lambda coach, m: m.crossings > coach.settings.crossings_max,
+    FEET_CROSSING_RULE, lambda coach, m: m.crossings > coach.settings.crossings_max
 )
 
-FATIGUE = Cue(
-    "gait.fatigue",
-    "Form is fading: take a break",
-    "safety",
-    "Cadence dropped, the trunk leaned more or heel landings grew late in the set.",
-    "Source material: listen to your body",
-)
 FATIGUE_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        FATIGUE,
-        "Over at least 9 contacts, from the first to the last third: cadence falls "
-        "by more than fatigue_cadence_drop, the heel-landing share rises by more "
-        "than fatigue_heel_rise, or the trunk lean grows by more than "
-        "fatigue_lean_rise_deg",
-        (
-            "exercises.locomotion.fatigue_cadence_drop",
-            "exercises.locomotion.fatigue_heel_rise",
-            "exercises.locomotion.fatigue_lean_rise_deg",
-        ),
-        "set",
-    ),
-    lambda coach, m: m.fatigue is not None,
+    FATIGUE_RULE, lambda coach, m: m.fatigue is not None
 )
 
-SUPPORT = Cue(
-    "gait.support",
-    "Holding on: arm swing not judged",
-    "advice",
-    "Your hands stayed still while you stepped, as when holding a rail. That "
-    "is fine (use support if needed); arm swing is not judged.",
-    "Source material: use support if needed",
-)
-SUPPORT_CHECK: Check[StepMeasures] = Check(
-    Rule(
-        SUPPORT,
-        "Over at least 4 steps, the hands move less than support_hand_sd_max leg "
-        "lengths (standard deviation) in the picture",
-        ("exercises.locomotion.support_hand_sd_max",),
-        "set",
-    ),
-    lambda coach, m: m.support,
-)
+SUPPORT_CHECK: Check[StepMeasures] = Check(SUPPORT_RULE, lambda coach, m: m.support)
 
-GOOD = Cue("gait.good", "Good steps!", "good", "Landings and posture look right.", "")
 GOOD_CHECK: Check[StepMeasures] = Check(
-    Rule(GOOD, "No other rule fired over a set of at least 4 steps", (), "set"),
-    lambda coach, m: m.gait.step_count >= 4,
+    GOOD_RULE, lambda coach, m: m.gait.step_count >= 4
 )
 
 #: Posture is judged only while stepping, over at least this many steps.
 MIN_STEPS_JUDGED = 4
-
-STEP_COLUMNS: tuple[Column, ...] = (
-    Column("t_s", "Time", "s", 2),
-    Column("frame", "Frame", wide=True),
-    Column("foot", "Foot"),
-    Column("landing", "Landing"),
-    Column("pitch", "Pitch", "foot", 2, wide=True),
-    Column("step_length_leg_lengths", "Step", "leg", 2),
-)
-
-KNEE_SERIES = (("left_knee_deg", "Left knee"), ("right_knee_deg", "Right knee"))
-TRUNK_SERIES = (("trunk_lean_deg", "Trunk"),)
 
 
 def _cadence(contacts: list[Contact]) -> float:
@@ -838,11 +620,7 @@ class BackwardWalkCoach(LocomotionCoach):
         LONG_STEPS_CHECK,
         NO_ARM_SWING_CHECK,
     )
-    plots: ClassVar[tuple[PlotSpec, ...]] = (
-        PlotSpec(
-            "Trunk lean", TRUNK_SERIES, "deg", (("Hunched", "trunk_lean_max_deg"),)
-        ),
-    )
+    plots: ClassVar[tuple[PlotSpec, ...]] = locomotion.BACKWARD_WALK.plots
 
 
 class RetroRunCoach(LocomotionCoach):
@@ -862,17 +640,7 @@ class RetroRunCoach(LocomotionCoach):
         LOOKING_BACK_CHECK,
         LEAN_FORWARD_CHECK,
     )
-    plots: ClassVar[tuple[PlotSpec, ...]] = (
-        PlotSpec(
-            "Trunk lean",
-            TRUNK_SERIES,
-            "deg",
-            (
-                ("Hunched", "trunk_lean_max_deg"),
-                ("Target", "trunk_lean_target_min_deg"),
-            ),
-        ),
-    )
+    plots: ClassVar[tuple[PlotSpec, ...]] = locomotion.RETRO_RUN.plots
 
     def _extra_summary(self, m: StepMeasures) -> dict[str, Any]:
         return {"interval_time_s": rounded(self._active_s(), 1)}
@@ -896,9 +664,7 @@ class BandWalkCoach(LocomotionCoach):
         HUNCHED_CHECK,
         FEET_TOGETHER_CHECK,
     )
-    plots: ClassVar[tuple[PlotSpec, ...]] = (
-        PlotSpec("Knees", KNEE_SERIES, "deg", (("Soft knee", "knee_max_deg"),)),
-    )
+    plots: ClassVar[tuple[PlotSpec, ...]] = locomotion.BAND_WALK.plots
 
 
 class BackwardShuffleCoach(LocomotionCoach):
@@ -919,9 +685,7 @@ class BackwardShuffleCoach(LocomotionCoach):
         STAND_LOWER_CHECK,
         FEET_CROSSING_CHECK,
     )
-    plots: ClassVar[tuple[PlotSpec, ...]] = (
-        PlotSpec("Knees", KNEE_SERIES, "deg", (("Low", "knee_mean_max_deg"),)),
-    )
+    plots: ClassVar[tuple[PlotSpec, ...]] = locomotion.BACKWARD_SHUFFLE.plots
 
     def _extra_summary(self, m: StepMeasures) -> dict[str, Any]:
         duration = self._active_s()

@@ -9,8 +9,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from formcoach.catalog import equipment, locomotion
 from formcoach.errors import InputError
-from formcoach.exercises import EXERCISES, create_coach, equipment, locomotion
+from formcoach.exercises import EXERCISES, create_coach
 from formcoach.landmarks import Landmark as L
 from formcoach.pipeline import run_coach, smooth_offline
 from formcoach.results import Cue, top_cues

@@ -103,6 +103,9 @@ class ReverseLungeCoach(ExerciseCoach):
     checks: ClassVar[str] = lunge.SPEC.checks
     valid_views: ClassVar[tuple[str, ...]] = lunge.SPEC.valid_views
     section: ClassVar[str] = lunge.SECTION
+    rules = lunge.SPEC.rules
+    rep_columns = lunge.SPEC.rep_columns
+    plots = lunge.SPEC.plots
 
     def __init__(self, config: Config):
         super().__init__(config)
