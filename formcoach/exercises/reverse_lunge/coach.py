@@ -463,7 +463,10 @@ class ReverseLungeCoach(ExerciseCoach):
             # A rep under way when the video starts has no known start.
             descent_s=math.nan if rep.partial_start else rep.bottom_s - rep.start_s,
             hip_sway_leg_lengths=self._sway(rep),
-            variant="curtsy" if b.crossed > s.curtsy_cross_min else "standard",
+            # A step back and across (forward lunges are not curtsies).
+            variant="curtsy"
+            if b.crossed > s.curtsy_cross_min and direction != "forward"
+            else "standard",
             measured_in=rep.measured_in,
             front_knee_angle_3d_deg=b.front_knee_angle_3d_deg,
             back_knee_angle_3d_deg=b.back_knee_angle_3d_deg,

@@ -58,7 +58,9 @@ def summarise(
         ["hips_level", "knee_collapse", "curtsy"] if view == "side" else []
     )
     measured = sorted({r.measured_in for r in reps})
-    summary["measured_in"] = measured[0] if len(measured) == 1 else "mixed"
+    summary["measured_in"] = (
+        None if not measured else measured[0] if len(measured) == 1 else "mixed"
+    )
     fatigue = fatigue_message(complete, s)
     if fatigue:
         summary["fatigue"] = fatigue
