@@ -31,16 +31,12 @@ from pathlib import Path
 import mediapipe as mp
 
 from formcoach.exercises import create_coach
-from formcoach.pipeline import (
-    analysis_workers,
-    analyze_video,
-    estimate_poses,
-    pose_options,
-    run_coach,
-    smooth_offline,
-)
-from formcoach.pose import PoseEstimator
+from formcoach.pipeline import analyze_video, run_coach
+from formcoach.pose import PoseEstimator, PoseOptions
+from formcoach.pose_pass import estimate_poses
 from formcoach.settings import load_config
+from formcoach.smoothing import smooth_offline
+from formcoach.stage_settings import AnalysisSettings
 from formcoach.video import VideoInfo, iter_frames
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,7 +71,7 @@ def main() -> None:
     n = len(frames)
 
     # Bare model: the landmarker alone on frames already decoded.
-    with PoseEstimator(pose_options(config)) as estimator:
+    with PoseEstimator(PoseOptions.from_config(config)) as estimator:
         landmarker = estimator._landmarker
         images = [
             mp.Image(image_format=mp.ImageFormat.SRGB, data=f.image_rgb) for f in frames
@@ -122,7 +118,7 @@ def main() -> None:
         "realtime_factor": round(duration / pipeline_s, 2),
         "realtime_factor_with_video": round(duration / with_video_s, 2),
         "num_poses": config.get("pose.num_poses"),
-        "workers": analysis_workers(config),
+        "workers": AnalysisSettings.from_config(config).pose_workers(),
         "cpu_count": os.cpu_count(),
         "machine": platform.processor() or platform.machine(),
         "python": platform.python_version(),

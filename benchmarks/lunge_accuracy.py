@@ -12,8 +12,10 @@ import json
 from pathlib import Path
 
 from formcoach.exercises import create_coach
-from formcoach.pipeline import estimate_poses, run_coach, smooth_offline
+from formcoach.pipeline import run_coach
+from formcoach.pose_pass import estimate_poses
 from formcoach.settings import load_config
+from formcoach.smoothing import smooth_offline
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from formcoach.pipeline import LiveSession
+from formcoach.live_session import LiveSession
 from formcoach.settings import load_config
 from formcoach.video import iter_frames
 

@@ -36,6 +36,7 @@ from .catalog import SPECS
 from .errors import InputError
 from .outputs import write_bytes_atomic, write_json_atomic
 from .settings import Config, load_config
+from .stage_settings import PipelineSettings
 
 logger = logging.getLogger(__name__)
 
@@ -234,6 +235,10 @@ def run_batch(
     # Dask's own INFO chatter (workers starting and stopping) is not for users.
     logging.getLogger("distributed").setLevel(logging.WARNING)
 
+    config = config if config is not None else load_config()
+    # Check the whole config once, before any worker starts: a missing or
+    # mistyped key fails here with its name, not once per video.
+    PipelineSettings.from_config(config)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -291,7 +296,6 @@ def run_batch(
         try:
             if on_cluster:
                 on_cluster(client)
-            config = config if config is not None else load_config()
             # Longest first (by file size), so no worker is left with a long
             # video at the end while the others idle.
             todo.sort(key=lambda j: -os.path.getsize(j.path))

@@ -5,22 +5,64 @@ stop being reliable (a dark clip still gave two reps, plus a phantom forward
 lunge), so the report says when the light was poor rather than staying
 silent. Brightness is the mean luma (BT.601, 0-255) of a coarse grid of
 pixels, about 160 samples across (0.1-0.2 ms a frame); offline analysis
-samples about 5 frames a second, live coaching every frame.
+samples about 5 frames a second, live coaching every frame. The warnings a
+report gives about the light are in :mod:`formcoach.input_checks`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from .config_values import number
 from .pose import PoseFrame
-from .settings import Config
+
+if TYPE_CHECKING:
+    from .settings import Config
 
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 _GRID_SAMPLES = 160  # pixels sampled across the width
+
+
+@dataclass(frozen=True)
+class LightingSettings:
+    """The ``[lighting]`` table (brightness as luma 0-255).
+
+    Attributes:
+        min_share: A warning needs its condition in this share of the samples.
+        dark_luma: Frames darker than this are too dark.
+        overexposed_luma: Frames at least this bright may be overexposed...
+        washed_out_contrast: ...when the person's box has at most this contrast.
+        backlit_background_luma: A background at least this bright...
+        backlit_ratio: ...with the person at most this fraction of it is backlit.
+    """
+
+    min_share: float
+    dark_luma: float
+    overexposed_luma: float
+    washed_out_contrast: float
+    backlit_background_luma: float
+    backlit_ratio: float
+
+    @classmethod
+    def from_config(cls, config: Config) -> LightingSettings:
+        """Read ``[lighting]``; an InputError names a missing or mistyped key."""
+        return cls(
+            min_share=number(config, "lighting.min_share"),
+            dark_luma=number(config, "lighting.dark_luma"),
+            overexposed_luma=number(config, "lighting.overexposed_luma"),
+            washed_out_contrast=number(config, "lighting.washed_out_contrast"),
+            backlit_background_luma=number(config, "lighting.backlit_background_luma"),
+            backlit_ratio=number(config, "lighting.backlit_ratio"),
+        )
+
+    @classmethod
+    def of(cls, settings: LightingSettings | Config) -> LightingSettings:
+        """``settings`` itself, or built from a config."""
+        return settings if isinstance(settings, cls) else cls.from_config(settings)
 
 
 @dataclass(frozen=True)
@@ -98,76 +140,3 @@ def measure_light(
         background_luma=float(grid[~inside].mean()),
         person_contrast=float(grid[inside].std()),
     )
-
-
-def lighting_warnings(
-    samples: list[LightSample], config: Config
-) -> list[dict[str, Any]]:
-    """Report warnings when the light was poor for much of the clip.
-
-    Args:
-        samples: :class:`LightSample` of frames spread over the clip.
-        config: ``[lighting]`` thresholds.
-
-    Returns:
-        ``video.too_dark``, ``video.overexposed`` and/or ``video.backlit``.
-    """
-    if not samples:
-        return []
-    share = float(config.get("lighting.min_share"))
-    frame = np.array([s.frame_luma for s in samples])
-    warnings: list[dict[str, Any]] = []
-    dark = frame < float(config.get("lighting.dark_luma"))
-    if dark.mean() >= share:
-        warnings.append(
-            {
-                "code": "video.too_dark",
-                "message": f"The video is very dark (brightness {np.median(frame):.0f} "
-                "of 255): landmarks are less reliable, so check the results. Turn "
-                "on a light or face a window.",
-                "t_s": _first_s(samples, dark),
-            }
-        )
-    contrast = np.array([s.person_contrast for s in samples])
-    # A bright frame alone is fine (a white studio wall); a washed-out person,
-    # with little contrast left inside their box, is not.
-    washed_out = (
-        (frame >= float(config.get("lighting.overexposed_luma")))
-        & np.isfinite(contrast)
-        & (contrast <= float(config.get("lighting.washed_out_contrast")))
-    )
-    if washed_out.mean() >= share:
-        warnings.append(
-            {
-                "code": "video.overexposed",
-                "message": "The video is overexposed (brightness "
-                f"{np.median(frame):.0f} "
-                "of 255) and your body is washed out: landmarks are less reliable, "
-                "so check the results. Avoid direct sunlight or lower the exposure.",
-                "t_s": _first_s(samples, washed_out),
-            }
-        )
-    person = np.array([s.person_luma for s in samples])
-    background = np.array([s.background_luma for s in samples])
-    with_person = np.array([s.has_person for s in samples])
-    if with_person.any():
-        background_min = float(config.get("lighting.backlit_background_luma"))
-        ratio_max = float(config.get("lighting.backlit_ratio"))
-        backlit = np.array([s.is_backlit(background_min, ratio_max) for s in samples])
-        if backlit.sum() >= share * with_person.sum():
-            warnings.append(
-                {
-                    "code": "video.backlit",
-                    "message": "The light is behind you: your body is much darker "
-                    f"than the background ({np.median(person[backlit]):.0f} vs "
-                    f"{np.median(background[backlit]):.0f} of 255), so landmarks are "
-                    "less reliable. Put the light in front of you, or film away from "
-                    "the window.",
-                    "t_s": _first_s(samples, backlit),
-                }
-            )
-    return warnings
-
-
-def _first_s(samples: list[LightSample], mask: npt.NDArray[np.bool_]) -> float:
-    return round(samples[int(np.argmax(mask))].t_ms / 1000.0, 3)

@@ -22,13 +22,17 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from .config_values import integer, number, text
 from .errors import InputError
 from .landmarks import MIRROR_PERMUTATION, NUM_LANDMARKS, Landmark
+
+if TYPE_CHECKING:
+    from .settings import Config
 
 logger = logging.getLogger(__name__)
 
@@ -400,6 +404,10 @@ class PoseOptions:
         min_detection_confidence: Person detector threshold.
         min_presence_confidence: Landmark model's "a person is here" threshold.
         min_tracking_confidence: Below this, re-detect instead of tracking.
+
+    The analysis and live coaching build it with :meth:`from_config`; the
+    field defaults (the bundled model, MediaPipe's own thresholds) serve a
+    bare ``PoseEstimator()`` only.
     """
 
     model_path: Path = DEFAULT_MODEL_PATH
@@ -407,6 +415,22 @@ class PoseOptions:
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
+
+    @classmethod
+    def from_config(cls, config: Config) -> PoseOptions:
+        """The ``[pose]`` table (``model_path = ""`` is the bundled model).
+
+        Raises:
+            InputError: A key is missing or has the wrong type.
+        """
+        model = text(config, "pose.model_path")
+        return cls(
+            model_path=Path(model) if model else DEFAULT_MODEL_PATH,
+            num_poses=integer(config, "pose.num_poses"),
+            min_detection_confidence=number(config, "pose.min_detection_confidence"),
+            min_presence_confidence=number(config, "pose.min_presence_confidence"),
+            min_tracking_confidence=number(config, "pose.min_tracking_confidence"),
+        )
 
 
 class PoseEstimator:

@@ -15,7 +15,8 @@ from formcoach.cli import main
 from formcoach.exercises import create_coach
 from formcoach.export import export
 from formcoach.outputs import write_json_atomic
-from formcoach.pipeline import jpeg_thumbnail, run_coach
+from formcoach.pipeline import run_coach
+from formcoach.render import jpeg_thumbnail
 from formcoach.report import build_report
 from formcoach.settings import load_config
 from formcoach.video import VideoInfo

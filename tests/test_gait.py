@@ -9,8 +9,9 @@ import pytest
 
 from formcoach.exercises import create_coach
 from formcoach.gait import GaitSettings, analyze_gait
-from formcoach.pipeline import estimate_poses, smooth_offline
+from formcoach.pose_pass import estimate_poses
 from formcoach.settings import load_config
+from formcoach.smoothing import smooth_offline
 
 from .conftest import shared_clip, shared_label
 from .synthetic import frames_of, gait_sequence, swap_leg_labels

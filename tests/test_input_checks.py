@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
+from formcoach.input_checks import lighting_warnings, person_lost_spans
 from formcoach.landmarks import Landmark as L
-from formcoach.lighting import lighting_warnings, measure_light
+from formcoach.lighting import measure_light
 from formcoach.orientation import camera_tilt_deg, upright_turn_deg
-from formcoach.pipeline import person_lost_spans
 from formcoach.pose import PoseFrame
 from formcoach.settings import load_config
 
@@ -104,5 +104,5 @@ def test_lighting_warnings(background, person, code):
     samples = [
         measure_light(_image(background, person), pose, t * 100.0) for t in range(10)
     ]
-    codes = [w["code"] for w in lighting_warnings(samples, config)]
+    codes = [w.code for w in lighting_warnings(samples, config)]
     assert codes == ([code] if code else [])

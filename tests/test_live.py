@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from formcoach.exercises.reverse_lunge import ReverseLungeCoach
-from formcoach.pipeline import LiveSession, LiveSmoother
+from formcoach.live_session import LiveSession
 from formcoach.settings import load_config
+from formcoach.smoothing import LiveSmoother
 from formcoach.video import iter_frames
 
 from .conftest import shared_clip

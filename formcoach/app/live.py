@@ -1,7 +1,7 @@
 """The live coaching engine behind the page: no Streamlit calls in here.
 
 One :class:`LiveCoach` per browser session holds its own pose model
-(:class:`~formcoach.pipeline.LiveSession`). WebRTC calls :meth:`LiveCoach.callback`
+(:class:`~formcoach.live_session.LiveSession`). WebRTC calls :meth:`LiveCoach.callback`
 on a worker thread for each camera frame; it coaches the frame, draws on it
 and puts a :class:`LiveUpdate` into a queue of size one (the page only ever
 needs the newest; an older one is dropped rather than letting latency build).
@@ -22,7 +22,7 @@ import av
 import cv2
 import numpy as np
 
-from ..pipeline import LiveSession
+from ..live_session import LiveSession
 from ..results import ExerciseResult
 from ..settings import Config
 from ..setup_check import check_setup

@@ -1,0 +1,70 @@
+"""Live coaching of one stream: pose model, causal smoothing, coach, overlay.
+
+Offline analysis smooths the whole clip without lag (:mod:`formcoach.smoothing`);
+live coaching cannot wait for future frames, so it smooths causally and runs
+the same coach one frame at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .annotate import FrameAnnotator
+from .exercises import create_coach
+from .pose import PoseEstimator, PoseFrame
+from .results import ExerciseResult, FrameFeedback
+from .settings import Config
+from .smoothing import LiveSmoother
+from .stage_settings import PipelineSettings
+
+
+class LiveSession:
+    """Live coaching of one stream: pose model, causal smoothing, coach, overlay.
+
+    One per user stream (the model tracks one person over time). Nothing here
+    touches Streamlit; the app calls :meth:`process` from its frame callback
+    and hands the returned feedback to the page through a queue.
+
+    Attributes:
+        settings: The typed settings, built once from the config.
+
+    Example:
+        >>> with LiveSession("reverse-lunge", load_config()) as live:  # doctest: +SKIP
+        ...     image, feedback = live.process(frame_rgb, timestamp_ms)
+    """
+
+    def __init__(self, exercise: str, config: Config, *, mirrored: bool = False):
+        self.coach = create_coach(exercise, config)
+        self.settings = PipelineSettings.from_config(config)
+        self.smoother = LiveSmoother(self.settings.smoothing)
+        self.annotator = FrameAnnotator(
+            title=self.coach.title,
+            min_visibility=self.settings.analysis.min_visibility,
+        )
+        self.estimator = PoseEstimator(self.settings.pose, mirrored=mirrored)
+        self.frames = 0
+        self.last_pose: PoseFrame | None = None
+
+    def __enter__(self) -> LiveSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the model."""
+        self.estimator.close()
+
+    def process(
+        self, image_rgb: np.ndarray, timestamp_ms: float
+    ) -> tuple[np.ndarray, FrameFeedback]:
+        """Coach one frame; returns the annotated copy and the feedback."""
+        pose = self.smoother(self.estimator.process(image_rgb, timestamp_ms))
+        feedback = self.coach.update(pose)
+        self.frames += 1
+        self.last_pose = pose
+        return self.annotator.annotate(image_rgb.copy(), pose, feedback), feedback
+
+    def finish(self) -> ExerciseResult:
+        """End the set: the coach's summary, reps and warnings."""
+        return self.coach.finish()
