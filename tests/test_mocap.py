@@ -234,7 +234,7 @@ def test_naming_schemes_map_to_blazepose(scheme):
     xyz[:, :, 0] += np.linspace(0, 0.3, 10)[:, None]
     mapped = to_blazepose(Motion(tuple(names), xyz, 30.0, "trc"))
     assert set(mapped.derived_points) == {"LEFT_HEEL", "RIGHT_HEEL"}
-    assert "input.heel_derived" in [n["code"] for n in mapped.notes]
+    assert "input.heel_derived" in [n.code for n in mapped.notes]
     np.testing.assert_allclose(mapped.xyz_m[0, L.LEFT_KNEE], [0, 0.48, 0.1])
     np.testing.assert_allclose(mapped.xyz_m[0, L.RIGHT_KNEE], [0, 0.48, -0.1])
     heel = mapped.xyz_m[0, L.LEFT_HEEL]

@@ -7,6 +7,7 @@ import pytest
 
 from formcoach import gait
 from formcoach.landmarks import Landmark as L
+from formcoach.settings import load_config
 
 from .conftest import SHARED, make_pose_frame
 
@@ -60,13 +61,14 @@ def test_front_and_back_views_use_the_world_side_view(clip, direction, camera, s
     frames = pose_frames(
         motion, place_camera(motion.xyz_m, CameraSettings(view=camera))
     )
-    result = gait.analyze_gait(frames)
+    settings = gait.GaitSettings.from_config(load_config())
+    result = gait.analyze_gait(frames, settings)
     assert result.source == source
     assert result.direction == direction
     assert abs(result.step_count - 12) <= 1
     # The picture alone gets the front/back views wrong.
     if source == "world":
-        image = gait._analyze_plane(frames, gait.GaitSettings())
+        image = gait._analyze_plane(frames, settings)
         assert (image.direction, image.step_count) != (direction, result.step_count)
 
 
@@ -89,6 +91,6 @@ def test_front_view_warning_only_when_the_picture_was_all_there_was(
     coach = create_coach("backward-walk", load_config())
     coach.update(make_pose_frame({L.LEFT_HIP: (600, 300)}))
     result = coach.finish()
-    codes = [w["code"] for w in result.warnings]
+    codes = [w.code for w in result.warnings]
     assert ("view.not_measurable" in codes) is warned
     assert ("landing" in result.summary["checks_not_measurable"]) is warned

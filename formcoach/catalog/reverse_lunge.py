@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..results import Column, Cue, PlotSpec, Rule, measure
+from ..thresholds import SectionSettings
 from .spec import ExerciseSpec
 
 SECTION = "exercises.reverse_lunge"
 
 
 @dataclass(frozen=True)
-class LungeSettings:
+class LungeSettings(SectionSettings):
     """``[exercises.reverse_lunge]``, read once (units and sources in the TOML)."""
 
     split_open: float

@@ -7,15 +7,9 @@ and ``formcoach rules`` prints them with the thresholds' values and sources.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
-from ..errors import InputError
 from ..results import Column, Cue, PlotSpec, Rule
-from ..settings import Config
-
-S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -61,27 +55,3 @@ class ExerciseSpec:
     def threshold_key(self, key: str) -> str:
         """A rule's threshold key made absolute (``section.key``)."""
         return key if "." in key else f"{self.section}.{key}"
-
-
-def settings_from_config(cls: type[S], config: Config, section: str) -> S:
-    """Build the frozen settings dataclass ``cls`` from one config table.
-
-    Each field of ``cls`` is read from ``section.<field name>``; there are no
-    defaults here (they live only in the TOML), so a key missing from the
-    config fails now, at start-up, naming the key.
-
-    Raises:
-        InputError: A field's key is not in the config.
-    """
-    values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        key = f"{section}.{f.name}"
-        try:
-            value = config.get(key)
-        except KeyError:
-            raise InputError(
-                f"The configuration has no '{key}' (needed by {cls.__name__}); "
-                "check your --config file or settings."
-            ) from None
-        values[f.name] = float(value) if f.type in ("float", float) else value
-    return cls(**values)

@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import InputError
 from ..landmarks import Landmark
 from ..pose import PoseFrame
+from ..results import InputWarning
 from ..settings import Config
 from ..video import VideoInfo
 from .bvh import read_bvh
@@ -79,22 +80,25 @@ def landmark_frames(
     return info, frames, camera, motion
 
 
-def camera_note(camera: VirtualCamera, motion: Motion) -> dict[str, Any]:
+def camera_note(camera: VirtualCamera, motion: Motion) -> InputWarning:
     """The report warning that says the pictures come from a virtual camera."""
-    distance = float(np.linalg.norm(camera.position_m[[0, 2]]))
-    return {
-        "code": "input.virtual_camera",
-        "message": f"Landmarks from a {motion.source_format.upper()} file, seen "
+    return InputWarning(
+        "input.virtual_camera",
+        f"Landmarks from a {motion.source_format.upper()} file, seen "
         f"through a virtual {camera.view} camera {camera.position_m[1]:.2f} m high "
         f"(static, {camera.resolution_wh[0]}x{camera.resolution_wh[1]}); no "
         "video was filmed.",
-        "t_s": None,
-        "camera": {
-            "view": camera.view,
-            "position_m": [round(float(v), 3) for v in camera.position_m],
-            "focal_px": round(camera.focal_px, 1),
-            "distance_from_origin_m": round(distance, 2),
-        },
+    )
+
+
+def camera_info(camera: VirtualCamera) -> dict[str, Any]:
+    """Where the virtual camera stood, for report.json's ``landmark_input``."""
+    distance = float(np.linalg.norm(camera.position_m[[0, 2]]))
+    return {
+        "view": camera.view,
+        "position_m": [round(float(v), 3) for v in camera.position_m],
+        "focal_px": round(camera.focal_px, 1),
+        "distance_from_origin_m": round(distance, 2),
     }
 
 
@@ -128,13 +132,18 @@ def analyze_landmarks(
         InputError: Bad file, exercise or settings.
         OutputError: Outputs cannot be written.
     """
-    from .. import body, pipeline
+    from .. import body, input_checks, pipeline
     from ..exercises import create_coach
     from ..outputs import prepare_output_dir, write_json_atomic
+    from ..pose_pass import PoseTrack
+    from ..render import jpeg_thumbnail, key_frame_choices
     from ..report import build_report
+    from ..smoothing import smooth_offline
+    from ..stage_settings import PipelineSettings
     from .render import render_stick_figure
 
     coach = create_coach(exercise, config)
+    settings = PipelineSettings.from_config(config)
     info, frames, camera, motion = landmark_frames(path, config)
     names = [pipeline.REPORT_NAME]
     names += [pipeline.VIDEO_NAME] if write_video else []
@@ -144,18 +153,18 @@ def analyze_landmarks(
     prepare_output_dir(out, names, overwrite=overwrite)
     written: list[Path] = []
     try:
-        track = pipeline.PoseTrack(info=info, frames=frames)
-        coverage = pipeline.coverage_of(track, config)
+        track = PoseTrack(info=info, frames=frames)
+        coverage = input_checks.coverage_of(track, settings.analysis)
         warnings = [camera_note(camera, motion), *motion.notes]
-        warnings += pipeline.analysis_warnings(track, coverage, config)
-        smoothed = pipeline.smooth_offline(
-            frames, config, cutoff_hz=coach.smoothing_cutoff_hz
+        warnings += input_checks.analysis_warnings(track, coverage, settings)
+        smoothed = smooth_offline(
+            frames, settings.smoothing, cutoff_hz=coach.smoothing_cutoff_hz
         )
         feedback, result = pipeline.run_coach(smoothed, coach)
         view = body.clip_view(
             [f for f in smoothed if not f.is_empty()],
-            float(config.get("view.side_max_width_ratio")),
-            float(config.get("view.front_min_width_ratio")),
+            settings.view.side_max_width_ratio,
+            settings.view.front_min_width_ratio,
         )
         report = build_report(
             info=info,
@@ -171,7 +180,7 @@ def analyze_landmarks(
         report["landmark_input"] = {
             "format": motion.source_format,
             "derived_points": list(motion.derived_points),
-            "camera": warnings[0]["camera"],
+            "camera": camera_info(camera),
         }
         if save_landmarks_trc:
             times = np.arange(motion.frame_count) / motion.fps
@@ -192,12 +201,12 @@ def analyze_landmarks(
                 camera=camera,
                 fps=motion.fps,
                 title=coach.title,
-                min_visibility=float(config.get("analysis.min_visibility")),
-                crf=int(config.get("video.crf")),
-                preset=str(config.get("video.preset")),
+                min_visibility=settings.analysis.min_visibility,
+                crf=settings.video.crf,
+                preset=settings.video.preset,
                 overwrite=overwrite,
-                key_frames=pipeline.key_frame_choices(result, smoothed),
-                thumbnail=pipeline.jpeg_thumbnail,
+                key_frames=key_frame_choices(result, smoothed),
+                thumbnail=jpeg_thumbnail,
                 progress=progress,
             )
             written.append(out / pipeline.VIDEO_NAME)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from ..results import InputWarning
+
 
 @dataclass(frozen=True)
 class Motion:
@@ -20,7 +22,7 @@ class Motion:
         source_format: ``"bvh"`` or ``"trc"``.
         derived_points: Names of points that were not in the source but
             computed from others (e.g. a heel from the foot's geometry).
-        notes: Report warnings about the input (``{code, message, t_s}``).
+        notes: Report warnings about the input.
     """
 
     names: tuple[str, ...]
@@ -28,7 +30,7 @@ class Motion:
     fps: float
     source_format: str
     derived_points: tuple[str, ...] = ()
-    notes: tuple[dict[str, object], ...] = field(default_factory=tuple)
+    notes: tuple[InputWarning, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         shape = self.xyz_m.shape

@@ -41,6 +41,7 @@ import numpy.typing as npt
 
 from ..errors import InputError
 from ..landmarks import NUM_LANDMARKS, Landmark
+from ..results import InputWarning
 from .motion import Motion
 
 logger = logging.getLogger(__name__)
@@ -308,7 +309,7 @@ def to_blazepose(motion: Motion) -> Motion:
         Landmark.RIGHT_HEEL, Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX,
     ]  # fmt: skip
     derived: list[str] = []
-    notes: list[dict[str, object]] = []
+    notes: list[InputWarning] = []
     hips = (out[:, Landmark.LEFT_HIP] + out[:, Landmark.RIGHT_HIP]) / 2
     if np.nanmax(np.linalg.norm(hips - np.nanmean(hips, axis=0), axis=1)) < 1e-3:
         # Hip-centred points (MediaPipe world landmarks, e.g. a FormCoach
@@ -318,14 +319,13 @@ def to_blazepose(motion: Motion) -> Motion:
             warnings.simplefilter("ignore", RuntimeWarning)
             out[..., 1] -= np.nanmin(out[:, feet, 1], axis=1)[:, None]
         notes.append(
-            {
-                "code": "input.hip_centred",
-                "message": "The points are centred between the hips in every "
+            InputWarning(
+                "input.hip_centred",
+                "The points are centred between the hips in every "
                 "frame (as pose models' world landmarks are), so travel is not in "
                 "them: the person is seen moving in place, the floor under the "
                 "lowest foot of each frame.",
-                "t_s": None,
-            }
+            )
         )
     else:
         out[..., 1] -= np.nanmin(out[:, feet, 1])  # the floor at y = 0
@@ -354,15 +354,14 @@ def to_blazepose(motion: Motion) -> Motion:
         derived.append(heel.name)
     if derived:
         notes.append(
-            {
-                "code": "input.heel_derived",
-                "message": f"The {motion.source_format.upper()} file has no heel "
+            InputWarning(
+                "input.heel_derived",
+                f"The {motion.source_format.upper()} file has no heel "
                 "points, so each heel was derived from the foot's geometry (below "
                 f"the ankle at the sole's level, {HEEL_BACK_LEG_FRACTION:g} leg "
                 "lengths behind it along the foot, moving with the foot). Heel "
                 "and toe landings are judged from these derived heels.",
-                "t_s": None,
-            }
+            )
         )
     stood_in = []
     for mark, source in _STAND_INS.items():
@@ -375,13 +374,12 @@ def to_blazepose(motion: Motion) -> Motion:
     if toe_names & {"LeftToeBase", "RightToeBase", "Toes_L", "Toes_R", "LeftToe",
                     "RightToe", "Toe_L", "Toe_R", "LeftToes", "RightToes"}:  # fmt: skip
         notes.append(
-            {
-                "code": "input.toe_from_ball",
-                "message": "The file has no toe tips, so the ball of the foot ("
+            InputWarning(
+                "input.toe_from_ball",
+                "The file has no toe tips, so the ball of the foot ("
                 + ", ".join(sorted(toe_names))
                 + ") stands for the toes.",
-                "t_s": None,
-            }
+            )
         )
     names = tuple(m.name for m in Landmark)
     if not math.isfinite(leg) or leg <= 0:

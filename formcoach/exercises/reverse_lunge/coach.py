@@ -33,12 +33,13 @@ import numpy as np
 from ... import body, geometry, world
 from ...catalog import reverse_lunge as lunge
 from ...catalog.reverse_lunge import LungeRep, LungeSettings
-from ...catalog.spec import ExerciseSpec, settings_from_config
+from ...catalog.spec import ExerciseSpec
 from ...feedback import CueScheduler
 from ...landmarks import Landmark as L
 from ...pose import PoseFrame
 from ...results import Cue, ExerciseResult, FrameFeedback, fired, report_row, score
 from ...settings import Config
+from ...stage_settings import AnalysisSettings, ViewSettings
 from ..base import ExerciseCoach
 from .measures import (
     Bottom,
@@ -109,10 +110,11 @@ class ReverseLungeCoach(ExerciseCoach):
 
     def __init__(self, config: Config):
         super().__init__(config)
-        self.s = settings_from_config(LungeSettings, config, lunge.SECTION)
-        self.min_vis = float(config.get("analysis.min_visibility"))
-        self.side_max = float(config.get("view.side_max_width_ratio"))
-        self.front_min = float(config.get("view.front_min_width_ratio"))
+        self.s = LungeSettings.from_config(config, lunge.SECTION)
+        view = ViewSettings.from_config(config)
+        self.min_vis = AnalysisSettings.from_config(config).min_visibility
+        self.side_max = view.side_max_width_ratio
+        self.front_min = view.front_min_width_ratio
         self.cues = CueScheduler(
             hold_s=self.s.cue_hold_s,
             show_s=self.s.cue_show_s,
