@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,39 @@ def run_coach(
     """Feed smoothed frames through a coach; per-frame feedback and the result."""
     feedback = [coach.update(f) for f in frames]
     return feedback, coach.finish()
+
+
+@dataclass
+class CoachedClip:
+    """A clip's pose frames smoothed and coached.
+
+    Attributes:
+        frames: The smoothed frames.
+        feedback: What the coach said on each frame.
+        result: The set's result.
+        view: The camera view of the whole clip.
+    """
+
+    frames: list[PoseFrame]
+    feedback: list[FrameFeedback]
+    result: ExerciseResult
+    view: str
+
+
+def coach_clip(
+    frames: Sequence[PoseFrame], coach: ExerciseCoach, settings: PipelineSettings
+) -> CoachedClip:
+    """Smooth a clip's poses with the coach's cut-off and run the coach over it."""
+    smoothed = smooth_offline(
+        frames, settings.smoothing, cutoff_hz=coach.smoothing_cutoff_hz
+    )
+    feedback, result = run_coach(smoothed, coach)
+    view = body.clip_view(
+        [f for f in smoothed if not f.is_empty()],
+        settings.view.side_max_width_ratio,
+        settings.view.front_min_width_ratio,
+    )
+    return CoachedClip(smoothed, feedback, result, view)
 
 
 def analyze_video(
@@ -142,16 +176,8 @@ def analyze_video(
         input_warnings += input_checks.tilt_warnings(
             track.frames, coach.standing, settings.analysis, settings.video
         )
-        smoothed = smooth_offline(
-            track.frames, settings.smoothing, cutoff_hz=coach.smoothing_cutoff_hz
-        )
-        feedback, result = run_coach(smoothed, coach)
-        posed = [f for f in smoothed if not f.is_empty()]
-        view = body.clip_view(
-            posed,
-            settings.view.side_max_width_ratio,
-            settings.view.front_min_width_ratio,
-        )
+        coached = coach_clip(track.frames, coach, settings)
+        smoothed, feedback, result = coached.frames, coached.feedback, coached.result
         report = build_report(
             info=info,
             exercise=exercise,
@@ -159,7 +185,7 @@ def analyze_video(
             frames=smoothed,
             feedback=feedback,
             result=result,
-            view=view,
+            view=coached.view,
             pose_coverage=coverage,
             warnings=[*input_warnings, *result.warnings],
             mirrored=mirrored,

@@ -132,13 +132,12 @@ def analyze_landmarks(
         InputError: Bad file, exercise or settings.
         OutputError: Outputs cannot be written.
     """
-    from .. import body, input_checks, pipeline
+    from .. import input_checks, pipeline
     from ..exercises import create_coach
     from ..outputs import prepare_output_dir, write_json_atomic
     from ..pose_pass import PoseTrack
     from ..render import jpeg_thumbnail, key_frame_choices
     from ..report import build_report
-    from ..smoothing import smooth_offline
     from ..stage_settings import PipelineSettings
     from .render import render_stick_figure
 
@@ -157,15 +156,8 @@ def analyze_landmarks(
         coverage = input_checks.coverage_of(track, settings.analysis)
         warnings = [camera_note(camera, motion), *motion.notes]
         warnings += input_checks.analysis_warnings(track, coverage, settings)
-        smoothed = smooth_offline(
-            frames, settings.smoothing, cutoff_hz=coach.smoothing_cutoff_hz
-        )
-        feedback, result = pipeline.run_coach(smoothed, coach)
-        view = body.clip_view(
-            [f for f in smoothed if not f.is_empty()],
-            settings.view.side_max_width_ratio,
-            settings.view.front_min_width_ratio,
-        )
+        coached = pipeline.coach_clip(frames, coach, settings)
+        smoothed, feedback, result = coached.frames, coached.feedback, coached.result
         report = build_report(
             info=info,
             exercise=exercise,
@@ -173,7 +165,7 @@ def analyze_landmarks(
             frames=smoothed,
             feedback=feedback,
             result=result,
-            view=view,
+            view=coached.view,
             pose_coverage=coverage,
             warnings=warnings + result.warnings,
         )
