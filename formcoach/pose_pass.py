@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 from .errors import InputError
 from .lighting import LightSample, measure_light
 from .pose import PoseEstimator, PoseFrame
+from .prefetch import prefetch
 from .stage_settings import PipelineSettings
-from .video import VideoInfo, iter_frames, prefetch
+from .video import VideoInfo, iter_frames
 
 if TYPE_CHECKING:
     from .settings import Config

@@ -15,9 +15,11 @@ import numpy as np
 from .annotate import FrameAnnotator
 from .pose import PoseFrame
 from .pose_pass import ProgressCallback
+from .prefetch import prefetch
 from .results import ExerciseResult, FrameFeedback
 from .stage_settings import VideoSettings
-from .video import VideoInfo, VideoWriter, iter_frames, prefetch
+from .video import VideoInfo, iter_frames
+from .video_writer import VideoWriter
 
 
 def render_video(

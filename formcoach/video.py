@@ -1,12 +1,9 @@
-"""Reading and writing video files.
+"""Reading video files.
 
 Reading goes through PyAV (FFmpeg). Every frame comes out upright (the
 container's rotation metadata is applied), as RGB, with its real presentation
-time, so variable-frame-rate phone footage keeps its timing.
-
-Writing produces H.264/yuv420p MP4 files with the index at the front
-(``+faststart``) so browsers can play them while they download. Files appear
-atomically: a half-written video never shows up under its final name.
+time, so variable-frame-rate phone footage keeps its timing. Writing is
+:mod:`formcoach.video_writer`; reading ahead in a thread, :mod:`formcoach.prefetch`.
 
 Every problem a user can fix (missing file, not a video, disk full, ...) is
 raised as :class:`~formcoach.errors.InputError` or
@@ -18,22 +15,17 @@ from __future__ import annotations
 import heapq
 import logging
 import math
-import os
-import queue
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
 from typing import Any, TypeVar
 
 import av
 import av.error
 import numpy as np
 
-from formcoach.errors import InputError, OutputError
-from formcoach.outputs import create_temp_file
+from formcoach.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +34,8 @@ T = TypeVar("T")
 __all__ = [
     "Frame",
     "VideoInfo",
-    "VideoWriter",
     "iter_frames",
-    "prefetch",
+    "reason",
 ]
 
 # Added to a timestamp that would not be later than the previous one, so that
@@ -60,13 +51,6 @@ _NOMINAL_RATE_TOLERANCE = 0.02
 # renamed to .mp4 is read by "png_pipe") or a text file shown as ANSI art.
 _NOT_VIDEO_FORMATS = frozenset({"image2", "tty"})
 
-_X264_PRESETS = (
-    "ultrafast", "superfast", "veryfast", "faster", "fast",
-    "medium", "slow", "slower", "veryslow", "placebo",
-)  # fmt: skip
-_WRITER_TIME_BASE = Fraction(1, 90_000)  # the usual MPEG clock; finer than 1 ms
-_WRITER_QUEUE_SIZE = 8
-_POLL_S = 0.1
 
 
 # --------------------------------------------------------------------------
@@ -249,7 +233,7 @@ def _iter_frames(
             if max_frames is not None and frame.index + 1 >= max_frames:
                 return
     except (av.error.FFmpegError, OSError) as exc:
-        raise InputError(f"Reading {path} failed: {_reason(exc)}") from exc
+        raise InputError(f"Reading {path} failed: {reason(exc)}") from exc
     finally:
         container.close()
 
@@ -298,7 +282,7 @@ class _FrameDecoder:
                 cut_short = True
                 break
             except (av.error.FFmpegError, OSError) as exc:
-                raise InputError(f"Reading {self.path} failed: {_reason(exc)}") from exc
+                raise InputError(f"Reading {self.path} failed: {reason(exc)}") from exc
             # Demux ends with an empty packet; we flush explicitly below.
             if packet.size == 0:
                 continue
@@ -431,7 +415,7 @@ def _open_input(path: Path) -> Any:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise InputError(f"Cannot read {path}: {_reason(exc)}") from exc
+        raise InputError(f"Cannot read {path}: {reason(exc)}") from exc
     if size == 0:
         raise InputError(f"{path} is empty (0 bytes)")
     try:
@@ -570,423 +554,7 @@ def _frame_rate(stream: Any) -> float:
     return nominal if 0 < nominal <= 1000 else 0.0
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
     """Short human-readable reason from an OSError / FFmpeg error."""
     reason = getattr(exc, "strerror", None)
     return str(reason or exc or type(exc).__name__)
-
-
-# --------------------------------------------------------------------------
-# Prefetching
-# --------------------------------------------------------------------------
-
-_ITEM, _DONE, _ERROR = range(3)
-
-
-def prefetch(items: Iterable[T], maxsize: int = 16) -> Iterator[T]:
-    """Iterate ``items`` in a background thread, a few items ahead.
-
-    Lets decoding (which releases the GIL inside FFmpeg) overlap the work of
-    the consumer. An exception raised by ``items`` is re-raised in the
-    consumer, with its original traceback. When the consumer stops early
-    (``break``, ``close()``, an exception), the producer is told to stop, the
-    source iterator is closed in the producer thread (so e.g. the video file
-    is closed), and the thread is joined.
-
-    Args:
-        items: Any iterable; it is only touched by the background thread.
-        maxsize: How many items may wait in the queue (at least 1).
-
-    Yields:
-        The items of ``items``, in order.
-    """
-    buffer: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=max(1, maxsize))
-    stop = threading.Event()
-
-    def put(message: tuple[int, Any]) -> bool:
-        # A timeout, so a consumer that went away cannot block us forever.
-        while not stop.is_set():
-            try:
-                buffer.put(message, timeout=_POLL_S)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        iterator = iter(items)
-        try:
-            for item in iterator:
-                if not put((_ITEM, item)):
-                    return
-            put((_DONE, None))
-        except BaseException as exc:
-            put((_ERROR, exc))
-        finally:
-            close = getattr(iterator, "close", None)
-            if close is not None:
-                try:
-                    close()
-                except Exception:
-                    logger.exception("Closing the prefetched iterator failed")
-
-    thread = threading.Thread(target=produce, name="formcoach-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            try:
-                kind, payload = buffer.get(timeout=_POLL_S)
-            except queue.Empty:
-                if not thread.is_alive() and buffer.empty():
-                    raise RuntimeError("prefetch producer thread died") from None
-                continue
-            if kind == _ITEM:
-                yield payload
-            elif kind == _DONE:
-                return
-            else:
-                raise payload
-    finally:
-        stop.set()
-        # Waits at most for the item being produced right now.
-        thread.join(timeout=30)
-        if thread.is_alive():
-            logger.warning("prefetch producer thread did not stop within 30 s")
-
-
-# --------------------------------------------------------------------------
-# Writing
-# --------------------------------------------------------------------------
-
-_STOP = object()
-
-
-class VideoWriter:
-    """Write RGB frames to a browser-playable H.264 MP4, atomically.
-
-    The video is written to a hidden temporary file next to ``path``
-    (``.<name>.partial-<random>``) and renamed onto ``path`` only when
-    :meth:`close` succeeds, so ``path`` either does not exist or is complete.
-    On an error (or an exception inside the ``with`` block) the temporary
-    file is removed and nothing is left behind.
-
-    Encoding runs in a background thread fed through a bounded queue; an
-    error in that thread is raised by the next :meth:`write` or by
-    :meth:`close`.
-
-    yuv420p needs even dimensions: an odd width or height is padded by one
-    pixel at the right/bottom edge (repeating the edge pixels), so no content
-    is lost and pixel coordinates are unchanged.
-
-    Example::
-
-        with VideoWriter("out.mp4", fps=info.fps, width=info.width,
-                         height=info.height) as writer:
-            for frame in iter_frames(path):
-                writer.write(frame.image_rgb, frame.timestamp_ms)
-    """
-
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        fps: float,
-        width: int,
-        height: int,
-        crf: int = 23,
-        preset: str = "veryfast",
-        overwrite: bool = False,
-    ) -> None:
-        """Create the temporary file and set up the encoder.
-
-        Args:
-            path: Final output file (``.mp4``).
-            fps: Frame rate; sets the timing of frames written without a
-                timestamp.
-            width: Width of the images that will be written.
-            height: Height of the images that will be written.
-            crf: x264 quality (0-51, lower is better; 23 is the default).
-            preset: x264 speed/size trade-off (``"ultrafast"`` ...
-                ``"veryslow"``).
-            overwrite: Replace ``path`` if it already exists.
-
-        Raises:
-            OutputError: If ``path`` exists (and ``overwrite`` is false) or
-                cannot be written.
-            ValueError: If an argument is out of range.
-        """
-        if not (math.isfinite(fps) and fps > 0):
-            raise ValueError(f"fps must be a positive number, got {fps}")
-        if width < 1 or height < 1:
-            raise ValueError(f"width and height must be >= 1, got {width}x{height}")
-        if not 0 <= crf <= 51:
-            raise ValueError(f"crf must be between 0 and 51, got {crf}")
-        if preset not in _X264_PRESETS:
-            # libx264 would only fail at the first frame, with a vague error.
-            raise ValueError(f"preset must be one of {_X264_PRESETS}, got {preset!r}")
-        self.path = Path(path)
-        self.fps = float(fps)
-        self.width = width
-        self.height = height
-        self.overwrite = overwrite
-        # Size actually encoded: rounded up to even numbers for yuv420p.
-        self.encoded_width = width + width % 2
-        self.encoded_height = height + height % 2
-        self._frames_written = 0
-        self._first_ms: float | None = None
-        self._last_pts = -1
-        self._last_ms: float | None = None
-        self._closed = False
-        self._error: BaseException | None = None
-        self._abort = threading.Event()
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=_WRITER_QUEUE_SIZE)
-
-        if self.path.is_dir():
-            raise OutputError(f"Cannot write {self.path}: it is a directory")
-        self._check_not_exists()
-        parent = self.path.parent
-        if not parent.exists():
-            raise OutputError(
-                f"Cannot write {self.path}: the folder {parent} does not exist"
-            )
-        self._tmp_path = self._create_temp_file()
-        try:
-            self._container, self._stream = self._open_encoder(crf, preset)
-        except BaseException as exc:
-            self._remove_temp()
-            if isinstance(exc, av.error.FFmpegError | OSError):
-                raise self._output_error(exc) from exc
-            raise
-        self._thread = threading.Thread(
-            target=self._encode_loop, name="formcoach-video-writer", daemon=True
-        )
-        self._thread.start()
-
-    @property
-    def frames_written(self) -> int:
-        """Number of frames accepted by :meth:`write` so far."""
-        return self._frames_written
-
-    def __enter__(self) -> VideoWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
-
-    def write(self, image_rgb: np.ndarray, timestamp_ms: float | None = None) -> None:
-        """Queue one frame for encoding.
-
-        The image is copied, so the caller may reuse its buffer right away.
-
-        Args:
-            image_rgb: ``(height, width, 3)`` uint8 RGB image.
-            timestamp_ms: Presentation time in ms. Keeps the timing of
-                variable-frame-rate input; times are taken relative to the
-                first frame written. ``None``: previous + 1/fps. A time that
-                is not after the previous one is moved just after it.
-
-        Raises:
-            OutputError: If encoding or writing failed (e.g. disk full).
-            ValueError: If the image has the wrong shape or dtype.
-            RuntimeError: If the writer is already closed.
-        """
-        if self._closed:
-            raise RuntimeError("VideoWriter is closed")
-        self._raise_pending_error()
-        expected = (self.height, self.width, 3)
-        if image_rgb.shape != expected or image_rgb.dtype != np.uint8:
-            raise ValueError(
-                f"expected a uint8 image of shape {expected}, got "
-                f"{image_rgb.dtype} {image_rgb.shape}"
-            )
-        pad_h = self.encoded_height - self.height
-        pad_w = self.encoded_width - self.width
-        if pad_h or pad_w:
-            image = np.pad(image_rgb, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
-        else:
-            image = np.array(image_rgb, dtype=np.uint8, order="C", copy=True)
-        self._put((image, self._next_pts(timestamp_ms)))
-        self._frames_written += 1
-
-    def close(self) -> None:
-        """Finish encoding and move the video to its final path.
-
-        Raises:
-            OutputError: If encoding/writing failed, no frame was written, or
-                ``path`` appeared in the meantime (and ``overwrite`` is
-                false). The temporary file is removed in every case.
-        """
-        if self._closed:
-            return
-        self._closed = True
-        self._stop_worker()
-        try:
-            if self._error is None:
-                for packet in self._stream.encode(None):  # flush the encoder
-                    self._container.mux(packet)
-        except (av.error.FFmpegError, OSError) as exc:
-            self._error = self._output_error(exc)
-        try:
-            self._container.close()
-        except (av.error.FFmpegError, OSError) as exc:
-            if self._error is None:
-                self._error = self._output_error(exc)
-        if self._error is None and self._frames_written == 0:
-            self._error = OutputError(f"No frames were written to {self.path}")
-        if self._error is None and not self.overwrite and self.path.exists():
-            self._error = OutputError(
-                f"Output file already exists: {self.path} (it appeared while "
-                "the video was being written; it was not overwritten)"
-            )
-        if self._error is None:
-            try:
-                os.replace(self._tmp_path, self.path)
-            except OSError as exc:
-                self._error = self._output_error(exc)
-        if self._error is not None:
-            self._remove_temp()
-            raise self._error
-        logger.info("Wrote %d frames to %s", self._frames_written, self.path)
-
-    def abort(self) -> None:
-        """Stop without producing ``path``; remove the temporary file."""
-        if self._closed:
-            return
-        self._closed = True
-        self._abort.set()
-        self._stop_worker()
-        try:
-            self._container.close()
-        except Exception as exc:  # the file is discarded anyway
-            logger.debug("Closing aborted video %s: %s", self._tmp_path, exc)
-        self._remove_temp()
-
-    # -- internals --------------------------------------------------------
-
-    def _check_not_exists(self) -> None:
-        if self.path.exists() and not self.overwrite:
-            raise OutputError(
-                f"Output file already exists: {self.path} (FormCoach does not "
-                "overwrite files unless asked to)"
-            )
-
-    def _create_temp_file(self) -> Path:
-        try:
-            return create_temp_file(self.path)  # umask-respecting, like outputs'
-        except OSError as exc:
-            raise self._output_error(exc) from exc
-
-    def _open_encoder(self, crf: int, preset: str) -> tuple[Any, Any]:
-        container = av.open(
-            str(self._tmp_path),
-            mode="w",
-            format="mp4",  # the temp name has no .mp4 extension
-            options={"movflags": "+faststart"},
-        )
-        try:
-            rate = Fraction(self.fps).limit_denominator(100_000)
-            stream = container.add_stream(
-                "libx264", rate=rate, options={"crf": str(crf), "preset": preset}
-            )
-            stream.width = self.encoded_width
-            stream.height = self.encoded_height
-            stream.pix_fmt = "yuv420p"
-            stream.time_base = _WRITER_TIME_BASE
-            stream.codec_context.time_base = _WRITER_TIME_BASE
-            # Tag BT.709 (and convert with it below) so players show the
-            # colours we computed rather than guessing.
-            stream.codec_context.colorspace = 1
-            stream.codec_context.color_primaries = 1
-            stream.codec_context.color_trc = 1
-            stream.codec_context.color_range = 1
-        except BaseException:
-            container.close()
-            raise
-        return container, stream
-
-    def _next_pts(self, timestamp_ms: float | None) -> int:
-        if timestamp_ms is None or not math.isfinite(timestamp_ms):
-            if self._last_ms is None:
-                timestamp_ms = 0.0
-            else:
-                timestamp_ms = self._last_ms + 1000.0 / self.fps
-        if self._first_ms is None:
-            self._first_ms = timestamp_ms
-        self._last_ms = timestamp_ms
-        ticks_per_ms = _WRITER_TIME_BASE.denominator / 1000
-        pts = round((timestamp_ms - self._first_ms) * ticks_per_ms)
-        # The encoder rejects repeated or decreasing timestamps.
-        pts = max(pts, self._last_pts + 1)
-        self._last_pts = pts
-        return pts
-
-    def _put(self, item: Any) -> None:
-        while True:
-            self._raise_pending_error()
-            try:
-                self._queue.put(item, timeout=_POLL_S)
-                return
-            except queue.Full:
-                if not self._thread.is_alive():
-                    raise OutputError(
-                        f"Cannot write {self.path}: the encoder stopped"
-                    ) from None
-
-    def _raise_pending_error(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def _encode_loop(self) -> None:
-        # Keeps draining the queue after an error, so write() never blocks.
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                return
-            if self._error is not None or self._abort.is_set():
-                continue
-            image, pts = item
-            try:
-                frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-                frame = frame.reformat(
-                    format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG"
-                )
-                frame.pts = pts
-                frame.time_base = _WRITER_TIME_BASE
-                for packet in self._stream.encode(frame):
-                    self._container.mux(packet)
-            except (av.error.FFmpegError, OSError) as exc:
-                self._error = self._output_error(exc)
-            except BaseException as exc:  # a bug: hand it over unchanged
-                self._error = exc
-
-    def _stop_worker(self) -> None:
-        while self._thread.is_alive():
-            try:
-                self._queue.put(_STOP, timeout=_POLL_S)
-                break
-            except queue.Full:
-                continue
-        self._thread.join()
-
-    def _output_error(self, exc: BaseException) -> OutputError:
-        error = OutputError(f"Cannot write {self.path}: {_reason(exc)}")
-        error.__cause__ = exc
-        return error
-
-    def _remove_temp(self) -> None:
-        try:
-            os.unlink(self._tmp_path)
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            logger.warning(
-                "Could not remove temporary file %s: %s", self._tmp_path, exc
-            )

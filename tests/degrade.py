@@ -116,7 +116,8 @@ def backlit(src: Path, out: Path) -> Path:
     from mediapipe.tasks.python import BaseOptions, vision
 
     from formcoach.pose import DEFAULT_MODEL_PATH
-    from formcoach.video import VideoInfo, VideoWriter, iter_frames
+    from formcoach.video import VideoInfo, iter_frames
+    from formcoach.video_writer import VideoWriter
 
     info = VideoInfo.from_path(src)
     options = vision.PoseLandmarkerOptions(

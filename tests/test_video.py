@@ -29,13 +29,9 @@ import numpy as np
 import pytest
 
 from formcoach.errors import InputError, OutputError
-from formcoach.video import (
-    Frame,
-    VideoInfo,
-    VideoWriter,
-    iter_frames,
-    prefetch,
-)
+from formcoach.prefetch import prefetch
+from formcoach.video import Frame, VideoInfo, iter_frames
+from formcoach.video_writer import VideoWriter
 
 SHARED_VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "videos"
 LUNGES = SHARED_VIDEOS / "rnhrn" / "banded_reverse_lunges_side.mp4"

@@ -3,7 +3,7 @@
 There is no source video, so each frame is a plain background with a floor
 line, and the skeleton, angles, coach panel and cue are drawn by the same
 :class:`~formcoach.annotate.FrameAnnotator` as on video. The output goes
-through :class:`~formcoach.video.VideoWriter` (H.264, atomic), so reports and
+through :class:`~formcoach.video_writer.VideoWriter` (H.264, atomic), so reports and
 the app show it like any annotated video.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 from ..annotate import FrameAnnotator
 from ..exercises import FrameFeedback
 from ..pose import PoseFrame
-from ..video import VideoWriter
+from ..video_writer import VideoWriter
 from .virtual_camera import VirtualCamera
 
 #: Background and floor colours (RGB).
