@@ -25,7 +25,7 @@ from .paths import data_dir, inside, sessions_dir
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: list[str] = [
     # 0 -> 1: sessions
@@ -51,6 +51,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX sessions_by_date ON sessions (created_at);
     CREATE INDEX sessions_by_exercise ON sessions (exercise, created_at);
     """,
+    # 1 -> 2: how long the work lasted (the plan counts minutes), and which
+    # part of a whole-session report a row is (one row per exercise bout).
+    """
+    ALTER TABLE sessions ADD COLUMN duration_s REAL;
+    ALTER TABLE sessions ADD COLUMN segment INTEGER
+    """,
 ]
 
 
@@ -73,6 +79,13 @@ class Session:
     depth: float | None
     cues: list[str]
     files_dir: str | None
+    duration_s: float | None = None
+    segment: int | None = None
+
+    @property
+    def measured(self) -> bool:
+        """Reps or steps were counted: the form measures mean something."""
+        return bool(self.rep_count) or bool(self.step_count)
 
 
 def default_db_path() -> Path:
@@ -168,6 +181,8 @@ class History:
             "cues": json.dumps([c["code"] for c in s.get("top_cues", [])]),
             "report_json": json.dumps(report),
             "files_dir": str(inside(sessions_dir(), files_dir)) if files_dir else None,
+            "duration_s": s.get("duration_s")
+            or (report.get("video") or {}).get("duration_s"),
         }
         columns = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)

@@ -156,17 +156,48 @@ def week_status(
         done = [
             s
             for s in history.sessions(item.exercise)
-            if week_start <= _day(s) < week_end
+            if week_start <= _day(s) < week_end and work_done(item, s)
         ]
         items.append(ItemStatus(item, len(done), done))
     return WeekStatus(week, week_start, items, progression_hints(week, history))
 
 
+def work_done(item: PlanItem, session: Session) -> bool:
+    """Whether a saved session did the plan item's work, as measured.
+
+    A session counts when what was measured reaches one unit of the
+    prescription: the item's lowest ``minutes`` of activity, one set of
+    ``reps_per_leg`` complete reps (either leg) or of ``reps`` steps (band
+    walks), ``seconds`` of one drill set, or one interval of ``metres`` (about
+    a step per metre running backward). An item with no prescription needs
+    some measured reps or steps. A lunge video with 0 reps does not count.
+    """
+    d = item.details
+    steps = session.step_count or 0
+    reps = session.rep_count or 0
+    duration = session.duration_s or 0.0
+    if "minutes" in d:
+        return duration >= 60.0 * float(min(d["minutes"])) and session.measured
+    if "reps_per_leg" in d:
+        return reps >= int(d["reps_per_leg"])
+    if "seconds" in d:
+        return duration >= float(d["seconds"]) and steps > 0
+    if "metres" in d:
+        return steps >= int(d["metres"])
+    if "reps" in d:
+        return steps >= int(d["reps"]) or reps >= int(d["reps"])
+    return session.measured
+
+
 def progression_hints(week: PlanWeek, history: History) -> list[str]:
-    """Advice from measured form before this week's harder variants."""
+    """Advice from measured form before this week's harder variants.
+
+    Only sessions with measured reps or steps speak for the form: a clip in
+    which nothing was counted says nothing about readiness.
+    """
     hints = []
     for item in week.items:
-        recent = history.sessions(item.exercise)[:3]
+        recent = [s for s in history.sessions(item.exercise) if s.measured][:3]
         if not recent:
             if item.details.get("variant") in ("weighted", "heavier band", "intervals"):
                 hints.append(

@@ -12,12 +12,20 @@ from formcoach.plan import load_plan, week_status
 START = dt.date(2026, 11, 2)  # a Monday
 
 
-def session(history, exercise, day, score=90, cues=()):
+#: Measured work that meets one unit of every item of the default plan.
+ENOUGH = {"rep_count": 12, "step_count": 700, "duration_s": 16 * 60.0}
+
+
+def session(history, exercise, day, score=90, cues=(), **summary):
     report = {
         "schema_version": 1,
         "exercise": exercise,
         "preset": "standard",
-        "summary": {"score": score, "top_cues": [{"code": c} for c in cues]},
+        "summary": {
+            "score": score,
+            "top_cues": [{"code": c} for c in cues],
+            **(summary or ENOUGH),
+        },
     }
     history.save(report, created_at=f"{day.isoformat()}T10:00:00+00:00")
 
@@ -104,3 +112,36 @@ def test_cli_plan(tmp_path, capsys):
     assert "Week 1" in out and "Reverse lunges, 2 x 10 each leg: 1/2" in out
     assert main(["plan", "--start", "03/11/2026"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "exercise, summary, counts",
+    [
+        ("reverse-lunge", {"rep_count": 0}, False),  # a front-view clip, no reps
+        ("reverse-lunge", {"rep_count": 9}, False),  # under one set of 10
+        ("reverse-lunge", {"rep_count": 10}, True),
+        ("backward-walk", {"step_count": 150, "duration_s": 120.0}, False),  # 2 min
+        ("backward-walk", {"step_count": 400, "duration_s": 300.0}, True),  # 5 min
+        ("backward-walk", {"step_count": 0, "duration_s": 600.0}, False),  # no steps
+    ],
+)
+def test_a_session_counts_only_when_the_work_was_measured(
+    tmp_path, exercise, summary, counts
+):
+    history = History(tmp_path / "h.sqlite")
+    session(history, exercise, START, **summary)
+    status = week_status(load_plan(), START, history, today=START)
+    done = {s.item.exercise: s.done for s in status.items}
+    assert done[exercise] == (1 if counts else 0)
+
+
+def test_no_progression_hint_from_sessions_without_reps(tmp_path):
+    """A 0-rep lunge video once earned "form looks solid; ready to progress"."""
+    history = History(tmp_path / "h.sqlite")
+    for d in (8, 10):
+        session(history, "reverse-lunge", START + dt.timedelta(days=d), rep_count=0)
+    status = week_status(
+        load_plan(), START, history, today=START + dt.timedelta(days=15)
+    )
+    assert not any("ready to progress" in h for h in status.hints)
+    assert any("no earlier reverse-lunge session measured" in h for h in status.hints)
