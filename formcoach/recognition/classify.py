@@ -19,8 +19,9 @@ past its threshold is certain (1.0); one right at its threshold is a coin toss
         else ............................................ rest/other
     standing:
         ankles barely move relative to the hip .......... rest/other
-        hip drops and rises with the feet split ......... reverse-lunge
-        hip drops and rises, feet together .............. rest/other (squat)
+        hip drops and rises with the feet split
+        (or one thigh forward, the other down) .......... reverse-lunge
+        hip drops and rises, feet and thighs alike ...... rest/other (squat)
         feet pass each other in a rhythm of steps:
             knees stay bent (athletic stance):
                 quick steps ............................. backward-shuffle
@@ -119,7 +120,9 @@ def classify_window(f: WindowFeatures, s: RecognitionSettings) -> Decision:
     if not t.above("ankle_speed", f.ankle_speed, s.still_ankle_speed_max):
         return t.decide(REST)
     if t.above("hip_drop", f.hip_drop, s.lunge_hip_drop_min):
-        if t.above("split_at_bottom", f.split_at_bottom, s.lunge_split_min):
+        if t.above("split_at_bottom", f.split_at_bottom, s.lunge_split_min) or t.above(
+            "thigh_spread_at_bottom", f.thigh_spread_at_bottom, s.lunge_thigh_spread_min_deg
+        ):
             return t.decide(REVERSE_LUNGE)
         return t.decide(REST)
     if not (

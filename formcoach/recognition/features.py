@@ -166,7 +166,7 @@ class WindowFeatures:
     Attributes:
         start_s, end_s: The window.
         coverage: Fraction of its frames with the legs measured.
-        hip_low, hip_high: 10th/90th percentile of the hip height over the
+        hip_low, hip_high: 20th/80th percentile of the hip height over the
             lower ankle (leg lengths): ~0.95 standing, ~0.5 at a lunge's bottom,
             ~0.2 on a rowing seat.
         hip_drop: ``hip_high − hip_low``: how far the hip goes down and up.
@@ -181,11 +181,14 @@ class WindowFeatures:
             ankles (perpendicular to the hips, leg lengths).
         split_at_bottom: Median fore-aft ankle distance while the hip is in
             the lowest quarter of its range (a lunge: feet split; a squat: not).
+        thigh_spread_at_bottom: Median difference between the two thighs'
+            angles from straight down over the same frames (a lunge: one thigh
+            forward, the other down or back; a squat: both alike).
         stance_width: Median side-to-side distance between the ankles (along
             the hips, leg lengths).
         steps: Steps in the window: peaks of the fore-aft ankle distance (the
             feet pass each other once per step).
-        cadence_spm: Steps per minute from the spacing of those peaks.
+        cadence_spm: Steps per minute from the median spacing of those peaks.
         ankle_speed: Median speed of the ankles relative to the hip, leg
             lengths per second (0 when still).
         ankle_roundness: How round the ankles' path relative to the hip is in
@@ -209,6 +212,7 @@ class WindowFeatures:
     knee_bent_deg: float
     split_high: float
     split_at_bottom: float
+    thigh_spread_at_bottom: float
     stance_width: float
     steps: int
     cadence_spm: float
@@ -269,10 +273,10 @@ def window_features(
     valid = rows[:, COL["valid"]] == 1 if n else np.zeros(0, bool)
     coverage = float(valid.mean()) if n else 0.0
     if valid.sum() < 8:
-        return WindowFeatures(start, end, coverage, *([nan] * 10), 0, *([nan] * 6))
+        return WindowFeatures(start, end, coverage, *([nan] * 11), 0, *([nan] * 6))
     r = rows
     hip_h = r[:, COL["hip_height"]]
-    hip_low, hip_high = _pct(hip_h, 10), _pct(hip_h, 90)
+    hip_low, hip_high = _pct(hip_h, 20), _pct(hip_h, 80)
     knees = r[:, [COL["knee_left_deg"], COL["knee_right_deg"]]]
     # The hip axis of the window, horizontal, and the fore-aft axis across it.
     ax = np.nanmedian(r[:, COL["hip_axis_x"]])
@@ -287,6 +291,7 @@ def window_features(
     split = np.abs(dxz @ fore)
     width = np.abs(dxz @ side)
     low = hip_h <= hip_low + 0.25 * (hip_high - hip_low)
+    spread = r[:, COL["thigh_max_deg"]] - r[:, COL["thigh_min_deg"]]
     # Steps: the fore-aft distance between the ankles peaks once per step.
     dt = float(np.median(np.diff(t))) if n > 1 else 1 / 30
     filled = np.where(np.isfinite(split), split, 0.0)
@@ -294,9 +299,8 @@ def window_features(
         filled, prominence=step_prominence, distance=max(1, round(0.15 / dt))
     )
     steps = int(len(peaks))
-    cadence = (
-        60.0 * (steps - 1) / float(t[peaks[-1]] - t[peaks[0]]) if steps >= 2 else 0.0
-    )
+    # The median spacing, so one spurious peak does not inflate the rate.
+    cadence = 60.0 / float(np.median(np.diff(t[peaks]))) if steps >= 2 else 0.0
     ankles = []
     roundness = []
     for prefix in ("lankle", "rankle"):
@@ -332,6 +336,7 @@ def window_features(
         knee_bent_deg=_pct(np.nanmin(knees, axis=1), 10),
         split_high=_pct(split, 90),
         split_at_bottom=float(np.nanmedian(split[low])) if low.any() else nan,
+        thigh_spread_at_bottom=float(np.nanmedian(spread[low])) if low.any() else nan,
         stance_width=float(np.nanmedian(width)),
         steps=steps,
         cadence_spm=cadence,

@@ -2,7 +2,9 @@
 
 Offline (:func:`recognise`): every window is labelled (:func:`label_windows`),
 the label sequence is smoothed by a Viterbi pass that charges
-``switch_penalty`` for each change, then runs are cleaned up:
+``switch_penalty`` for each change, each change is moved to where the
+movement changes most nearby (:func:`refine_boundaries`), then the bouts are
+cleaned up (:func:`clean_segments`):
 
 * a ``rest/other`` run no longer than ``max_pause_s`` between two runs of the
   same workout is part of that bout (a drink of water is not a new exercise);
@@ -21,7 +23,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -147,78 +149,126 @@ def _runs(labels: Sequence[str]) -> list[_Run]:
     return runs
 
 
-def _merge_adjacent(runs: list[_Run]) -> list[_Run]:
-    out: list[_Run] = []
-    for run in runs:
-        if out and out[-1].label == run.label:
-            out[-1].last = run.last
-        else:
-            out.append(run)
-    return out
-
-
 def segments_from_windows(
     windows: Sequence[WindowLabel],
     settings: RecognitionSettings,
     *,
     start_s: float | None = None,
     end_s: float | None = None,
+    clean: bool = True,
 ) -> list[Segment]:
-    """Bouts from labelled windows (see the module docstring)."""
+    """Bouts from labelled windows (see the module docstring).
+
+    With ``clean=False`` the runs of the smoothed labels are returned as they
+    are (no pause merging, no minimum length): :func:`recognise` refines their
+    boundaries first and cleans up after.
+    """
     if not windows:
         return []
-    s = settings
-    labels = _viterbi(windows, s.switch_penalty)
+    labels = _viterbi(windows, settings.switch_penalty)
     centres = [w.centre_s for w in windows]
     t_start = windows[0].start_s if start_s is None else start_s
     t_end = windows[-1].end_s if end_s is None else end_s
-
-    def bounds(run: _Run, runs: list[_Run]) -> tuple[float, float]:
-        i = runs.index(run)
+    runs = _runs(labels)
+    out = []
+    for i, run in enumerate(runs):
         a = t_start if i == 0 else (centres[runs[i - 1].last] + centres[run.first]) / 2
         b = t_end if i == len(runs) - 1 else (centres[run.last] + centres[runs[i + 1].first]) / 2
-        return a, b
-
-    runs = _runs(labels)
-    # A short pause inside a bout of one workout belongs to the bout.
-    changed = True
-    while changed:
-        changed = False
-        for i in range(1, len(runs) - 1):
-            run = runs[i]
-            a, b = bounds(run, runs)
-            if (
-                run.label == REST
-                and runs[i - 1].label == runs[i + 1].label != REST
-                and b - a <= s.max_pause_s
-            ):
-                run.label = runs[i - 1].label
-                runs = _merge_adjacent(runs)
-                changed = True
-                break
-    # Runs too short to be a bout join their longer neighbour (shortest first).
-    while len(runs) > 1:
-        lengths = [bounds(r, runs)[1] - bounds(r, runs)[0] for r in runs]
-        i = int(np.argmin(lengths))
-        if lengths[i] >= s.min_segment_s:
-            break
-        if i == 0:
-            runs[i].label = runs[1].label
-        elif i == len(runs) - 1:
-            runs[i].label = runs[i - 1].label
-        else:
-            left, right = lengths[i - 1], lengths[i + 1]
-            runs[i].label = runs[i - 1].label if left >= right else runs[i + 1].label
-        runs = _merge_adjacent(runs)
-    out = []
-    for run in runs:
-        a, b = bounds(run, runs)
         conf = [
             w.confidence if w.label == run.label else 1 - w.confidence
             for w in windows[run.first : run.last + 1]
         ]
         out.append(Segment(a, b, run.label, float(np.mean(conf))))
+    return clean_segments(out, settings) if clean else out
+
+
+def _join(a: Segment, b: Segment, label: str) -> Segment:
+    """One segment over ``a`` and ``b`` (adjacent), confidence time-weighted."""
+    total = a.duration_s + b.duration_s
+    conf = (
+        (a.confidence * a.duration_s + b.confidence * b.duration_s) / total
+        if total > 0
+        else max(a.confidence, b.confidence)
+    )
+    return Segment(a.start_s, b.end_s, label, conf)
+
+
+def _merge_same(segments: list[Segment]) -> list[Segment]:
+    out: list[Segment] = []
+    for seg in segments:
+        if out and out[-1].exercise == seg.exercise:
+            out[-1] = _join(out[-1], seg, seg.exercise)
+        else:
+            out.append(seg)
     return out
+
+
+def _split_transitions(segments: list[Segment], min_s: float) -> list[Segment]:
+    """A short ``rest/other`` between two different workouts is the change itself.
+
+    Windows that straddle a change mix two movements and often look like
+    neither; the short ``rest/other`` run they make is split at its middle
+    between its neighbours, leaving one boundary to refine.
+    """
+    segs = list(segments)
+    i = 1
+    while i < len(segs) - 1:
+        a, mid, b = segs[i - 1], segs[i], segs[i + 1]
+        if (
+            mid.exercise == REST
+            and REST not in (a.exercise, b.exercise)
+            and a.exercise != b.exercise
+            and mid.duration_s < min_s
+        ):
+            half = (mid.start_s + mid.end_s) / 2
+            segs[i - 1 : i + 2] = [
+                Segment(a.start_s, half, a.exercise, a.confidence),
+                Segment(half, b.end_s, b.exercise, b.confidence),
+            ]
+        else:
+            i += 1
+    return segs
+
+
+def clean_segments(
+    segments: list[Segment], settings: RecognitionSettings
+) -> list[Segment]:
+    """Hysteresis on bouts: pauses inside a bout, and bouts too short to count.
+
+    * a ``rest/other`` segment no longer than ``max_pause_s`` between two
+      segments of the same workout becomes part of that bout;
+    * then, shortest first, a segment shorter than ``min_segment_s`` joins its
+      longer neighbour.
+    """
+    segs = _merge_same(list(segments))
+    i = 1
+    while i < len(segs) - 1:
+        mid = segs[i]
+        if (
+            mid.exercise == REST
+            and segs[i - 1].exercise == segs[i + 1].exercise != REST
+            and mid.duration_s <= settings.max_pause_s
+        ):
+            label = segs[i - 1].exercise
+            merged = _join(_join(segs[i - 1], mid, label), segs[i + 1], label)
+            segs[i - 1 : i + 2] = [merged]
+            i = max(1, i - 1)
+        else:
+            i += 1
+    while len(segs) > 1:
+        i = int(np.argmin([seg.duration_s for seg in segs]))
+        if segs[i].duration_s >= settings.min_segment_s:
+            break
+        if i == 0:
+            j = 1
+        elif i == len(segs) - 1:
+            j = i - 1
+        else:
+            j = i - 1 if segs[i - 1].duration_s >= segs[i + 1].duration_s else i + 1
+        a, b = sorted((i, j))
+        segs[a : b + 1] = [_join(segs[a], segs[b], segs[j].exercise)]
+        segs = _merge_same(segs)
+    return segs
 
 
 def recognise(
@@ -243,8 +293,14 @@ def recognise(
         settings,
         start_s=frames[0].timestamp_ms / 1000.0,
         end_s=frames[-1].timestamp_ms / 1000.0,
+        clean=False,
     )
-    return refine_boundaries(segments, rows, settings)
+    # Flickers first (so each boundary is refined between its real neighbours),
+    # then the boundaries, then bouts that are still too short.
+    segments = _split_transitions(segments, settings.min_segment_s)
+    flicker = replace(settings, min_segment_s=0.5 * settings.min_segment_s)
+    segments = clean_segments(segments, flicker)
+    return clean_segments(refine_boundaries(segments, rows, settings), settings)
 
 
 #: Signals whose statistics change where the workout changes, and the

@@ -29,7 +29,7 @@ class RecognitionSettings:
         seated_low_hip_max, seated_thigh_min_deg, seated_knee_max_deg,
         cycle_roundness_min, cycle_min_ankle_speed,
         row_slide_min, row_knee_range_min_deg, still_ankle_speed_max,
-        lunge_hip_drop_min, lunge_split_min, step_prominence, gait_min_steps,
+        lunge_hip_drop_min, lunge_split_min, lunge_thigh_spread_min_deg, step_prominence, gait_min_steps,
         gait_split_min, gait_cadence_min_spm, bent_knee_max_deg,
         shuffle_cadence_min_spm, run_cadence_min_spm.
     Live:
@@ -55,6 +55,7 @@ class RecognitionSettings:
     still_ankle_speed_max: float
     lunge_hip_drop_min: float
     lunge_split_min: float
+    lunge_thigh_spread_min_deg: float
     step_prominence: float
     gait_min_steps: float
     gait_split_min: float
