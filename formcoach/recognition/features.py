@@ -273,7 +273,7 @@ def window_features(
     valid = rows[:, COL["valid"]] == 1 if n else np.zeros(0, bool)
     coverage = float(valid.mean()) if n else 0.0
     if valid.sum() < 8:
-        return WindowFeatures(start, end, coverage, *([nan] * 11), 0, *([nan] * 6))
+        return WindowFeatures(start, end, coverage, *([nan] * 10), 0, *([nan] * 6))
     r = rows
     hip_h = r[:, COL["hip_height"]]
     hip_low, hip_high = _pct(hip_h, 20), _pct(hip_h, 80)

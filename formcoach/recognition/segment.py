@@ -363,13 +363,18 @@ def refine_boundaries(
 
     Window features can lag or lead a change by up to half a window (a
     percentile needs a share of the window to move), so each boundary is
-    searched for within half a window and a hop of where the windows put it,
-    judging the signals a whole window either side.
+    searched for within half a window and a hop of where the windows put it:
+    at a cut in the video if there is one there (the hip moves faster than
+    ``cut_speed_min`` in the picture), else where the signals' statistics
+    change most, judging them a whole window either side.
     """
     if len(segments) < 2 or len(rows) == 0:
         return segments
     t = rows[:, COL["t_s"]]
     reach = 0.5 * settings.window_s + settings.hop_s
+    hip = rows[:, [COL["hip_px_x"], COL["hip_px_y"]]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        speed = np.linalg.norm(np.diff(hip, axis=0), axis=1) / np.diff(t)
     out = list(segments)
     for i in range(1, len(out)):
         left, right = out[i - 1], out[i]
@@ -381,7 +386,15 @@ def refine_boundaries(
         first, last = np.searchsorted(
             t, [max(left.start_s + 0.5, b0 - reach), min(right.end_s - 0.5, b0 + reach)]
         )
-        k = _change_point(rows, int(lo), int(hi), int(first), int(last))
+        k = None
+        if last > first:
+            # A cut in the video (the person jumps in the picture between two
+            # frames) is the boundary: an edited recording, joined clips.
+            jump = speed[first:last]
+            if np.isfinite(jump).any() and np.nanmax(jump) >= settings.cut_speed_min:
+                k = int(first + np.nanargmax(jump)) + 1
+        if k is None:
+            k = _change_point(rows, int(lo), int(hi), int(first), int(last))
         if k is None:
             continue
         b = float(t[k])

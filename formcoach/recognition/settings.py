@@ -23,6 +23,8 @@ class RecognitionSettings:
             exercise that does not split it.
         switch_penalty: Cost of changing label between windows, in units of
             −log(probability), for the offline smoothing.
+        cut_speed_min: Hip speed in the picture (picture leg lengths per
+            second) above which a boundary snaps to the frame: a cut.
         confidence_margin: How far past a threshold (as a fraction of it) a
             feature must be for full confidence in that decision.
     Decision procedure (see docs/recognition.md):
@@ -45,6 +47,7 @@ class RecognitionSettings:
     max_pause_s: float
     switch_penalty: float
     confidence_margin: float
+    cut_speed_min: float
     seated_low_hip_max: float
     seated_thigh_min_deg: float
     seated_knee_max_deg: float
