@@ -429,6 +429,7 @@ class LiveRecogniser:
     def __init__(self, settings: RecognitionSettings):
         self.settings = settings
         self._rows: deque[np.ndarray] = deque()
+        self._pending: list[tuple[np.ndarray, np.ndarray, float]] = []
         self._next_hop_s: float | None = None
         self._label = REST
         self._confidence = 0.0
@@ -446,10 +447,9 @@ class LiveRecogniser:
         """Add one frame; the current label, its confidence, and whether it changed."""
         s = self.settings
         t = frame.timestamp_ms / 1000.0
-        row = frame_signals_array(frame.xy[None], frame.world_xyz[None], np.array([t]))[0]
-        self._rows.append(row)
-        while self._rows and self._rows[0][COL["t_s"]] < t - s.window_s:
-            self._rows.popleft()
+        # Frames wait until the next window; their signals are then computed
+        # together (numpy per call costs more than per frame).
+        self._pending.append((frame.xy, frame.world_xyz, t))
         if self._next_hop_s is None:
             self._next_hop_s = t + s.window_s
         changed = False
@@ -457,6 +457,12 @@ class LiveRecogniser:
             self._next_hop_s += s.hop_s
             if self._next_hop_s <= t:  # frames came late: catch up
                 self._next_hop_s = t + s.hop_s
+            xy, world, times = zip(*self._pending, strict=True)
+            self._pending.clear()
+            rows = frame_signals_array(np.stack(xy), np.stack(world), np.array(times))
+            self._rows.extend(rows)
+            while self._rows and self._rows[0][COL["t_s"]] < t - s.window_s:
+                self._rows.popleft()
             window = _window(np.array(self._rows), t - s.window_s, t, s)
             self.last_window = window
             changed = self._consider(window, t)
