@@ -338,6 +338,9 @@ def test_real_session_is_segmented(name, real_sessions):
     assert _time_right(segments, truth) >= 0.9, report
     changes = [b for (_, b, la), (_, _, lb) in zip(truth, truth[1:]) if la != lb]
     found = [s.start_s for s in segments[1:]]
+    errors = [min((abs(t - f) for f in found), default=float("inf")) for t in changes]
+    print(f"\n{name}: {_time_right(segments, truth):.1%} right; found {report}; "
+          f"boundary errors {', '.join(f'{e:.2f}' for e in errors)} s")
     assert len(found) == len(changes), report
     for t in changes:
         assert min(abs(t - f) for f in found) <= BOUNDARY_TOLERANCE_S, (t, report)

@@ -228,8 +228,14 @@ class WindowFeatures:
 
 
 def _pct(x: np.ndarray, q: float) -> float:
-    x = x[np.isfinite(x)]
-    return float(np.percentile(x, q)) if x.size else float("nan")
+    """``np.nanpercentile`` (linear), without its overhead on short arrays."""
+    x = np.sort(x[np.isfinite(x)])
+    if not x.size:
+        return float("nan")
+    pos = q / 100.0 * (x.size - 1)
+    lo = int(pos)
+    hi = min(lo + 1, x.size - 1)
+    return float(x[lo] + (x[hi] - x[lo]) * (pos - lo))
 
 
 def _roundness(a: np.ndarray, b: np.ndarray, dt: float) -> float:
@@ -279,8 +285,8 @@ def window_features(
     hip_low, hip_high = _pct(hip_h, 20), _pct(hip_h, 80)
     knees = r[:, [COL["knee_left_deg"], COL["knee_right_deg"]]]
     # The hip axis of the window, horizontal, and the fore-aft axis across it.
-    ax = np.nanmedian(r[:, COL["hip_axis_x"]])
-    az = np.nanmedian(r[:, COL["hip_axis_z"]])
+    ax = _pct(r[:, COL["hip_axis_x"]], 50)
+    az = _pct(r[:, COL["hip_axis_z"]], 50)
     norm = float(np.hypot(ax, az))
     if not np.isfinite(norm) or norm < 0.05:
         side, fore = np.array([0.0, 1.0]), np.array([1.0, 0.0])  # a side view
@@ -335,12 +341,12 @@ def window_features(
         knee_straight_deg=_pct(np.nanmax(knees, axis=1), 90),
         knee_bent_deg=_pct(np.nanmin(knees, axis=1), 10),
         split_high=_pct(split, 90),
-        split_at_bottom=float(np.nanmedian(split[low])) if low.any() else nan,
-        thigh_spread_at_bottom=float(np.nanmedian(spread[low])) if low.any() else nan,
-        stance_width=float(np.nanmedian(width)),
+        split_at_bottom=_pct(split[low], 50),
+        thigh_spread_at_bottom=_pct(spread[low], 50),
+        stance_width=_pct(width, 50),
         steps=steps,
         cadence_spm=cadence,
-        ankle_speed=float(np.nanmedian(speed)),
+        ankle_speed=_pct(speed.ravel(), 50),
         ankle_roundness=float(max(roundness)),
         ankle_slide=float(
             np.nanmax([_pct(s, 90) - _pct(s, 10) for s in slide])
