@@ -59,7 +59,9 @@ def main() -> None:
     smoothed = smooth_offline(poses, config)
     span = smoothed[-1].timestamp_ms + 1000 / 30 - smoothed[0].timestamp_ms
     frames = [
-        replace(f, timestamp_ms=f.timestamp_ms + k * span, frame_index=k * len(smoothed) + i)
+        replace(
+            f, timestamp_ms=f.timestamp_ms + k * span, frame_index=k * len(smoothed) + i
+        )
         for k in range(args.repeat)
         for i, f in enumerate(smoothed)
     ]

@@ -12,6 +12,7 @@ decision procedure does what it says for each workout, including the two
 (band walk, backward shuffle) for which no real footage exists.
 """
 
+# ruff: noqa: RUF005  (array + list is element-wise addition here, not concatenation)
 from __future__ import annotations
 
 import math
@@ -92,7 +93,9 @@ def frames(movement: Movement, seconds: float, *, fps: float = 30.0,
            start_s: float = 0.0, index0: int = 0) -> list[PoseFrame]:  # fmt: skip
     """Frames of ``movement`` (a function of time in the movement) for ``seconds``."""
     n = round(seconds * fps)
-    return [frame_of(movement(k / fps), index0 + k, start_s + k / fps) for k in range(n)]
+    return [
+        frame_of(movement(k / fps), index0 + k, start_s + k / fps) for k in range(n)
+    ]
 
 
 def session(parts: list[tuple[Movement, float]], fps: float = 30.0) -> list[PoseFrame]:
@@ -222,6 +225,11 @@ def rowing(rate_spm: float = 24.0) -> Movement:
         u = (t * rate_spm / 60) % 1.0
         s = 0.5 - 0.5 * math.cos(2 * math.pi * u)  # 0 catch .. 1 finish
         hip = np.array([0.3 + 0.5 * s, -0.3, 0.0])
-        return hip, np.array([0.95, -0.15, 0.1]), np.array([0.95, -0.15, -0.1]), 30 - 55 * s
+        return (
+            hip,
+            np.array([0.95, -0.15, 0.1]),
+            np.array([0.95, -0.15, -0.1]),
+            30 - 55 * s,
+        )
 
     return move

@@ -6,13 +6,15 @@
   built at test time with ffmpeg (each clip scaled and padded to 960x540 at
   15 fps, then joined), run through the pose model, smoothing and
   recognition; each session must be >= 90 % labelled right with every
-  boundary within 1.5 s (target 1 s, see BOUNDARY_TOLERANCE_S), and each clip's stretch of its session must be
-  recognised as its class.
+  boundary within 1.5 s (target 1 s, see BOUNDARY_TOLERANCE_S), and each
+  clip's stretch of its session must be recognised as its class.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import re
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -44,7 +46,9 @@ def settings() -> RecognitionSettings:
     return RecognitionSettings.from_config(load_config())
 
 
-def _majority(frames: list[PoseFrame], settings: RecognitionSettings) -> tuple[str, float]:
+def _majority(
+    frames: list[PoseFrame], settings: RecognitionSettings
+) -> tuple[str, float]:
     labels = [w.label for w in label_windows(frames, settings)]
     label, count = Counter(labels).most_common(1)[0]
     return label, count / len(labels)
@@ -142,13 +146,17 @@ def test_hand_built_session_segments_and_boundaries(settings):
     for seg, t in zip(segments[1:], truth, strict=True):
         assert abs(seg.start_s - t) <= 1.0, (seg, t)
     assert segments[0].start_s == 0.0
-    assert all(a.end_s == b.start_s for a, b in zip(segments, segments[1:]))
+    assert all(a.end_s == b.start_s for a, b in itertools.pairwise(segments))
     assert all(0.5 <= s.confidence <= 1.0 for s in segments)
 
 
 def test_short_bout_is_not_a_segment(settings):
     """Two seconds of squats inside walking are not a bout of their own."""
-    parts = [(s3.backward_walk(), 10.0), (s3.squats(1.0), 2.0), (s3.backward_walk(), 10.0)]
+    parts = [
+        (s3.backward_walk(), 10.0),
+        (s3.squats(1.0), 2.0),
+        (s3.backward_walk(), 10.0),
+    ]
     segments = recognise(s3.session(parts), settings)
     assert [s.exercise for s in segments] == ["backward-walk"]
 
@@ -185,12 +193,12 @@ def test_settings_read_every_field_and_name_a_missing_key():
     tree = dict(config.tree)
     tree["recognition"] = {k: v for k, v in tree["recognition"].items() if k != "hop_s"}
     broken = dataclasses.replace(config, tree=tree)
-    with pytest.raises(InputError, match="recognition.hop_s"):
+    with pytest.raises(InputError, match=re.escape("recognition.hop_s")):
         RecognitionSettings.from_config(broken)
     no_table = dataclasses.replace(
         config, tree={k: v for k, v in config.tree.items() if k != "recognition"}
     )
-    with pytest.raises(InputError, match=r"\[recognition\]"):
+    with pytest.raises(InputError, match=re.escape("[recognition]")):
         RecognitionSettings.from_config(no_table)
 
 
@@ -206,7 +214,11 @@ def test_live_recogniser_names_and_switches_with_hysteresis(settings):
         assert 0.0 <= out.confidence <= 1.0
         if out.changed:
             changes.append((f.timestamp_ms / 1000.0, out.label))
-    assert [label for _, label in changes] == ["backward-walk", "reverse-lunge", "reverse-row"]
+    assert [label for _, label in changes] == [
+        "backward-walk",
+        "reverse-lunge",
+        "reverse-row",
+    ]
     # Named within a few seconds of each start (window + hold time).
     for (t, _), start in zip(changes, [0.0, 10.0, 22.0], strict=True):
         assert start < t <= start + settings.window_s + settings.live_switch_s + 1.5
@@ -238,10 +250,10 @@ SESSIONS = {
     "equipment-lunge-run": (
         1,
         [
-            ("equipment/cyc_dataroots_trainer_side_faceL_REVERSED_bwd.mp4", 8.0, "backward-cycle"),
-            ("equipment/row_jakobkb_concept2_side_faceR_1stroke.mp4:loop", 8.0, "reverse-row"),
+            ("equipment/cyc_dataroots_trainer_side_faceL_REVERSED_bwd.mp4", 8.0, "backward-cycle"),  # noqa: E501
+            ("equipment/row_jakobkb_concept2_side_faceR_1stroke.mp4:loop", 8.0, "reverse-row"),  # noqa: E501
             ("vengaza/squats_side.mp4", 6.0, REST),
-            ("lunges/loseweightkotlin_reverse_lunge_real_side_60fps.mp4", 7.5, "reverse-lunge"),
+            ("lunges/loseweightkotlin_reverse_lunge_real_side_60fps.mp4", 7.5, "reverse-lunge"),  # noqa: E501
             ("derived/treadmill_run_side_time_reversed.mp4", 6.5, "retro-run"),
         ],
     ),
@@ -250,7 +262,7 @@ SESSIONS = {
         [
             ("sports2d/demo.mp4", 7.7, "backward-walk"),
             ("lunges/nowva_split_squat_real_side.mp4", 8.0, "reverse-lunge"),
-            ("front/mewfit_joannasoh_curtsy_lunge_real_front_cfr25.mp4", 8.0, "reverse-lunge"),
+            ("front/mewfit_joannasoh_curtsy_lunge_real_front_cfr25.mp4", 8.0, "reverse-lunge"),  # noqa: E501
             ("lunges/vcproj_forward_lunge_real_CONTRAST.mp4", 8.0, "reverse-lunge"),
             ("mhuang/IMG_5396_treadmill_run_side.mp4", 6.5, "retro-run"),
         ],
@@ -268,7 +280,8 @@ def _part(src: Path, seconds: float, loop: bool, out: Path) -> float:
     if loop:
         cmd += ["-stream_loop", "-1"]
     cmd += ["-i", str(src), "-t", f"{seconds}", "-an", "-vf", vf, "-c:v", "libx264",
-            "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p", str(out)]  # fmt: skip
+            "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p",
+            str(out)]  # fmt: skip
     subprocess.run(cmd, check=True)
     probe = subprocess.run(
         ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
@@ -333,14 +346,16 @@ BOUNDARY_TOLERANCE_S = 1.5
 
 @pytest.mark.parametrize("name", sorted(SESSIONS))
 def test_real_session_is_segmented(name, real_sessions):
-    frames, truth, segments, _ = real_sessions[name]
+    _, truth, segments, _ = real_sessions[name]
     report = ", ".join(f"{s.exercise}[{s.start_s:.1f}-{s.end_s:.1f}]" for s in segments)
     assert _time_right(segments, truth) >= 0.9, report
-    changes = [b for (_, b, la), (_, _, lb) in zip(truth, truth[1:]) if la != lb]
+    changes = [b for (_, b, la), (_, _, lb) in itertools.pairwise(truth) if la != lb]
     found = [s.start_s for s in segments[1:]]
     errors = [min((abs(t - f) for f in found), default=float("inf")) for t in changes]
-    print(f"\n{name}: {_time_right(segments, truth):.1%} right; found {report}; "
-          f"boundary errors {', '.join(f'{e:.2f}' for e in errors)} s")
+    print(
+        f"\n{name}: {_time_right(segments, truth):.1%} right; found {report}; "
+        f"boundary errors {', '.join(f'{e:.2f}' for e in errors)} s"
+    )
     assert len(found) == len(changes), report
     for t in changes:
         assert min(abs(t - f) for f in found) <= BOUNDARY_TOLERANCE_S, (t, report)

@@ -14,6 +14,7 @@ fragments of the shared clips, see ../shared/videos/MANIFEST.md).
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -21,18 +22,18 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cache_poses import load_track  # noqa: E402
+from cache_poses import load_track
 
-from formcoach.pipeline import smooth_offline  # noqa: E402
-from formcoach.pose import PoseFrame  # noqa: E402
-from formcoach.recognition import (  # noqa: E402
+from formcoach.pipeline import smooth_offline
+from formcoach.pose import PoseFrame
+from formcoach.recognition import (
     RecognitionSettings,
     Segment,
     label_windows,
     recognise,
     segments_from_windows,
 )
-from formcoach.settings import load_config  # noqa: E402
+from formcoach.settings import load_config
 
 #: Cache-name fragment → expected label.
 EXPECTED = {
@@ -124,7 +125,7 @@ def boundary_errors(
     """For each true change of label, the distance to the nearest segment boundary."""
     found = [s.start_s for s in segments[1:]]
     errors = []
-    for (_, b, la), (_, _, lb) in zip(truth, truth[1:], strict=False):
+    for (_, b, la), (_, _, lb) in itertools.pairwise(truth):
         if la == lb:
             continue
         errors.append(min((abs(x - b) for x in found), default=float("inf")))
@@ -155,14 +156,18 @@ def main(argv: list[str] | None = None) -> int:
         right = np.mean([w.label == expected for w in windows]) if windows else 0.0
         segs = recognise(frames, settings)
         seg_text = ", ".join(
-            f"{s.exercise}[{s.start_s:.1f}-{s.end_s:.1f} {s.confidence:.2f}]" for s in segs
+            f"{s.exercise}[{s.start_s:.1f}-{s.end_s:.1f} {s.confidence:.2f}]"
+            for s in segs
         )
         print(f"{path.stem[:58]:58s} {expected:16s} {right:13.0%}  {seg_text}")
         if args.windows:
             for w in windows:
                 if w.label == expected:
                     continue
-                print(f"    {w.start_s:5.1f} {w.label:16s} {w.confidence:.2f} {' '.join(w.path)}")
+                print(
+                    f"    {w.start_s:5.1f} {w.label:16s} {w.confidence:.2f} "
+                    f"{' '.join(w.path)}"
+                )
     print()
     print(f"{'session':30s} {'length':>7s} {'time right':>10s}  boundary errors (s)")
     for name, parts in SESSIONS.items():
@@ -184,18 +189,27 @@ def main(argv: list[str] | None = None) -> int:
         frames = smooth_offline(frames_all, config)
         segs = recognise(frames, settings)
         rough = segments_from_windows(label_windows(frames, settings), settings)
-        print("    windows:", ", ".join(f"{s.exercise}[{s.start_s:.1f}-{s.end_s:.1f}]" for s in rough))
+        print(
+            "    windows:",
+            ", ".join(f"{s.exercise}[{s.start_s:.1f}-{s.end_s:.1f}]" for s in rough),
+        )
         if args.windows:
             for w in label_windows(frames, settings):
-                print(f"    {w.start_s:5.1f} {w.label:16s} {w.confidence:.2f} {' '.join(w.path)}")
+                print(
+                    f"    {w.start_s:5.1f} {w.label:16s} {w.confidence:.2f} "
+                    f"{' '.join(w.path)}"
+                )
         right = time_right(segs, truth)
         errs = boundary_errors(segs, truth)
         print(
             f"{name:30s} {offset / 1000:6.1f}s {right:10.0%}  "
             + " ".join(f"{e:.2f}" for e in errs)
         )
-        print("    truth:", ", ".join(f"{l}[{a:.1f}-{b:.1f}]" for a, b, l in truth))
-        print("    found:", ", ".join(f"{s.exercise}[{s.start_s:.1f}-{s.end_s:.1f}]" for s in segs))
+        print("    truth:", ", ".join(f"{x}[{a:.1f}-{b:.1f}]" for a, b, x in truth))
+        print(
+            "    found:",
+            ", ".join(f"{s.exercise}[{s.start_s:.1f}-{s.end_s:.1f}]" for s in segs),
+        )
     return 0
 
 

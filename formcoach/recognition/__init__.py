@@ -14,7 +14,8 @@ landmarks alone:
 
 Example:
     >>> settings = RecognitionSettings.from_config(load_config())  # doctest: +SKIP
-    >>> for seg in recognise(smooth_offline(track.frames, config), settings):  # doctest: +SKIP
+    >>> frames = smooth_offline(track.frames, config)  # doctest: +SKIP
+    >>> for seg in recognise(frames, settings):  # doctest: +SKIP
     ...     print(seg.start_s, seg.end_s, seg.exercise, seg.confidence)
 """
 

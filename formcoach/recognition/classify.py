@@ -121,7 +121,9 @@ def classify_window(f: WindowFeatures, s: RecognitionSettings) -> Decision:
         return t.decide(REST)
     if t.above("hip_drop", f.hip_drop, s.lunge_hip_drop_min):
         if t.above("split_at_bottom", f.split_at_bottom, s.lunge_split_min) or t.above(
-            "thigh_spread_at_bottom", f.thigh_spread_at_bottom, s.lunge_thigh_spread_min_deg
+            "thigh_spread_at_bottom",
+            f.thigh_spread_at_bottom,
+            s.lunge_thigh_spread_min_deg,
         ):
             return t.decide(REVERSE_LUNGE)
         return t.decide(REST)

@@ -63,9 +63,7 @@ def _angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
-def _body_points(
-    xy: np.ndarray, world: np.ndarray
-) -> np.ndarray:
+def _body_points(xy: np.ndarray, world: np.ndarray) -> np.ndarray:
     """``(n, 33, 3)`` body points: world metres, or the picture where absent.
 
     A frame's world landmarks count as absent when they are NaN or all zero
@@ -304,7 +302,7 @@ def window_features(
     peaks, _ = find_peaks(
         filled, prominence=step_prominence, distance=max(1, round(0.15 / dt))
     )
-    steps = int(len(peaks))
+    steps = len(peaks)
     # The median spacing, so one spurious peak does not inflate the rate.
     cadence = 60.0 / float(np.median(np.diff(t[peaks]))) if steps >= 2 else 0.0
     ankles = []
@@ -316,10 +314,7 @@ def window_features(
         roundness.append(_roundness(hx, vy, dt))
         del vy
     rel = np.stack(
-        [
-            r[:, [COL[f"{p}_{c}"] for c in ("x", "y", "z")]]
-            for p in ("lankle", "rankle")
-        ]
+        [r[:, [COL[f"{p}_{c}"] for c in ("x", "y", "z")]] for p in ("lankle", "rankle")]
     )
     speed = np.linalg.norm(np.diff(rel, axis=1), axis=-1) / dt
     slide = np.stack(ankles)
@@ -348,9 +343,7 @@ def window_features(
         cadence_spm=cadence,
         ankle_speed=_pct(speed.ravel(), 50),
         ankle_roundness=float(max(roundness)),
-        ankle_slide=float(
-            np.nanmax([_pct(s, 90) - _pct(s, 10) for s in slide])
-        ),
+        ankle_slide=float(np.nanmax([_pct(s, 90) - _pct(s, 10) for s in slide])),
         knee_range_deg=_pct(knees.ravel(), 90) - _pct(knees.ravel(), 10),
         bounce=bounce,
     )

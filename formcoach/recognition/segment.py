@@ -29,7 +29,13 @@ import numpy as np
 
 from ..pose import PoseFrame
 from .classify import LABELS, REST, Decision, classify_window
-from .features import COL, WindowFeatures, frame_signals, frame_signals_array, window_features
+from .features import (
+    COL,
+    WindowFeatures,
+    frame_signals,
+    frame_signals_array,
+    window_features,
+)
 from .settings import RecognitionSettings
 
 
@@ -74,10 +80,14 @@ class WindowLabel:
         return (self.start_s + self.end_s) / 2
 
 
-def _window(rows: np.ndarray, start: float, end: float, s: RecognitionSettings) -> WindowLabel:
+def _window(
+    rows: np.ndarray, start: float, end: float, s: RecognitionSettings
+) -> WindowLabel:
     feats = window_features(rows, step_prominence=s.step_prominence)
     decision: Decision = classify_window(feats, s)
-    return WindowLabel(start, end, decision.label, decision.confidence, feats, decision.path)
+    return WindowLabel(
+        start, end, decision.label, decision.confidence, feats, decision.path
+    )
 
 
 def label_windows(
@@ -173,7 +183,11 @@ def segments_from_windows(
     out = []
     for i, run in enumerate(runs):
         a = t_start if i == 0 else (centres[runs[i - 1].last] + centres[run.first]) / 2
-        b = t_end if i == len(runs) - 1 else (centres[run.last] + centres[runs[i + 1].first]) / 2
+        b = (
+            t_end
+            if i == len(runs) - 1
+            else (centres[run.last] + centres[runs[i + 1].first]) / 2
+        )
         conf = [
             w.confidence if w.label == run.label else 1 - w.confidence
             for w in windows[run.first : run.last + 1]
@@ -381,7 +395,10 @@ def refine_boundaries(
         b0 = right.start_s
         lo, hi = np.searchsorted(
             t,
-            [max(left.start_s, b0 - settings.window_s), min(right.end_s, b0 + settings.window_s)],
+            [
+                max(left.start_s, b0 - settings.window_s),
+                min(right.end_s, b0 + settings.window_s),
+            ],
         )
         first, last = np.searchsorted(
             t, [max(left.start_s + 0.5, b0 - reach), min(right.end_s - 0.5, b0 + reach)]
@@ -422,7 +439,8 @@ class LiveRecogniser:
     mean confidence of at least ``live_min_confidence``.
 
     Example:
-        >>> live = LiveRecogniser(RecognitionSettings.from_config(config))  # doctest: +SKIP
+        >>> settings = RecognitionSettings.from_config(config)  # doctest: +SKIP
+        >>> live = LiveRecogniser(settings)  # doctest: +SKIP
         >>> label, confidence, changed = live.update(frame)  # doctest: +SKIP
     """
 

@@ -31,7 +31,8 @@ class RecognitionSettings:
         seated_low_hip_max, seated_thigh_min_deg, seated_knee_max_deg,
         cycle_roundness_min, cycle_min_ankle_speed,
         row_slide_min, row_knee_range_min_deg, still_ankle_speed_max,
-        lunge_hip_drop_min, lunge_split_min, lunge_thigh_spread_min_deg, step_prominence, gait_min_steps,
+        lunge_hip_drop_min, lunge_split_min, lunge_thigh_spread_min_deg,
+        step_prominence, gait_min_steps,
         gait_split_min, gait_cadence_min_spm, bent_knee_max_deg,
         shuffle_cadence_min_spm, run_cadence_min_spm.
     Live:
@@ -71,7 +72,7 @@ class RecognitionSettings:
 
     @classmethod
     def from_config(cls, config: Any) -> RecognitionSettings:
-        """Read every field from ``[recognition]`` of a :class:`~formcoach.settings.Config`.
+        """Read every field from ``[recognition]`` of a config.
 
         Raises:
             InputError: The table or one of its keys is missing, or a value is
@@ -81,7 +82,8 @@ class RecognitionSettings:
             section = config.section("recognition")
         except KeyError:
             raise InputError(
-                "The config has no [recognition] table (see formcoach/config/default.toml)"
+                "The config has no [recognition] table "
+                "(see formcoach/config/default.toml)"
             ) from None
         values: dict[str, float] = {}
         for f in dataclasses.fields(cls):
