@@ -231,6 +231,9 @@ def test_live_recogniser_ignores_a_short_pause(settings):
     live = LiveRecogniser(settings)
     changes = [live.update(f) for f in frames]
     assert [c.label for c in changes if c.changed] == ["backward-walk"]
+    label, confidence, changed = changes[-1]
+    assert (label, changed) == ("backward-walk", False)
+    assert confidence > 0.5
 
 
 def test_empty_and_personless_input(settings):

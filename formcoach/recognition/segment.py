@@ -24,6 +24,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -420,9 +421,8 @@ def refine_boundaries(
     return out
 
 
-@dataclass(frozen=True)
-class LiveLabel:
-    """What :meth:`LiveRecogniser.update` returns."""
+class LiveLabel(NamedTuple):
+    """What :meth:`LiveRecogniser.update` returns (unpacks as a tuple too)."""
 
     label: str
     confidence: float
