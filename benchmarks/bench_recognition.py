@@ -29,10 +29,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from formcoach.pipeline import pose_options, smooth_offline
-from formcoach.pose import PoseEstimator
+from formcoach.pose import PoseEstimator, PoseOptions
 from formcoach.recognition import LiveRecogniser, RecognitionSettings, recognise
 from formcoach.settings import load_config
+from formcoach.smoothing import smooth_offline
 from formcoach.video import iter_frames
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def main() -> None:
 
     images = [(f.image_rgb, f.timestamp_ms) for f in iter_frames(args.video)]
     poses = []
-    with PoseEstimator(pose_options(config)) as estimator:
+    with PoseEstimator(PoseOptions.from_config(config)) as estimator:
         estimator.process(images[0][0], images[0][1] - 1000)  # start the graph
         started = time.perf_counter()
         for i, (image, ts) in enumerate(images):

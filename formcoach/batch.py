@@ -108,7 +108,7 @@ def collect_jobs(inputs: Iterable[str], exercise: str) -> list[Job]:
 
 def _exercise(default: str, row: str | None, where: Path) -> str:
     name = row if default == "from-manifest" else default
-    if name not in SPECS:
+    if name not in SPECS and name != "auto":
         raise InputError(f"{where}: unknown exercise '{name}'")
     return name
 

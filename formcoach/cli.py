@@ -145,10 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument(
         "--exercise",
         "-e",
-        required=True,
-        choices=list(SPECS),
+        default="auto",
+        choices=[*SPECS, "auto"],
         metavar="NAME",
-        help="the workout in the video (list below)",
+        help="the workout in the video (list below); 'auto' (the default) finds "
+        "the workouts of a whole session and coaches each part",
     )
     analyze.add_argument(
         "--out", "-o", required=True, metavar="DIR", help="output folder"
@@ -215,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-e",
         required=True,
         metavar="NAME",
-        help="an exercise name, or from-manifest",
+        help="an exercise name, auto (find them) or from-manifest",
     )
     batch.add_argument("--out", "-o", required=True, metavar="DIR")
     batch.add_argument(
@@ -392,7 +393,7 @@ def _num(value: object) -> str:
 def _cmd_batch(args: argparse.Namespace) -> int:
     from .batch import collect_jobs, run_batch
 
-    if args.exercise != "from-manifest" and args.exercise not in SPECS:
+    if args.exercise not in ("from-manifest", "auto") and args.exercise not in SPECS:
         raise InputError(f"Unknown exercise '{args.exercise}'")
     config = _config_from_args(args)  # a bad setting fails before any work
     jobs = collect_jobs(args.inputs, args.exercise)

@@ -156,47 +156,73 @@ class History:
         files_dir: str | Path | None = None,
         created_at: str | None = None,
     ) -> int:
-        """Save a session from its report; returns its id (one transaction)."""
-        s = report.get("summary", {})
-        complete = [r for r in report.get("reps", []) if r.get("complete")]
+        """Save a session from its report; returns its id (one transaction).
 
-        def mean(key: str) -> float | None:
-            values = [r[key] for r in complete if r.get(key) is not None]
-            return sum(values) / len(values) if values else None
+        A whole-session report (``segments``) is saved as one row per coached
+        bout, each under its own exercise, so the plan and the trends see each
+        workout; the id returned is the first bout's.
+        """
+        created = created_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        parts = [
+            (i, seg["exercise"], seg)
+            for i, seg in enumerate(report.get("segments") or [])
+            if "summary" in seg
+        ] or [(None, report.get("exercise", ""), report)]
+        rows = []
+        for segment, exercise, part in parts:
+            s = part.get("summary", {})
+            complete = [r for r in part.get("reps", []) if r.get("complete")]
 
-        row = {
-            "created_at": created_at
-            or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "source": source,
-            "exercise": report.get("exercise", ""),
-            "preset": report.get("preset", "standard"),
-            "title": title,
-            "rep_count": s.get("rep_count"),
-            "step_count": s.get("step_count"),
-            "score": s.get("score"),
-            "cadence_spm": s.get("cadence_spm"),
-            "ball_landing_share": s.get("ball_landing_share"),
-            "front_knee_deg": mean("front_knee_angle_deg"),
-            "depth": mean("depth"),
-            "cues": json.dumps([c["code"] for c in s.get("top_cues", [])]),
-            "report_json": json.dumps(report),
-            "files_dir": str(inside(sessions_dir(), files_dir)) if files_dir else None,
-            "duration_s": s.get("duration_s")
-            or (report.get("video") or {}).get("duration_s"),
-        }
+            def mean(key: str, complete: list[dict[str, Any]] = complete) -> Any:
+                values = [r[key] for r in complete if r.get(key) is not None]
+                return sum(values) / len(values) if values else None
+
+            duration = (
+                part["end_s"] - part["start_s"]
+                if segment is not None
+                else s.get("duration_s")
+                or (report.get("video") or {}).get("duration_s")
+            )
+            rows.append(
+                {
+                    "created_at": created,
+                    "source": source,
+                    "exercise": exercise,
+                    "preset": report.get("preset", "standard"),
+                    "title": title,
+                    "rep_count": s.get("rep_count"),
+                    "step_count": s.get("step_count"),
+                    "score": s.get("score"),
+                    "cadence_spm": s.get("cadence_spm"),
+                    "ball_landing_share": s.get("ball_landing_share"),
+                    "front_knee_deg": mean("front_knee_angle_deg"),
+                    "depth": mean("depth"),
+                    "cues": json.dumps([c["code"] for c in s.get("top_cues", [])]),
+                    "report_json": json.dumps(report),
+                    "files_dir": str(inside(sessions_dir(), files_dir))
+                    if files_dir
+                    else None,
+                    "duration_s": duration,
+                    "segment": segment,
+                }
+            )
+        row = rows[0]
         columns = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                cur = db.execute(
-                    f"INSERT INTO sessions ({columns}) VALUES ({marks})", row
-                )
+                ids = [
+                    db.execute(
+                        f"INSERT INTO sessions ({columns}) VALUES ({marks})", part
+                    ).lastrowid
+                    for part in rows
+                ]
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            return int(cur.lastrowid)
+            return int(ids[0])
 
     def attach_files(self, session_id: int, files_dir: str | Path) -> None:
         """Record a folder of files (e.g. the annotated video) for a session.

@@ -19,21 +19,18 @@ The settings are read from the config once, up front
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import body, input_checks
-from .exercises import ExerciseCoach, create_coach
+from . import input_checks
+from .coaching import AUTO, coach_clip, coach_session, run_coach
+from .exercises import create_coach
 from .outputs import prepare_output_dir, write_json_atomic
-from .pose import PoseFrame
 from .pose_pass import PoseTrack, ProgressCallback, estimate_poses
 from .render import key_frame_choices, render_video
 from .report import build_report
-from .results import ExerciseResult, FrameFeedback, InputWarning
+from .results import InputWarning
 from .settings import Config
-from .smoothing import smooth_offline
 from .stage_settings import PipelineSettings
 from .video import VideoInfo
 
@@ -43,50 +40,9 @@ REPORT_NAME = "report.json"
 VIDEO_NAME = "annotated.mp4"
 
 
-def run_coach(
-    frames: Sequence[PoseFrame], coach: ExerciseCoach
-) -> tuple[list[FrameFeedback], ExerciseResult]:
-    """Feed smoothed frames through a coach; per-frame feedback and the result."""
-    feedback = [coach.update(f) for f in frames]
-    return feedback, coach.finish()
-
-
-@dataclass
-class CoachedClip:
-    """A clip's pose frames smoothed and coached.
-
-    Attributes:
-        frames: The smoothed frames.
-        feedback: What the coach said on each frame.
-        result: The set's result.
-        view: The camera view of the whole clip.
-    """
-
-    frames: list[PoseFrame]
-    feedback: list[FrameFeedback]
-    result: ExerciseResult
-    view: str
-
-
-def coach_clip(
-    frames: Sequence[PoseFrame], coach: ExerciseCoach, settings: PipelineSettings
-) -> CoachedClip:
-    """Smooth a clip's poses with the coach's cut-off and run the coach over it."""
-    smoothed = smooth_offline(
-        frames, settings.smoothing, cutoff_hz=coach.smoothing_cutoff_hz
-    )
-    feedback, result = run_coach(smoothed, coach)
-    view = body.clip_view(
-        [f for f in smoothed if not f.is_empty()],
-        settings.view.side_max_width_ratio,
-        settings.view.front_min_width_ratio,
-    )
-    return CoachedClip(smoothed, feedback, result, view)
-
-
 def analyze_video(
     video_path: str | Path,
-    exercise: str,
+    exercise: str | None,
     out_dir: str | Path,
     config: Config,
     *,
@@ -106,7 +62,9 @@ def analyze_video(
 
     Args:
         video_path: The workout video.
-        exercise: An exercise name from :data:`~formcoach.exercises.EXERCISES`.
+        exercise: An exercise name from :data:`~formcoach.exercises.EXERCISES`,
+            or ``"auto"`` (or None) to find the workouts in a whole session
+            and coach each bout (:func:`~formcoach.coaching.coach_session`).
         out_dir: Folder for the outputs (created if needed).
         config: The resolved configuration.
         write_video: Also write the annotated H.264 video.
@@ -137,7 +95,8 @@ def analyze_video(
             save_landmarks_trc=save_landmarks,
             progress=progress,
         )
-    coach = create_coach(exercise, config)
+    auto = exercise in (None, "", AUTO)
+    coach = None if auto else create_coach(exercise, config)
     settings = PipelineSettings.from_config(config)
     turn = settings.video.rotate_deg
     info = VideoInfo.from_path(video_path).turned(turn)
@@ -174,13 +133,20 @@ def analyze_video(
         coverage = input_checks.coverage_of(track, settings.analysis)
         input_warnings += input_checks.analysis_warnings(track, coverage, settings)
         input_warnings += input_checks.tilt_warnings(
-            track.frames, coach.standing, settings.analysis, settings.video
+            track.frames,
+            coach.standing if coach else True,
+            settings.analysis,
+            settings.video,
         )
-        coached = coach_clip(track.frames, coach, settings)
+        coached = (
+            coach_session(track.frames, settings, config)
+            if coach is None
+            else coach_clip(track.frames, coach, settings)
+        )
         smoothed, feedback, result = coached.frames, coached.feedback, coached.result
         report = build_report(
             info=info,
-            exercise=exercise,
+            exercise=AUTO if coach is None else exercise,
             config=config,
             frames=smoothed,
             feedback=feedback,
@@ -190,6 +156,10 @@ def analyze_video(
             warnings=[*input_warnings, *result.warnings],
             mirrored=mirrored,
         )
+        if coach is None:
+            # A whole session: one entry per bout (report.json version 2).
+            report["schema_version"] = 2
+            report["segments"] = coached.segments
         if save_landmarks:
             write_landmarks(
                 out / LANDMARKS_NAME, track.frames, info.fps, overwrite=overwrite
@@ -203,7 +173,7 @@ def analyze_video(
                 smoothed,
                 feedback,
                 info=info,
-                title=coach.title,
+                title=coach.title if coach else "Whole session",
                 video=settings.video,
                 min_visibility=settings.analysis.min_visibility,
                 overwrite=overwrite,

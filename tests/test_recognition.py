@@ -295,7 +295,8 @@ def _part(src: Path, seconds: float, loop: bool, out: Path) -> float:
 
 
 def _build_and_recognise(name: str, tmp: Path):
-    from formcoach.pipeline import estimate_poses, smooth_offline
+    from formcoach.pose_pass import estimate_poses
+    from formcoach.smoothing import smooth_offline
 
     num_poses, parts = SESSIONS[name]
     truth: list[tuple[float, float, str]] = []

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from formcoach.pipeline import estimate_poses
 from formcoach.pose import PoseFrame
+from formcoach.pose_pass import estimate_poses
 from formcoach.settings import load_config
 
 

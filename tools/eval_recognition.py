@@ -24,7 +24,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cache_poses import load_track
 
-from formcoach.pipeline import smooth_offline
 from formcoach.pose import PoseFrame
 from formcoach.recognition import (
     RecognitionSettings,
@@ -34,6 +33,7 @@ from formcoach.recognition import (
     segments_from_windows,
 )
 from formcoach.settings import load_config
+from formcoach.smoothing import smooth_offline
 
 #: Cache-name fragment → expected label.
 EXPECTED = {

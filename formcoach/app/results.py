@@ -48,10 +48,10 @@ def show_cues(report: dict[str, Any]) -> None:
 
 def show_tables(report: dict[str, Any]) -> None:
     """Per-rep or per-step table, with the exercise's declared columns."""
-    from ..export.common import columns, rows_kind
+    from ..export.common import columns, rows_kind, table_rows
 
     kind = rows_kind(report)
-    items = report.get(kind) or []
+    items = table_rows(report)
     if not items:
         return
     st.subheader(kind.capitalize())

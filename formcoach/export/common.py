@@ -25,8 +25,8 @@ def load_report(path: str | Path) -> dict[str, Any]:
         raise InputError(f"Report not found: {path}") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path} is not a readable report.json ({exc})") from exc
-    if not isinstance(report, dict) or report.get("schema_version") != 1:
-        raise InputError(f"{path} is not a FormCoach report (schema version 1)")
+    if not isinstance(report, dict) or report.get("schema_version") not in (1, 2):
+        raise InputError(f"{path} is not a FormCoach report (schema version 1 or 2)")
     return report
 
 
@@ -72,8 +72,41 @@ def summary_lines(report: dict[str, Any]) -> list[tuple[str, str]]:
     return lines
 
 
+#: The columns of a whole session's timeline (report.json version 2).
+SEGMENT_COLUMNS: tuple[Column, ...] = (
+    Column("start_s", "Start", "s", 1),
+    Column("end_s", "End", "s", 1),
+    Column("exercise", "Workout"),
+    Column("confidence", "Sure", "", 2),
+    Column("reps", "Reps"),
+    Column("steps", "Steps"),
+    Column("score", "Score"),
+)
+
+
+def segment_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One flat row per bout of a whole-session report."""
+    rows = []
+    for seg in report.get("segments") or []:
+        s = seg.get("summary") or {}
+        rows.append(
+            {
+                "start_s": seg.get("start_s"),
+                "end_s": seg.get("end_s"),
+                "exercise": seg.get("exercise"),
+                "confidence": seg.get("confidence"),
+                "reps": s.get("rep_count", s.get("revolutions", s.get("strokes"))),
+                "steps": s.get("step_count"),
+                "score": s.get("score"),
+            }
+        )
+    return rows
+
+
 def rows_kind(report: dict[str, Any]) -> str:
-    """``"reps"`` or ``"steps"``: which rows the report's table shows."""
+    """``"segments"``, ``"reps"`` or ``"steps"``: what the report's table shows."""
+    if report.get("segments") is not None:
+        return "segments"
     spec = spec_for(str(report.get("exercise", "")))
     if report.get("reps") or (spec and spec.rep_columns and not report.get("steps")):
         return "reps"
@@ -89,6 +122,8 @@ def columns(report: dict[str, Any], *, wide: bool = True) -> tuple[Column, ...]:
             the pages); the PDF leaves them out.
     """
     kind = rows_kind(report)
+    if kind == "segments":
+        return SEGMENT_COLUMNS
     spec = spec_for(str(report.get("exercise", "")))
     declared = (
         (spec.rep_columns if kind == "reps" else spec.step_columns) if spec else ()
@@ -106,11 +141,24 @@ def table(
     report: dict[str, Any], *, wide: bool = True
 ) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the per-rep (or per-step) table, as text."""
-    items = report.get(rows_kind(report)) or []
+    items = table_rows(report)
     if not items:
         return [], []
     cols = columns(report, wide=wide)
     return [c.header for c in cols], [[c.format(row) for c in cols] for row in items]
+
+
+def table_heading(report: dict[str, Any]) -> str:
+    """The heading over the report's table."""
+    return {"segments": "Timeline: the workouts found", "reps": "Reps"}.get(
+        rows_kind(report), "Steps"
+    )
+
+
+def table_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of the report's table (bouts, reps or steps)."""
+    kind = rows_kind(report)
+    return segment_rows(report) if kind == "segments" else report.get(kind) or []
 
 
 def config_value(report: dict[str, Any], key: str) -> float | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..outputs import write_bytes_atomic
-from .common import columns, rows_kind
+from .common import columns, table_rows
 
 
 def csv_bytes(rows: list[dict[str, Any]], fields: list[str] | None = None) -> bytes:
@@ -57,5 +57,4 @@ def items_csv_bytes(report: dict[str, Any]) -> bytes:
 
     A report without reps or steps still gets its header row.
     """
-    items = report.get(rows_kind(report)) or []
-    return csv_bytes(items, [c.key for c in columns(report)])
+    return csv_bytes(table_rows(report), [c.key for c in columns(report)])

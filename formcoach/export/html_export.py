@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..outputs import write_bytes_atomic
-from .common import angle_plot_png, rows_kind, summary_lines, table, title
+from .common import angle_plot_png, summary_lines, table, table_heading, title
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;
@@ -50,7 +50,7 @@ def render_html(report: dict[str, Any]) -> str:
             )
     header, rows = table(report)
     if rows:
-        heading = rows_kind(report).capitalize()
+        heading = table_heading(report)
         parts.append(f"<h2>{heading}</h2><div class='scroll'><table>")
         parts.append(
             "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..outputs import write_bytes_atomic
-from .common import angle_plot_png, rows_kind, summary_lines, table, title
+from .common import angle_plot_png, summary_lines, table, table_heading, title
 
 
 def _font_paths() -> tuple[Path, Path]:
@@ -66,7 +66,7 @@ def render_pdf(report: dict[str, Any], paper: str = "A4") -> bytes:
                 pdf.set_text_color(0, 0, 0)
     header, rows = table(report, wide=False)
     if rows:
-        _heading(pdf, rows_kind(report).capitalize())
+        _heading(pdf, table_heading(report))
         pdf.set_font("DejaVu", "", 7)
         with pdf.table(col_widths=None, text_align="RIGHT", line_height=4.5) as t:
             t.row(header)

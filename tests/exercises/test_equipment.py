@@ -15,9 +15,11 @@ import pytest
 from formcoach.exercises import create_coach
 from formcoach.landmarks import NUM_LANDMARKS
 from formcoach.landmarks import Landmark as L
-from formcoach.pipeline import estimate_poses, run_coach, smooth_offline
+from formcoach.pipeline import run_coach
 from formcoach.pose import PoseFrame
+from formcoach.pose_pass import estimate_poses
 from formcoach.settings import load_config
+from formcoach.smoothing import smooth_offline
 
 from ..conftest import shared_clip, shared_label
 

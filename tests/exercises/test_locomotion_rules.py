@@ -13,9 +13,10 @@ from formcoach.catalog import equipment, locomotion
 from formcoach.errors import InputError
 from formcoach.exercises import EXERCISES, create_coach
 from formcoach.landmarks import Landmark as L
-from formcoach.pipeline import run_coach, smooth_offline
+from formcoach.pipeline import run_coach
 from formcoach.results import Cue, top_cues
 from formcoach.settings import Config, load_config
+from formcoach.smoothing import smooth_offline
 
 from ..synthetic import frames_of, gait_sequence
 from .test_equipment import cycling, rowing

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from formcoach.exercises import ExerciseResult, create_coach
-from formcoach.pipeline import estimate_poses, run_coach, smooth_offline
+from formcoach.pipeline import run_coach
+from formcoach.pose_pass import estimate_poses
 from formcoach.settings import load_config
+from formcoach.smoothing import smooth_offline
 
 from ..conftest import shared_clip, shared_label
 
