@@ -13,7 +13,11 @@ def show_summary(report: dict[str, Any]) -> None:
     """Headline numbers of the set."""
     s = report.get("summary", {})
     cols = st.columns(4)
-    if "rep_count" in s:
+    if "segment_count" in s:
+        cols[0].metric("Workouts found", s["segment_count"])
+        cols[1].metric("Active time (s)", s.get("duration_s", "-"))
+        cols[2].metric("Workouts", ", ".join(s.get("exercises", [])) or "-")
+    elif "rep_count" in s:
         cols[0].metric("Reps (complete)", s["rep_count"])
         cols[1].metric("Partial", s.get("partial_reps", 0))
         cols[2].metric("Score", s.get("score") if s.get("score") is not None else "-")

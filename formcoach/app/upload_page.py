@@ -26,16 +26,17 @@ logger = logging.getLogger("formcoach.app")
 
 st.title("Analyse a video")
 st.write(
-    "Upload a workout filmed from the side, whole body in the picture. "
-    "The video is analysed on this machine and never leaves it."
+    "Upload a workout, the whole body in the picture (a side view is the most "
+    "precise). The video is analysed on this machine and never leaves it."
 )
 
-names = list(SPECS)
+names = [*SPECS, "auto"]
 exercise = st.selectbox(
     "Exercise",
     names,
-    format_func=lambda n: SPECS[n].title,
+    format_func=lambda n: SPECS[n].title if n in SPECS else "Auto: a whole session",
     key="upload_exercise",
+    help="Auto finds which workouts the video holds, and when, and coaches each.",
 )
 preset = st.selectbox("Preset", preset_names(), index=preset_names().index("standard"))
 mirrored = st.checkbox("Mirrored (selfie camera)", value=False)
