@@ -130,8 +130,10 @@ while ctx.state.playing:
         f"{update.fps:.0f} frames/s processed, {update.latency_ms:.0f} ms per frame"
     )
     if update.reps and show("reps", len(update.reps)):
-        shown = [c for c in live_columns if not c.wide]
-        rows = [{c.header: c.format(r) for c in shown} for r in update.reps[-8:]]
+        rows = [
+            {c.header: c.format(r) for c in live_columns if not c.wide}
+            for r in update.reps[-8:]
+        ]
         table.dataframe(rows, hide_index=True)
     code, when = st.session_state["last_spoken"]
     if (
