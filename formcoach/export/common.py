@@ -33,7 +33,10 @@ def load_report(path: str | Path) -> dict[str, Any]:
 def title(report: dict[str, Any]) -> str:
     """E.g. "Reverse lunge: form report"."""
     spec = spec_for(str(report.get("exercise", "")))
-    name = spec.title if spec else str(report.get("exercise", "Workout"))
+    if report.get("segments") is not None:
+        name = "Whole session"
+    else:
+        name = spec.title if spec else str(report.get("exercise", "Workout"))
     return f"{name}: form report"
 
 
@@ -49,6 +52,16 @@ def summary_lines(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("Camera view", str(report.get("view", ""))),
         ("Pose found", f"{(report.get('pose_coverage') or 0):.0%} of frames"),
     ]
+    if "segment_count" in s:
+        titles = {
+            seg["exercise"]: seg.get("title", seg["exercise"])
+            for seg in report.get("segments") or []
+            if "summary" in seg
+        }
+        lines += [
+            ("Workouts found", ", ".join(titles.values()) or "none"),
+            ("Time in them", f"{s.get('duration_s')} s"),
+        ]
     if "rep_count" in s:
         lines += [
             ("Reps (complete)", str(s.get("rep_count"))),
