@@ -87,3 +87,28 @@ def test_a_session_is_split_and_each_part_coached(session_video, tmp_path):
     sessions = History().sessions()
     assert {s.exercise for s in sessions} >= {"reverse-lunge", "retro-run"}
     assert {s.segment for s in sessions} >= {0}
+
+
+def test_live_auto_names_each_workout_as_it_comes(session_video):
+    """The live "Auto" choice: recognise, coach, switch when the workout changes."""
+    from formcoach.live_session import LiveSession
+    from formcoach.settings import load_config
+    from formcoach.video import iter_frames
+
+    named: list[str] = []
+    with LiveSession("auto", load_config()) as live:
+        for frame in iter_frames(session_video):
+            _, feedback = live.process(frame.image_rgb, frame.timestamp_ms)
+            title = feedback.phase.split(":")[0]
+            if not named or named[-1] != title:
+                named.append(title)
+        result = live.finish()
+    workouts = [n for n in named if n in ("Reverse lunge", "Retro running")]
+    assert workouts == ["Reverse lunge", "Retro running"], named
+    segments = result.summary["segments"]
+    coached = [s for s in segments if "summary" in s]
+    assert [s["exercise"] for s in coached] == ["reverse-lunge", "retro-run"]
+    assert coached[0]["summary"]["rep_count"] >= 1
+    # The run's bout starts within a second of the change at 6.3 s (the wait
+    # for its name is replayed into its coach).
+    assert abs(coached[1]["start_s"] - 6.3) <= 1.0

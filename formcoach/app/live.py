@@ -59,6 +59,8 @@ class LiveUpdate:
     fps: float
     latency_ms: float
     reps: list[dict[str, Any]] = field(default_factory=list)
+    #: The workout being coached now (Auto switches it).
+    exercise: str = ""
 
 
 def to_video_frame(image_rgb: np.ndarray) -> av.VideoFrame:
@@ -116,6 +118,7 @@ class LiveCoach:
                 min_visibility=self.min_visibility, **self.light_limits,
             )  # fmt: skip
             reps = self.session.coach.live_rows()
+            coaching = self.session.coach.coaching
         self.frames += 1
         self._times.append(now)
         del self._times[:-30]
@@ -138,6 +141,7 @@ class LiveCoach:
             fps=fps,
             latency_ms=(time.perf_counter() - started) * 1000.0,
             reps=reps,
+            exercise=coaching,
         )
         self._publish(update)
         return to_video_frame(annotated)

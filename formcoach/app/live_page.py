@@ -21,8 +21,8 @@ st.title("Live coaching")
 with st.sidebar:
     exercise = st.selectbox(
         "Exercise",
-        list(SPECS),
-        format_func=lambda n: SPECS[n].title,
+        [*SPECS, "auto"],
+        format_func=lambda n: SPECS[n].title if n in SPECS else "Auto: name it for me",
         key="live_exercise",
     )
     preset = st.selectbox(
@@ -40,7 +40,6 @@ with st.sidebar:
     speak = st.toggle("Speak the cues", value=False, key="live_speak")
 
 config = load_app_config(preset)
-live_columns = SPECS[exercise].rep_columns or SPECS[exercise].step_columns
 settings_key = (exercise, preset, mirror)
 if st.session_state.get("live_settings") != settings_key:
     old = st.session_state.pop("live_coach", None)
@@ -130,8 +129,10 @@ while ctx.state.playing:
         f"{update.fps:.0f} frames/s processed, {update.latency_ms:.0f} ms per frame"
     )
     if update.reps and show("reps", len(update.reps)):
+        spec = SPECS.get(update.exercise)
+        columns = (spec.rep_columns or spec.step_columns) if spec else ()
         rows = [
-            {c.header: c.format(r) for c in live_columns if not c.wide}
+            {c.header: c.format(r) for c in columns if not c.wide}
             for r in update.reps[-8:]
         ]
         table.dataframe(rows, hide_index=True)
@@ -164,6 +165,10 @@ if not ctx.state.playing and coach.frames > 0:
             "steps": result.steps,
             "warnings": [w.as_dict() for w in result.warnings],
         }
+        if "segments" in result.summary:  # Auto: one entry per workout
+            live_set = st.session_state["live_result"]
+            live_set["segments"] = live_set["summary"].pop("segments")
+            live_set["schema_version"] = 2
         # Every live set is saved to the history.
         History().save(st.session_state["live_result"], source="live", title="Live set")
     live_set = st.session_state["live_result"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..errors import InputError
 from ..results import Cue, ExerciseResult, FrameFeedback
 from ..settings import Config
+from .auto import AutoCoach
 from .base import ExerciseCoach
 from .equipment import BackwardCycleCoach, ReverseRowCoach
 from .locomotion import (
@@ -34,11 +35,13 @@ EXERCISES: dict[str, type[ExerciseCoach]] = {
 
 
 def create_coach(name: str, config: Config) -> ExerciseCoach:
-    """A new coach for exercise ``name``.
+    """A new coach for exercise ``name``; ``"auto"`` recognises it live.
 
     Raises:
         InputError: ``name`` is not a known exercise (the message lists them).
     """
+    if name == "auto":
+        return AutoCoach(config, create_coach)
     try:
         cls = EXERCISES[name]
     except KeyError:

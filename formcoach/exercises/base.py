@@ -82,6 +82,11 @@ class ExerciseCoach(ABC):
     def update(self, frame: PoseFrame) -> FrameFeedback:
         """Take the next frame and say what to show for it."""
 
+    @property
+    def coaching(self) -> str:
+        """The workout being coached now (its name)."""
+        return self.name
+
     def live_rows(self) -> list[dict[str, Any]]:
         """The reps (or steps) recorded so far, as report rows, for live tables."""
         return []
