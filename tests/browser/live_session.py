@@ -80,6 +80,28 @@ def wait_reps(page: Any, reps: int, timeout_s: float) -> dict[str, Any]:
     return panel
 
 
+def choose_auto(page: Any) -> None:
+    """Pick "Auto" in the sidebar's Exercise box."""
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text="Exercise")
+    box.first.click()
+    page.get_by_role("option", name=re.compile("^Auto")).click()
+    # The page reruns with the new choice; START is drawn again.
+    time.sleep(3)
+
+
+def wait_named(page: Any, titles: list[str], timeout_s: float) -> list[str]:
+    """The workouts the panel names, in the order they first appear."""
+    named: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and [n for n in named if n in titles] != titles:
+        text = read_panel(page)["text"]
+        for title in re.findall(r"^(\w[\w ]*?): ", text, re.M):
+            if title in titles and (not named or named[-1] != title):
+                named.append(title)
+        time.sleep(0.5)
+    return named
+
+
 def video_playing(page: Any) -> bool:
     frame = page.frame_locator("iframe[title*='streamlit_webrtc']")
     return frame.locator("video").first.evaluate(
@@ -105,6 +127,13 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--sessions", type=int, default=1, choices=(1, 2))
     parser.add_argument("--measure-s", type=float, default=40.0)
+    parser.add_argument(
+        "--auto",
+        nargs="*",
+        default=None,
+        metavar="TITLE",
+        help="choose Auto and wait until the panel has named these workouts",
+    )
     parser.add_argument(
         "--browser-nice",
         type=int,
@@ -152,7 +181,19 @@ def main() -> None:
                 page.get_by_text("Live coaching").first.wait_for(timeout=60_000)
                 pages.append(page)
             first = pages[0]
+            if args.auto is not None:
+                choose_auto(first)
             result["attempts"] = press_start(first)
+            if args.auto is not None:
+                result["named"] = wait_named(first, args.auto, args.timeout)
+                result["ok"] = [n for n in result["named"] if n in args.auto] == list(
+                    args.auto
+                )
+                first.screenshot(path=str(args.out / "live.png"), full_page=True)
+                result["panel"] = read_panel(first)["text"][-1500:]
+                browser.close()
+                print(json.dumps(result, default=str))
+                return
             panel = wait_reps(first, args.reps, args.timeout)
             result.update(reps=panel["reps"], fps=panel["fps"])
             result["latency_ms"] = panel["latency_ms"]

@@ -20,17 +20,31 @@ from .conftest import CHROMIUM, REPO
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def run_live(tmp_path, *args: str, timeout: int = 400) -> dict:
-    """Run tests/browser/live_session.py in a loopback-only namespace."""
+def run_live(
+    tmp_path, *args: str, timeout: int = 400, clips: tuple[str, ...] = ()
+) -> dict:
+    """Run tests/browser/live_session.py in a loopback-only namespace.
+
+    The fake camera plays ``clips`` one after the other (default: the banded
+    lunge clip), looping.
+    """
     if os.geteuid() != 0 or not shutil.which("unshare"):
         pytest.skip("needs root and unshare for a loopback-only network namespace")
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not installed at {CHROMIUM}")
-    clip = shared_clip("rnhrn/banded_reverse_lunges_side.mp4")
+    paths = [shared_clip(c) for c in clips or ("rnhrn/banded_reverse_lunges_side.mp4",)]
     y4m = tmp_path / "camera.y4m"
+    inputs = [arg for path in paths for arg in ("-i", str(path))]
+    scaled = "".join(
+        f"[{k}:v]scale=640:360:force_original_aspect_ratio=decrease,"
+        f"pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=30[v{k}];"
+        for k in range(len(paths))
+    )
+    joined = "".join(f"[v{k}]" for k in range(len(paths)))
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(clip), "-vf",
-         "scale=640:360,pad=640:480:0:60,fps=30", "-pix_fmt", "yuv420p", str(y4m)],
+        ["ffmpeg", "-v", "error", *inputs, "-filter_complex",
+         f"{scaled}{joined}concat=n={len(paths)}:v=1:a=0[out]", "-map", "[out]",
+         "-pix_fmt", "yuv420p", str(y4m)],
         check=True,
     )  # fmt: skip
     proc = subprocess.run(
@@ -51,6 +65,17 @@ def test_live_reps_are_counted_from_a_fake_camera(tmp_path):
     assert result.get("fps", 0) > 0
     assert "Traceback" not in result["panel"]
     assert (tmp_path / "live" / "live.png").stat().st_size > 10_000  # a real screenshot
+
+
+def test_live_auto_names_each_workout_as_it_comes(tmp_path):
+    """Auto on the live page: a camera playing lunges then a backward run."""
+    result = run_live(
+        tmp_path, "--auto", "Reverse lunge", "Retro running", "--timeout", "150",
+        clips=("rnhrn/banded_reverse_lunges_side.mp4",
+               "derived/treadmill_run_side_time_reversed.mp4"),
+    )  # fmt: skip
+    assert result["ok"], json.dumps(result, indent=1)
+    assert "Traceback" not in result["panel"]
 
 
 def test_two_live_sessions_are_independent(tmp_path):
