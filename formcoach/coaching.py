@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import body
-from .catalog import SPECS
 from .exercises import ExerciseCoach, create_coach
 from .pose import PoseFrame
 from .recognition import REST, RecognitionSettings, recognise
-from .results import ExerciseResult, FrameFeedback, InputWarning, top_cues
+from .results import ExerciseResult, FrameFeedback, InputWarning, session_summary
 from .settings import Config
 from .smoothing import smooth_offline
 from .stage_settings import PipelineSettings
@@ -95,7 +94,6 @@ def coach_session(
     feedback = [FrameFeedback(phase=REST) for _ in smoothed]
     segments: list[dict[str, Any]] = []
     warnings: list[InputWarning] = []
-    counted: dict[Any, int] = {}
     index_of = {f.frame_index: i for i, f in enumerate(smoothed)}
     for bout in bouts:
         part = [
@@ -129,18 +127,7 @@ def coach_session(
                          f"{bout.end_s:.0f} s): {w.message}", w.t_s)
             for w in result.warnings
         ]  # fmt: skip
-        spec = SPECS[bout.exercise]
-        for row in result.summary.get("top_cues", []):
-            cue = spec.cue(row["code"])
-            if cue is not None:
-                counted[cue] = counted.get(cue, 0) + int(row.get("count", 1))
-    coached_bouts = [s for s in segments if "summary" in s]
-    summary = {
-        "segment_count": len(coached_bouts),
-        "exercises": list(dict.fromkeys(s["exercise"] for s in coached_bouts)),
-        "duration_s": round(sum(s["end_s"] - s["start_s"] for s in coached_bouts), 2),
-        "top_cues": top_cues(counted),
-    }
+    summary = session_summary(segments)
     view = body.clip_view(
         [f for f in smoothed if not f.is_empty()],
         settings.view.side_max_width_ratio,

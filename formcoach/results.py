@@ -281,3 +281,27 @@ def rows_for(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]) -> li
 ]:
     """Table cells: one list of formatted strings per row."""
     return [[c.format(row) for c in columns] for row in rows]
+
+
+def session_summary(segments: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The summary of a whole session from its ``segments`` (report version 2).
+
+    Counts the coached bouts, lists their workouts in order of appearance,
+    adds up their time and merges their top cues (most frequent first).
+    """
+    coached = [s for s in segments if "summary" in s]
+    merged: dict[str, dict[str, Any]] = {}
+    for seg in coached:
+        for row in seg["summary"].get("top_cues", []):
+            entry = merged.setdefault(row["code"], {**row, "count": 0})
+            entry["count"] += int(row.get("count", 1))
+    ranked = sorted(
+        merged.values(),
+        key=lambda r: (-r["count"], SEVERITY_RANK.get(str(r.get("severity")), 9)),
+    )
+    return {
+        "segment_count": len(coached),
+        "exercises": list(dict.fromkeys(s["exercise"] for s in coached)),
+        "duration_s": round(sum(s["end_s"] - s["start_s"] for s in coached), 2),
+        "top_cues": ranked[:3],
+    }

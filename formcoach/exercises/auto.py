@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from ..pose import PoseFrame
 from ..recognition import REST, LiveRecogniser, RecognitionSettings
-from ..results import ExerciseResult, FrameFeedback, InputWarning
+from ..results import ExerciseResult, FrameFeedback, InputWarning, session_summary
 from ..settings import Config
 from .base import ExerciseCoach
 
@@ -115,15 +115,7 @@ class AutoCoach(ExerciseCoach):
         self._close(self._last_s)
         self.current = None
         coached = [s for s in self.segments if "summary" in s]
-        summary = {
-            "segment_count": len(coached),
-            "exercises": list(dict.fromkeys(s["exercise"] for s in coached)),
-            "duration_s": round(sum(s["end_s"] - s["start_s"] for s in coached), 2),
-            "top_cues": [
-                row for seg in coached for row in seg["summary"].get("top_cues", [])
-            ][:3],
-            "segments": self.segments,
-        }
+        summary = {**session_summary(self.segments), "segments": self.segments}
         warnings = [
             InputWarning(w["code"], f"{s['title']}: {w['message']}", w.get("t_s"))
             for s in coached
