@@ -122,11 +122,8 @@ def coach_session(
             warnings=[w.as_dict() for w in result.warnings],
         )
         segments.append(entry)
-        warnings += [
-            InputWarning(w.code, f"{coach.title} ({bout.start_s:.0f}-"
-                         f"{bout.end_s:.0f} s): {w.message}", w.t_s)
-            for w in result.warnings
-        ]  # fmt: skip
+        where = f"{coach.title} ({bout.start_s:.0f}-{bout.end_s:.0f} s)"
+        warnings += [w.within(where) for w in result.warnings]
     summary = session_summary(segments)
     view = body.clip_view(
         [f for f in smoothed if not f.is_empty()],

@@ -101,6 +101,10 @@ class InputWarning:
         """``{code, message, t_s}`` for report.json."""
         return {"code": self.code, "message": self.message, "t_s": rounded(self.t_s, 3)}
 
+    def within(self, context: str) -> InputWarning:
+        """The same warning, its message prefixed with where it arose."""
+        return dataclasses.replace(self, message=f"{context}: {self.message}")
+
 
 @dataclass(frozen=True)
 class Rule:

@@ -49,6 +49,7 @@ class AutoCoach(ExerciseCoach):
         self._last_s = 0.0
         self._confidence = 0.0
         self.segments: list[dict[str, Any]] = []
+        self._warnings: list[InputWarning] = []
 
     @property
     def smoothing_cutoff_hz(self) -> float:
@@ -91,6 +92,7 @@ class AutoCoach(ExerciseCoach):
         }
         if self.current is not None:
             result = self.current.finish()
+            self._warnings += [w.within(self.current.title) for w in result.warnings]
             entry.update(
                 title=self.current.title,
                 summary=result.summary,
@@ -114,11 +116,5 @@ class AutoCoach(ExerciseCoach):
         """Close the last bout; the set's summary lists the bouts."""
         self._close(self._last_s)
         self.current = None
-        coached = [s for s in self.segments if "summary" in s]
         summary = {**session_summary(self.segments), "segments": self.segments}
-        warnings = [
-            InputWarning(w["code"], f"{s['title']}: {w['message']}", w.get("t_s"))
-            for s in coached
-            for w in s["warnings"]
-        ]
-        return ExerciseResult(summary=summary, warnings=warnings)
+        return ExerciseResult(summary=summary, warnings=list(self._warnings))
