@@ -116,10 +116,7 @@ def coach_session(
         entry.update(
             title=coach.title,
             view=coached.view,
-            summary=result.summary,
-            reps=result.reps,
-            steps=result.steps,
-            warnings=[w.as_dict() for w in result.warnings],
+            **result.as_report(),
         )
         segments.append(entry)
         where = f"{coach.title} ({bout.start_s:.0f}-{bout.end_s:.0f} s)"

@@ -261,6 +261,15 @@ class ExerciseResult:
     steps: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[InputWarning] = field(default_factory=list)
 
+    def as_report(self) -> dict[str, Any]:
+        """``{summary, reps, steps, warnings}`` as report.json holds them."""
+        return {
+            "summary": self.summary,
+            "reps": self.reps,
+            "steps": self.steps,
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
+
 
 def top_cues(
     counted: Mapping[Cue, int] | Sequence[Cue], limit: int = 3

@@ -160,10 +160,7 @@ if not ctx.state.playing and coach.frames > 0:
             "schema_version": 1,
             "exercise": exercise,
             "preset": preset,
-            "summary": result.summary,
-            "reps": result.reps,
-            "steps": result.steps,
-            "warnings": [w.as_dict() for w in result.warnings],
+            **result.as_report(),
         }
         if "segments" in result.summary:  # Auto: one entry per workout
             live_set = st.session_state["live_result"]

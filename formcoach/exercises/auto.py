@@ -51,11 +51,6 @@ class AutoCoach(ExerciseCoach):
         self.segments: list[dict[str, Any]] = []
         self._warnings: list[InputWarning] = []
 
-    @property
-    def smoothing_cutoff_hz(self) -> float:
-        """The default cut-off (the workout is not known in advance)."""
-        return float(self.config.get("smoothing.butterworth_cutoff_hz"))
-
     def update(self, frame: PoseFrame) -> FrameFeedback:
         """Recognise, switch coaches when the workout changes, coach the frame."""
         t = frame.timestamp_ms / 1000.0
@@ -95,10 +90,7 @@ class AutoCoach(ExerciseCoach):
             self._warnings += [w.within(self.current.title) for w in result.warnings]
             entry.update(
                 title=self.current.title,
-                summary=result.summary,
-                reps=result.reps,
-                steps=result.steps,
-                warnings=[w.as_dict() for w in result.warnings],
+                **result.as_report(),
             )
         if end_s > self._started_s:
             self.segments.append(entry)
