@@ -338,3 +338,25 @@ def gait_sequence(
                     front_heel_raise=pitches[0], lean_deg=5.0)  # fmt: skip
         poses.append(pose)
     return poses, contacts
+
+
+def lunge_report(specs: list[LungeSpec], video_name: str = "a.mp4") -> dict:
+    """A real report.json (as a dict) of hand-built reverse lunges, no video."""
+    from pathlib import Path
+
+    from formcoach.exercises import create_coach
+    from formcoach.pipeline import run_coach
+    from formcoach.report import build_report
+    from formcoach.settings import load_config
+    from formcoach.video import VideoInfo
+
+    config = load_config()
+    frames = frames_of(lunge_sequence(specs))
+    feedback, result = run_coach(frames, create_coach("reverse-lunge", config))
+    info = VideoInfo(Path(video_name), 1280, 1000, 30.0, len(frames),
+                     len(frames) / 30.0, "h264", 0)  # fmt: skip
+    return build_report(
+        info=info, exercise="reverse-lunge", config=config, frames=frames,
+        feedback=feedback, result=result, view="side", pose_coverage=1.0,
+        warnings=result.warnings,
+    )  # fmt: skip

@@ -12,33 +12,19 @@ from pathlib import Path
 import pytest
 
 from formcoach.cli import main
-from formcoach.exercises import create_coach
 from formcoach.export import export
 from formcoach.outputs import write_json_atomic
-from formcoach.pipeline import run_coach
 from formcoach.render import jpeg_thumbnail
-from formcoach.report import build_report
-from formcoach.settings import load_config
-from formcoach.video import VideoInfo
 
-from .synthetic import LungeSpec, frames_of, lunge_sequence
+from .synthetic import LungeSpec, lunge_report
 
 
 @pytest.fixture(scope="module")
 def report_path(tmp_path_factory) -> Path:
     """A real report.json of three hand-built reverse lunges (no video needed)."""
-    config = load_config()
-    frames = frames_of(
-        lunge_sequence([LungeSpec(), LungeSpec(lean_deg=40), LungeSpec()])
+    report = lunge_report(
+        [LungeSpec(), LungeSpec(lean_deg=40), LungeSpec()], "my lunges.mp4"
     )
-    feedback, result = run_coach(frames, create_coach("reverse-lunge", config))
-    info = VideoInfo(Path("my lunges.mp4"), 1280, 1000, 30.0, len(frames),
-                     len(frames) / 30.0, "h264", 0)  # fmt: skip
-    report = build_report(
-        info=info, exercise="reverse-lunge", config=config, frames=frames,
-        feedback=feedback, result=result, view="side", pose_coverage=1.0,
-        warnings=result.warnings,
-    )  # fmt: skip
     image = __import__("numpy").full((200, 300, 3), 90, "uint8")
     report["key_frames"] = [
         {"label": "Best rep (#1, score 100)", "frame": 80, "t_s": 2.7,
