@@ -22,7 +22,8 @@ import numpy as np
 
 from .errors import InputError
 from .lighting import LightSample, measure_light
-from .pose import PoseEstimator, PoseFrame
+from .model_pool import open_estimator
+from .pose import PoseFrame
 from .prefetch import prefetch
 from .stage_settings import PipelineSettings
 from .video import VideoInfo, iter_frames
@@ -174,7 +175,7 @@ def iter_poses(
         outbox = outboxes[k]
         first = max(0, start - warmup) if k else 0
         try:
-            with PoseEstimator(settings.pose, mirrored=mirrored) as estimator:
+            with open_estimator(settings.pose, mirrored=mirrored) as estimator:
                 source = iter_frames(
                     video_path,
                     start_index=first,
