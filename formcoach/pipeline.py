@@ -22,7 +22,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from . import input_checks
+from . import input_checks, level
 from .coaching import AUTO, coach_clip, coach_session, run_coach
 from .exercises import create_coach
 from .outputs import prepare_output_dir, write_json_atomic
@@ -130,14 +130,13 @@ def analyze_video(
             turn, info = detected, info.turned(detected)
             track = poses(info, turn)
             input_warnings.append(input_checks.rotated_warning(turn))
+        # A rolled camera (a phone leaning on a wall) is levelled here.
+        track, roll, levelled, tilted = input_checks.level_clip(
+            track, coach.standing if coach else True, settings
+        )
         coverage = input_checks.coverage_of(track, settings.analysis)
         input_warnings += input_checks.analysis_warnings(track, coverage, settings)
-        input_warnings += input_checks.tilt_warnings(
-            track.frames,
-            coach.standing if coach else True,
-            settings.analysis,
-            settings.video,
-        )
+        input_warnings += tilted
         coached = (
             coach_session(track.frames, settings, config)
             if coach is None
@@ -156,6 +155,8 @@ def analyze_video(
             warnings=[*input_warnings, *result.warnings],
             mirrored=mirrored,
         )
+        report["video"]["roll_deg"] = roll.angle_deg if roll else None
+        report["video"]["levelled"] = levelled is not None
         if coach is None:
             # A whole session: one entry per bout (report.json version 2).
             report["schema_version"] = 2
@@ -170,7 +171,11 @@ def analyze_video(
             _, report["key_frames"] = render_video(
                 video_path,
                 out / VIDEO_NAME,
-                smoothed,
+                # Drawn on the real (rolled) frames.
+                [
+                    level.unlevel(f, levelled, (info.width, info.height))
+                    for f in smoothed
+                ],
                 feedback,
                 info=info,
                 title=coach.title if coach else "Whole session",
