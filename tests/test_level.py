@@ -101,12 +101,15 @@ WALK = "gait/walk_watcharapol_barefoot_side_LtoR.mp4"
 
 @pytest.fixture(scope="module")
 def lunge_reports(tmp_path_factory):
-    """Reports of the two-rep lunge cut upright and rolled by +-35 deg."""
+    """Reports of the two-rep lunge cut upright and rolled by -35 deg.
+
+    (+35 deg is test_degraded_footage.py::test_tilted_camera_is_levelled_and_coached.)
+    """
     tmp = tmp_path_factory.mktemp("level_lunge")
     cut = degrade.first_two_reps(shared_clip(LUNGES), tmp / "two.mp4")
     capsys = _NoCapture()
     reports = {}
-    for degrees in (0, 35, -35):
+    for degrees in (0, -35):
         video = (
             cut
             if degrees == 0
@@ -131,7 +134,7 @@ class _NoCapture:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("degrees", [35, -35])
+@pytest.mark.parametrize("degrees", [-35])
 def test_rolled_lunges_are_levelled_and_coached_as_upright(lunge_reports, degrees):
     upright, rolled = lunge_reports[0], lunge_reports[degrees]
     assert upright["video"]["levelled"] is False
