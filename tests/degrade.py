@@ -101,18 +101,8 @@ def sideways(src: Path, out: Path) -> Path:
 
 
 def tilted(src: Path, out: Path, degrees: float = 35.0) -> Path:
-    """The camera rolled by ``degrees`` (clockwise), the whole picture kept.
-
-    The picture grows to hold the turned frame (nothing is cropped, the
-    person stays in it); the corners are filled grey, as a darker fill would
-    darken the frame's average brightness.
-    """
-    a = f"{degrees}*PI/180"
-    return ffmpeg_filter(
-        src,
-        out,
-        f"rotate={a}:ow=2*ceil(rotw({a})/2):oh=2*ceil(roth({a})/2):fillcolor=gray",
-    )
+    """The camera rolled by ``degrees``."""
+    return ffmpeg_filter(src, out, f"rotate={degrees}*PI/180:fillcolor=black")
 
 
 def backlit(src: Path, out: Path) -> Path:

@@ -2,18 +2,22 @@
 
 Unit tests on a hand-built standing pose turned by known angles, and real
 footage: the shared side-view lunge and walk rolled by ffmpeg at test time
-(the whole picture kept, corners filled grey) give the roll back and the same
-coaching as the upright clip.
+(the whole picture kept, corners filled grey), through the real pose model,
+give the roll back and, levelled, the same coaching as the upright clip.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from formcoach.coaching import coach_clip
+from formcoach.exercises import create_coach
+from formcoach.input_checks import level_clip
 from formcoach.level import (
     LevelSettings,
     Roll,
@@ -22,12 +26,13 @@ from formcoach.level import (
     level,
     unlevel,
 )
+from formcoach.pose_pass import estimate_poses
 from formcoach.settings import load_config
+from formcoach.stage_settings import PipelineSettings
 
 from . import degrade
 from .conftest import shared_clip
 from .synthetic import LungeSpec, frames_of, lunge_sequence
-from .test_bad_inputs import analyze, warning_codes
 
 SETTINGS = LevelSettings.from_config(load_config())
 
@@ -97,69 +102,70 @@ def test_no_roll_without_standing_frames(standing):
 
 LUNGES = "rnhrn/banded_reverse_lunges_side.mp4"
 WALK = "gait/walk_watcharapol_barefoot_side_LtoR.mp4"
+CONFIG = load_config()
+PIPELINE = PipelineSettings.from_config(CONFIG)
+
+
+def _roll_video(src: Path, out: Path, degrees: float) -> Path:
+    """``src`` filmed by a camera rolled ``degrees`` clockwise, nothing cropped.
+
+    The picture grows to hold the turned frame; the corners are grey (black
+    would darken the frame's brightness and warn of a dark video).
+    """
+    a = f"{degrees}*PI/180"
+    vf = f"rotate={a}:ow=2*ceil(rotw({a})/2):oh=2*ceil(roth({a})/2):fillcolor=gray"
+    return degrade.ffmpeg_filter(src, out, vf)
+
+
+def _coach(video: Path, exercise: str):
+    """Real pose pass, levelling, then the coach: ``(measured, applied, result)``."""
+    track = estimate_poses(video, PIPELINE)
+    track, measured, applied, warnings = level_clip(track, True, PIPELINE)
+    assert warnings == []
+    coached = coach_clip(track.frames, create_coach(exercise, CONFIG), PIPELINE)
+    return measured, applied, coached
 
 
 @pytest.fixture(scope="module")
-def lunge_reports(tmp_path_factory):
-    """Reports of the two-rep lunge cut upright and rolled by -35 deg.
-
-    (+35 deg is test_degraded_footage.py::test_tilted_camera_is_levelled_and_coached.)
-    """
+def lunges(tmp_path_factory):
+    """The two-rep lunge cut upright and rolled by 35 deg each way."""
     tmp = tmp_path_factory.mktemp("level_lunge")
     cut = degrade.first_two_reps(shared_clip(LUNGES), tmp / "two.mp4")
-    capsys = _NoCapture()
-    reports = {}
-    for degrees in (0, -35):
-        video = (
-            cut
-            if degrees == 0
-            else degrade.tilted(cut, tmp / f"r{degrees}.mp4", degrees)
+    return {
+        degrees: _coach(
+            cut if degrees == 0 else _roll_video(cut, tmp / f"r{degrees}.mp4", degrees),
+            "reverse-lunge",
         )
-        code, err, report = analyze(
-            capsys, video, tmp / f"out{degrees}", "-e", "reverse-lunge", "--no-video"
-        )
-        assert code == 0, err
-        reports[degrees] = report
-    return reports
-
-
-class _NoCapture:
-    """``analyze`` reads its output from capsys; module fixtures have none."""
-
-    def readouterr(self):
-        class Out:
-            out = err = ""
-
-        return Out()
+        for degrees in (0, 35, -35)
+    }
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("degrees", [-35])
-def test_rolled_lunges_are_levelled_and_coached_as_upright(lunge_reports, degrees):
-    upright, rolled = lunge_reports[0], lunge_reports[degrees]
-    assert upright["video"]["levelled"] is False
-    own = upright["video"]["roll_deg"]  # the clip's own lean, about -6 deg
-    assert abs(own) < SETTINGS.min_deg
-    assert rolled["video"]["levelled"] is True
-    assert rolled["video"]["roll_deg"] == pytest.approx(degrees + own, abs=2.0)
-    assert warning_codes(rolled) == set()
+@pytest.mark.parametrize("degrees", [35, -35])
+def test_rolled_lunges_are_levelled_and_coached_as_upright(lunges, degrees):
+    own, not_applied, upright = lunges[0]
+    assert own is not None and abs(own.angle_deg) < SETTINGS.min_deg  # about -6
+    assert not_applied is None
+    measured, applied, rolled = lunges[degrees]
+    assert applied is measured
+    assert measured.angle_deg == pytest.approx(degrees + own.angle_deg, abs=2.0)
     for key in ("rep_count", "partial_reps", "movement"):
-        assert rolled["summary"][key] == upright["summary"][key], key
-    assert [r["direction"] for r in rolled["reps"]] == [
-        r["direction"] for r in upright["reps"]
+        assert rolled.result.summary[key] == upright.result.summary[key], key
+    assert upright.result.summary["rep_count"] == 2
+    assert [r["direction"] for r in rolled.result.reps] == [
+        r["direction"] for r in upright.result.reps
     ]
-    assert rolled["view"] == upright["view"] == "side"
+    assert rolled.view == upright.view == "side"
 
 
 @pytest.mark.slow
-def test_a_rolled_walk_is_levelled_by_the_floor(tmp_path, capsys):
-    """The floor under the walk measures the roll to a degree."""
-    walk = shared_clip(WALK)
-    video = degrade.tilted(walk, tmp_path / "walk35.mp4", 35.0)
-    code, err, report = analyze(capsys, video, tmp_path / "out", "--no-video")
-    assert code == 0, err
-    assert report["video"]["roll_deg"] == pytest.approx(35.0, abs=1.5)
-    summary = report["summary"]
+def test_a_rolled_walk_is_levelled_by_the_floor(tmp_path):
+    """The floor under the walk measures the roll to about a degree."""
+    video = _roll_video(shared_clip(WALK), tmp_path / "walk35.mp4", 35.0)
+    measured, applied, coached = _coach(video, "backward-walk")
+    assert applied is measured and measured.source == "body+floor"
+    assert measured.angle_deg == pytest.approx(35.0, abs=1.5)
+    summary = coached.result.summary
     assert summary["direction_of_travel"] == "forward"
     # Contacts at frames 25, 43, 61, 79, 97 and 115 (partly hidden): 5 or 6.
     assert summary["step_count"] in (5, 6)
