@@ -167,6 +167,7 @@ class CsvStream:
         except OSError as exc:
             raise OutputError(describe_os_error(exc, self.path)) from exc
         self._writer = csv.writer(self._file)
+        self._header = list(header)
         self.write(header)
 
     def write(self, row: Sequence[Any]) -> None:
@@ -176,6 +177,16 @@ class CsvStream:
         except OSError as exc:
             self.discard()
             raise OutputError(describe_os_error(exc, self.path)) from exc
+
+    def restart(self) -> None:
+        """Drop the rows written so far (an analysis starting again)."""
+        try:
+            self._file.seek(0)
+            self._file.truncate()
+        except OSError as exc:
+            self.discard()
+            raise OutputError(describe_os_error(exc, self.path)) from exc
+        self.write(self._header)
 
     def commit(self) -> None:
         """Flush the file to disk and rename it onto ``path``."""

@@ -22,7 +22,6 @@ The settings are read from the config once, up front
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,7 +123,7 @@ def analyze_video(
         overwrite=overwrite,
         mirrored=mirrored,
         progress=progress,
-        rows=frames_csv.write,
+        rows=frames_csv,
     )
     try:
         if coach is None:
@@ -165,7 +164,7 @@ class _Job:
     overwrite: bool
     mirrored: bool
     progress: ProgressCallback | None
-    rows: Callable[[tuple[Any, ...]], None]
+    rows: CsvStream
 
 
 def pose_rate_hz(config: Config, coach: ExerciseCoach) -> float:
@@ -201,9 +200,15 @@ def _analyze_workout(
     warnings += input_checks.analysis_warnings(
         tally, settings, streamed.info.duration_s
     )
-    warnings += input_checks.tilt_warnings(
-        tally.sample.items, coach.standing, settings.analysis, settings.video
-    )
+    if not (settings.level.enabled and coach.standing):
+        warnings += input_checks.tilt_warnings(
+            tally.sample.items, coach.standing, settings.analysis, settings.video
+        )
+    elif streamed.measured_roll is None:
+        # The picture could not be levelled: say so when the legs lean.
+        warnings += input_checks.tilt_warnings(
+            tally.sample.items, True, settings.analysis, settings.video, levelling=True
+        )
     report = build_report(
         info=streamed.info,
         exercise=coach.name,
@@ -217,6 +222,9 @@ def _analyze_workout(
         series_file=FRAMES_NAME,
     )
     report["pose_every"] = streamed.stride
+    measured = streamed.measured_roll
+    report["video"]["roll_deg"] = measured.angle_deg if measured else None
+    report["video"]["levelled"] = streamed.applied_roll is not None
     if video_target is not None:
         report["key_frames"] = thumbnails_from_video(
             video_target, key_frame_times(result), streamed.info.fps or 30.0
@@ -262,7 +270,7 @@ def _analyze_session(job: _Job) -> tuple[dict[str, Any], list[PoseFrame]]:
     series = FrameSeries(
         settings.analysis.min_visibility,
         settings.analysis.series_max_points,
-        job.rows,
+        job.rows.write,
     )
     for frame, fb in zip(smoothed, feedback, strict=True):
         series.add(frame, fb)

@@ -289,9 +289,9 @@ def top_cues(
     return [{**cue.as_dict(), "count": n} for cue, n in ranked[:limit]]
 
 
-def rows_for(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]) -> list[
-    list[str]
-]:
+def rows_for(
+    columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]
+) -> list[list[str]]:
     """Table cells: one list of formatted strings per row."""
     return [[c.format(row) for c in columns] for row in rows]
 

@@ -27,12 +27,12 @@ coach is known, and still run in passes (:mod:`formcoach.pipeline`).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from . import body, input_checks
+from . import body, input_checks, level
 from .annotate import FrameAnnotator
 from .exercises import ExerciseCoach
 from .pose import PoseFrame
@@ -45,8 +45,15 @@ from .thinned import Thinned
 from .video import VideoInfo
 from .video_writer import VideoWriter
 
-#: Sink of frames.csv rows (see :data:`~formcoach.report.SERIES_COLUMNS`).
-RowSink = Callable[[tuple[Any, ...]], None]
+
+class RowSink(Protocol):
+    """Where frames.csv rows go (:class:`~formcoach.outputs.CsvStream`)."""
+
+    def write(self, row: Sequence[Any]) -> None:
+        """Append one row (see :data:`~formcoach.report.SERIES_COLUMNS`)."""
+
+    def restart(self) -> None:
+        """Drop the rows so far: the analysis starts again."""
 
 
 def model_stride(fps: float, rate_hz: float) -> int:
@@ -73,6 +80,9 @@ class StreamedClip:
         view: The camera view of the whole clip.
         frames: Every smoothed pose frame, only when asked for
             (``keep_frames``, to save the landmarks).
+        measured_roll: The camera's roll (None: unknown or not a standing
+            workout).
+        applied_roll: The roll that was undone (None: none was).
     """
 
     info: VideoInfo
@@ -83,14 +93,8 @@ class StreamedClip:
     result: ExerciseResult
     view: str
     frames: list[PoseFrame] = field(default_factory=list)
-
-
-class _Turned(Exception):
-    """The person lies on their side: analyse again, turned by ``turn_deg``."""
-
-    def __init__(self, turn_deg: int):
-        super().__init__(turn_deg)
-        self.turn_deg = turn_deg
+    measured_roll: level.Roll | None = None
+    applied_roll: level.Roll | None = None
 
 
 def stream_video(
@@ -110,13 +114,17 @@ def stream_video(
 ) -> StreamedClip:
     """Analyse a video in one pass, drawing the annotated video as it goes.
 
-    A clip filmed sideways without rotation metadata (the person lies on
-    their side) is noticed after the first second or so with a person, or at
-    the end, and analysed again upright (see ``video.auto_rotate``).
+    Before the first frame is coached (after the smoother's look-ahead, or a
+    little longer until a person has been seen for a second), two things are
+    settled on the frames so far: a clip filmed sideways without rotation
+    metadata (the person lies on their side, ``video.auto_rotate``) and a
+    rolled camera (:mod:`formcoach.level`, standing workouts). If the person
+    only shows up later, both are judged on the whole clip at the end, and
+    the clip is analysed again turned or levelled when it must be.
 
     Args:
         video_path: The workout video.
-        make_coach: Makes a fresh coach (called again if the clip is turned).
+        make_coach: Makes a fresh coach (called again for a second pass).
         settings: The pipeline settings.
         rate_hz: Pose estimates per second the workout needs (0: every frame).
         turn_deg: Turn every frame this much further clockwise.
@@ -132,15 +140,20 @@ def stream_video(
         InputError: The video cannot be read, or the time limit was reached.
         OutputError: The video cannot be written.
     """
-    auto = settings.video.auto_rotate and turn_deg == 0
+    coach = make_coach()
+    plan = _Plan(
+        turn_deg=turn_deg,
+        detect_turn=settings.video.auto_rotate and turn_deg == 0,
+        detect_roll=settings.level.enabled and coach.standing,
+    )
     while True:
         try:
             return _one_pass(
                 video_path,
-                make_coach(),
+                coach,
                 settings,
+                plan,
                 rate_hz=rate_hz,
-                turn_deg=turn_deg,
                 mirrored=mirrored,
                 video_target=video_target,
                 overwrite=overwrite,
@@ -148,19 +161,39 @@ def stream_video(
                 progress=progress,
                 keep_frames=keep_frames,
                 max_series_points=max_series_points,
-                detect_turn=auto,
             )
-        except _Turned as turned:
-            turn_deg, auto = turned.turn_deg, False
+        except _Again as again:
+            plan, coach = again.plan, make_coach()
+            if rows is not None:
+                rows.restart()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How to read the frames: the turn, and the roll to undo once known."""
+
+    turn_deg: int
+    detect_turn: bool
+    detect_roll: bool
+    roll: level.Roll | None = None
+    measured_roll: level.Roll | None = None
+
+
+class _Again(Exception):
+    """The clip turned out sideways or rolled: analyse it again with ``plan``."""
+
+    def __init__(self, plan: _Plan):
+        super().__init__(plan)
+        self.plan = plan
 
 
 def _one_pass(
     video_path: str | Path,
     coach: ExerciseCoach,
     settings: PipelineSettings,
+    plan: _Plan,
     *,
     rate_hz: float,
-    turn_deg: int,
     mirrored: bool,
     video_target: Path | None,
     overwrite: bool,
@@ -168,10 +201,9 @@ def _one_pass(
     progress: ProgressCallback | None,
     keep_frames: bool,
     max_series_points: int,
-    detect_turn: bool,
 ) -> StreamedClip:
     analysis = settings.analysis
-    info = VideoInfo.from_path(video_path).turned(turn_deg)
+    info = VideoInfo.from_path(video_path).turned(plan.turn_deg)
     fps = info.fps or 30.0
     stride = model_stride(fps, rate_hz)
     smoothing = settings.smoothing
@@ -184,17 +216,9 @@ def _one_pass(
         history_s=smoothing.history_s,
     )
     tally = input_checks.ClipTally(analysis)
-    # Rows held back from frames.csv until the turn is settled: a turned clip
-    # starts again, and its rows must not follow the sideways ones.
-    held_rows: list[tuple[Any, ...]] | None = [] if detect_turn else None
-
-    def sink(row: tuple[Any, ...]) -> None:
-        if held_rows is not None:
-            held_rows.append(row)
-        elif rows is not None:
-            rows(row)
-
-    series = FrameSeries(analysis.min_visibility, max_series_points, sink)
+    series = FrameSeries(
+        analysis.min_visibility, max_series_points, rows.write if rows else None
+    )
     views: Thinned[PoseFrame] = Thinned(1500)
     kept: list[PoseFrame] = []
     waiting: deque[Posed] = deque()
@@ -205,23 +229,41 @@ def _one_pass(
     )
     writer: VideoWriter | None = None
     gaps: set[tuple[float, float]] = set()
-    # The turn is judged once a second of poses (at least) has been seen.
-    turn_check_posed = max(5, round(fps / stride))
+    # Frames wait in ``prelude`` (pictures too) until the turn and the roll
+    # are settled: a second of a person, or at most a few seconds.
+    prelude: list[Posed] | None = [] if plan.detect_turn or plan.detect_roll else None
+    settle_posed = max(5, round(fps / stride))
+    max_prelude = 3 * smoother.latency_frames
+    applied = plan.roll
+    measured = plan.measured_roll
+    undecided = False  # settled without seeing anyone: judge again at the end
 
-    def check_turn(final: bool) -> None:
-        nonlocal detect_turn, held_rows
-        if not detect_turn:
-            return
-        if not final and tally.posed < turn_check_posed:
-            return
-        detect_turn = False
-        turn = input_checks.auto_turn(tally.sample.items, analysis, settings.video)
-        if turn:
-            raise _Turned(turn)
-        if rows is not None and held_rows:
-            for row in held_rows:
-                rows(row)
-        held_rows = None
+    def settle(final: bool) -> None:
+        nonlocal prelude, applied, measured, undecided
+        assert prelude is not None
+        waited = len(prelude) >= smoother.latency_frames
+        if not final and not (waited and tally.posed >= settle_posed):
+            if len(prelude) < max_prelude:
+                return
+        sample = [p.pose for p in prelude if not p.pose.is_empty()]
+        undecided = len(sample) < settle_posed
+        if plan.detect_turn and not undecided:
+            turn = input_checks.auto_turn(sample, analysis, settings.video)
+            if turn:
+                raise _Again(replace(plan, turn_deg=turn, detect_turn=False))
+        if plan.detect_roll and not undecided:
+            measured, applied = level.clip_roll(
+                sample, settings.level, analysis.min_visibility
+            )
+        held, prelude = prelude, None
+        for item in held:
+            push(item)
+
+    def push(item: Posed) -> None:
+        pose = level.level(item.pose, applied)
+        waiting.append(item)
+        for smooth in smoother.push(pose):
+            emit(smooth)
 
     def emit(smooth: PoseFrame) -> None:
         nonlocal writer
@@ -232,31 +274,30 @@ def _one_pass(
             views.add(smooth)
         if keep_frames:
             kept.append(smooth)
-        if (
-            annotator is not None
-            and video_target is not None
-            and item.image_rgb is not None
-        ):
-            if writer is None:
-                writer = VideoWriter(
-                    video_target,
-                    fps=fps,
-                    width=info.width,
-                    height=info.height,
-                    crf=settings.video.crf,
-                    preset=settings.video.preset,
-                    overwrite=overwrite,
-                )
-            # The decoder made this array for us alone: draw on it in place.
-            annotator.annotate(item.image_rgb, smooth, feedback)
-            writer.write(item.image_rgb, timestamp_ms=item.timestamp_ms)
+        if annotator is None or video_target is None or item.image_rgb is None:
+            return
+        if writer is None:
+            writer = VideoWriter(
+                video_target,
+                fps=fps,
+                width=info.width,
+                height=info.height,
+                crf=settings.video.crf,
+                preset=settings.video.preset,
+                overwrite=overwrite,
+            )
+        # Drawn on the real (rolled) picture; the decoder made this array for
+        # us alone, so draw on it in place.
+        drawn = level.unlevel(smooth, applied, (info.width, info.height))
+        annotator.annotate(item.image_rgb, drawn, feedback)
+        writer.write(item.image_rgb, timestamp_ms=item.timestamp_ms)
 
     lanes = 1 if video_target is not None else max(1, analysis.pose_workers())
     posed = iter_poses(
         video_path,
         settings,
         info=info,
-        turn_deg=turn_deg,
+        turn_deg=plan.turn_deg,
         mirrored=mirrored,
         stride=stride,
         lanes=lanes,
@@ -269,13 +310,15 @@ def _one_pass(
             tally.add(item.pose, estimated=item.estimated)
             if item.light is not None:
                 tally.light.append(item.light)
-            waiting.append(item)
-            ready = smoother.push(item.pose)
-            if ready:
-                check_turn(final=False)
-            for smooth in ready:
-                emit(smooth)
-        check_turn(final=True)
+            if prelude is None:
+                push(item)
+                continue
+            prelude.append(item)
+            settle(final=False)
+        if prelude is not None:
+            settle(final=True)
+        if undecided:
+            _judge_at_the_end(tally, plan, settings, applied)
         for smooth in smoother.flush():
             emit(smooth)
         result = coach.finish()
@@ -293,11 +336,44 @@ def _one_pass(
     )
     return StreamedClip(
         info=info,
-        turn_deg=turn_deg,
+        turn_deg=plan.turn_deg,
         stride=stride,
         tally=tally,
         series=series,
         result=result,
         view=view,
         frames=kept,
+        measured_roll=measured,
+        applied_roll=applied,
     )
+
+
+def _judge_at_the_end(
+    tally: input_checks.ClipTally,
+    plan: _Plan,
+    settings: PipelineSettings,
+    applied: level.Roll | None,
+) -> None:
+    """No one was seen early on: judge the turn and the roll on the whole clip.
+
+    Raises:
+        _Again: The clip must be analysed again, turned or levelled.
+    """
+    sample = tally.sample.items
+    min_visibility = settings.analysis.min_visibility
+    if plan.detect_turn:
+        turn = input_checks.auto_turn(sample, settings.analysis, settings.video)
+        if turn:
+            raise _Again(replace(plan, turn_deg=turn, detect_turn=False))
+    if plan.detect_roll and applied is None:
+        measured, roll = level.clip_roll(sample, settings.level, min_visibility)
+        if roll is not None:
+            raise _Again(
+                replace(
+                    plan,
+                    detect_turn=False,
+                    detect_roll=False,
+                    roll=roll,
+                    measured_roll=measured,
+                )
+            )
