@@ -139,9 +139,9 @@ def analyze_video(
             settings.video,
         )
         coached = (
-            coach_session(track.frames, settings, config)
+            coach_session(track.frames, settings, config, track.cuts)
             if coach is None
-            else coach_clip(track.frames, coach, settings)
+            else coach_clip(track.frames, coach, settings, track.cuts)
         )
         smoothed, feedback, result = coached.frames, coached.feedback, coached.result
         report = build_report(
@@ -156,6 +156,8 @@ def analyze_video(
             warnings=[*input_warnings, *result.warnings],
             mirrored=mirrored,
         )
+        # Edits in the video: tracking and coaching started again at each.
+        report["cuts"] = [cut.as_dict() for cut in track.cuts]
         if coach is None:
             # A whole session: one entry per bout (report.json version 2).
             report["schema_version"] = 2

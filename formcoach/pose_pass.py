@@ -3,17 +3,24 @@
 Decode (reader thread) → pose model → one :class:`~formcoach.pose.PoseFrame`
 per frame, plus a brightness sample about 5 times a second. With several
 workers the video is cut into consecutive runs analysed in parallel.
+
+Each frame is also checked for a shot change (:mod:`formcoach.cuts`): at a
+hard cut or a cross-fade the pose model starts again (a fresh tracker looks
+for the person anywhere in the new shot), and the track lists the cuts so
+the coaching can start again there too.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cuts import Cut, ShotDetector
 from .errors import InputError
 from .lighting import LightSample, measure_light
 from .pose import PoseEstimator, PoseFrame
@@ -37,12 +44,14 @@ class PoseTrack:
         frames: One :class:`PoseFrame` per decoded frame, in order.
         gaps_ms: ``(start_ms, end_ms)`` spans where corrupt data was skipped.
         light: Brightness of about 5 frames a second, in frame order.
+        cuts: Shot changes (hard cuts, cross-fades) in time order.
     """
 
     info: VideoInfo
     frames: list[PoseFrame]
     gaps_ms: list[tuple[float, float]] = field(default_factory=list)
     light: list[LightSample] = field(default_factory=list)
+    cuts: list[Cut] = field(default_factory=list)
 
 
 def _segments(
@@ -85,15 +94,19 @@ def estimate_poses(
     analysis = settings.analysis
     info = info or VideoInfo.from_path(video_path).turned(turn_deg)
     workers = workers if workers is not None else analysis.pose_workers()
-    warmup = round(analysis.segment_warmup_s * (info.fps or 30))
-    min_frames = round(analysis.min_segment_s * (info.fps or 30))
+    fps = info.fps or 30
+    warmup = round(analysis.segment_warmup_s * fps)
+    # The shot detector needs a cross-fade's length of frames before a run.
+    cut_warmup = round(settings.cuts.fade_max_s * fps) + 3
+    min_frames = round(analysis.min_segment_s * fps)
     segments = _segments(info.frame_count, workers, min_frames)
     gaps: set[tuple[float, float]] = set()
     results: list[list[PoseFrame]] = [[] for _ in segments]
     light: list[list[LightSample]] = [[] for _ in segments]
+    cuts: list[list[Cut]] = [[] for _ in segments]
     # Light changes slowly: about 5 samples a second is plenty, and keeps the
     # numpy work (under the GIL) off most frames.
-    light_every = max(1, round((info.fps or 30) / 5))
+    light_every = max(1, round(fps / 5))
     min_vis = analysis.min_visibility
     errors: list[BaseException] = []
     done = 0
@@ -105,41 +118,76 @@ def estimate_poses(
 
     def work(k: int, start: int, stop: int | None) -> None:
         nonlocal done
-        first = max(0, start - warmup) if k else 0
+        posed_from = max(0, start - warmup) if k else 0
+        first = max(0, start - max(warmup, cut_warmup)) if k else 0
+        detector = ShotDetector(settings.cuts, fps)
+        # Frames seen since the last cut could be confirmed, to analyse
+        # again with a fresh model (a cut is confirmed a few frames late).
+        recent: deque = deque(maxlen=8)
+        estimator = PoseEstimator(options, mirrored=mirrored)
         try:
-            with PoseEstimator(options, mirrored=mirrored) as estimator:
-                source = iter_frames(
-                    video_path,
-                    start_index=first,
-                    max_frames=stop,
-                    on_gap=lambda a, b: gaps.add((a, b)),
-                    turn_deg=turn_deg,
-                )
-                for frame in prefetch(source, maxsize=8):
-                    if limit_s > 0 and time.monotonic() - started > limit_s:
-                        raise InputError(
-                            f"The analysis was stopped after {limit_s:.0f} s "
-                            "(analysis.max_seconds): the video is too long for "
-                            "this limit. Trim it, or raise the limit in Settings."
-                        )
-                    pose = estimator.process(
-                        frame.image_rgb, frame.timestamp_ms, frame.index
+            source = iter_frames(
+                video_path,
+                start_index=first,
+                max_frames=stop,
+                on_gap=lambda a, b: gaps.add((a, b)),
+                turn_deg=turn_deg,
+            )
+            for frame in prefetch(source, maxsize=8):
+                if limit_s > 0 and time.monotonic() - started > limit_s:
+                    raise InputError(
+                        f"The analysis was stopped after {limit_s:.0f} s "
+                        "(analysis.max_seconds): the video is too long for "
+                        "this limit. Trim it, or raise the limit in Settings."
                     )
-                    if frame.index < start:
-                        continue  # warm-up frame of a later run
-                    results[k].append(pose)
-                    if frame.index % light_every == 0:
-                        light[k].append(
-                            measure_light(
-                                frame.image_rgb, pose, frame.timestamp_ms, min_vis
-                            )
+                cut = detector.update(frame.index, frame.image_rgb, frame.timestamp_ms)
+                if frame.index < posed_from:
+                    continue  # the shot detector's warm-up
+                recent.append(frame)
+                if cut is not None:
+                    if cut.end_index >= start:
+                        cuts[k].append(cut)
+                    # A fresh tracker for the new shot, from its first frame.
+                    estimator.close()
+                    estimator = PoseEstimator(options, mirrored=mirrored)
+                    redo = [f for f in recent if f.index >= cut.end_index]
+                    kept = results[k]
+                    while kept and kept[-1].frame_index >= cut.end_index:
+                        kept.pop()
+                    for past in redo[:-1]:
+                        pose = estimator.process(
+                            past.image_rgb, past.timestamp_ms, past.index
                         )
-                    with lock:
-                        done += 1
-                    if progress and len(segments) == 1:
-                        progress("pose", done, info.frame_count)
+                        if past.index >= start:
+                            kept.append(pose)
+                pose = estimator.process(
+                    frame.image_rgb, frame.timestamp_ms, frame.index
+                )
+                if frame.index < start:
+                    continue  # warm-up frame of a later run
+                results[k].append(pose)
+                if frame.index % light_every == 0:
+                    light[k].append(
+                        measure_light(
+                            frame.image_rgb, pose, frame.timestamp_ms, min_vis
+                        )
+                    )
+                with lock:
+                    done += 1
+                if progress and len(segments) == 1:
+                    progress("pose", done, info.frame_count)
+            if stop is None:
+                # Only the last run sees the end of the video: a fade still
+                # open there is a cut; a later run reports its own.
+                cuts[k] += [
+                    c
+                    for c in detector.finish()
+                    if c not in cuts[k] and c.end_index >= start
+                ]
         except BaseException as exc:  # re-raised in the caller's thread
             errors.append(exc)
+        finally:
+            estimator.close()
 
     if len(segments) == 1:
         work(0, 0, None)
@@ -168,4 +216,5 @@ def estimate_poses(
         frames=frames,
         gaps_ms=sorted(gaps),
         light=[sample for run in light for sample in run],
+        cuts=[cut for run in cuts for cut in run],
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config_values import flag, integer, number, text
+from .cuts import CutSettings
 from .errors import InputError
 from .lighting import LightingSettings
 from .pose import PoseOptions
@@ -152,6 +153,7 @@ class PipelineSettings:
     lighting: LightingSettings
     view: ViewSettings
     video: VideoSettings
+    cuts: CutSettings
 
     @classmethod
     def from_config(cls, config: Config) -> PipelineSettings:
@@ -163,6 +165,7 @@ class PipelineSettings:
             lighting=LightingSettings.from_config(config),
             view=ViewSettings.from_config(config),
             video=VideoSettings.from_config(config),
+            cuts=CutSettings.from_config(config),
         )
 
     @classmethod
