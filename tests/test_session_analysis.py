@@ -135,8 +135,9 @@ def test_each_segment_counts_as_its_clip_alone(session_video, tmp_path):
         alone = tmp_path / f"alone{k}"
         part = session_video.parent / f"part{k}.mp4"
         exercise = segment["exercise"]
-        assert main(["analyze", str(part), "--exercise", exercise, "--out",
-                     str(alone), "--no-video", "--quiet", "--no-history"]) == 0  # fmt: skip
+        args = ["analyze", str(part), "--exercise", exercise, "--out", str(alone),
+                "--no-video", "--quiet", "--no-history"]  # fmt: skip
+        assert main(args) == 0
         single = json.loads((alone / "report.json").read_text())["summary"]
         assert {key: segment["summary"][key] for key in keys[exercise]} == {
             key: single[key] for key in keys[exercise]
