@@ -26,6 +26,7 @@ from .pose import PoseFrame
 from .pose_pass import PoseTrack
 from .results import InputWarning
 from .stage_settings import AnalysisSettings, PipelineSettings, VideoSettings
+from .thinned import Thinned
 
 if TYPE_CHECKING:
     from .settings import Config
@@ -38,9 +39,35 @@ def pose_coverage(frames: Sequence[PoseFrame], min_visibility: float) -> float:
     return sum(body.is_full_body(f, min_visibility) for f in frames) / len(frames)
 
 
-def coverage_of(track: PoseTrack, analysis: AnalysisSettings) -> float:
-    """Pose coverage of a clip with ``analysis.full_body_min_visibility``."""
-    return pose_coverage(track.frames, analysis.full_body_min_visibility)
+class LostSpans:
+    """Spans with no one in view, gathered frame by frame in time order."""
+
+    def __init__(self, min_s: float):
+        self.min_s = min_s
+        self.spans: list[tuple[float, float]] = []
+        self.anyone = False
+        self._start_s: float | None = None
+        self._last_s = 0.0
+
+    def add(self, t_s: float, present: bool) -> None:
+        """The next frame (in time order): its time and whether someone was seen."""
+        self._last_s = t_s
+        if present:
+            self.anyone = True
+            self._close(t_s)
+        elif self._start_s is None:
+            self._start_s = t_s
+
+    def finish(self) -> list[tuple[float, float]]:
+        """The spans, the one still open at the end included."""
+        if self.anyone:
+            self._close(self._last_s)
+        return self.spans if self.anyone else []
+
+    def _close(self, t_s: float) -> None:
+        if self._start_s is not None and t_s - self._start_s >= self.min_s:
+            self.spans.append((round(self._start_s, 3), round(t_s, 3)))
+        self._start_s = None
 
 
 def person_lost_spans(
@@ -51,21 +78,80 @@ def person_lost_spans(
     Only between frames with a person: a clip with no one at all is
     ``pose.no_person``.
     """
-    spans: list[tuple[float, float]] = []
-    seen = [not f.is_empty() for f in frames]
-    if not any(seen):
-        return spans
-    times = [f.timestamp_ms / 1000.0 for f in frames]
-    start: int | None = None
-    for i, present in enumerate([*seen, True]):  # a sentinel closes a last run
-        if not present and start is None:
-            start = i
-        elif present and start is not None:
-            t0, t1 = times[start], times[min(i, len(times) - 1)]
-            if t1 - t0 >= min_s:
-                spans.append((round(t0, 3), round(t1, 3)))
-            start = None
-    return spans
+    spans = LostSpans(min_s)
+    for f in frames:
+        spans.add(f.timestamp_ms / 1000.0, not f.is_empty())
+    return spans.finish()
+
+
+class ClipTally:
+    """What the input checks need to know about a whole clip, frame by frame.
+
+    The one-pass analysis (:mod:`formcoach.stream`) never holds the whole
+    clip, so the checks read these counts, spans and an evenly thinned sample
+    of poses instead of every frame.
+
+    Attributes:
+        frames: Frames seen.
+        estimated: Frames the pose model looked at (the others were skipped,
+            see ``[pose_rate]``).
+        posed: Of those, frames with a person.
+        full_body: Of those, frames with a confident full-body pose.
+        feet_seen: Posed frames with the feet visible.
+        sample: Posed frames, thinned evenly over the clip (orientation checks).
+        light: Brightness samples.
+        gaps_ms: Spans lost to corrupt data.
+    """
+
+    def __init__(self, analysis: AnalysisSettings, sample_cap: int = 1500):
+        self.analysis = analysis
+        self.frames = 0
+        self.estimated = 0
+        self.posed = 0
+        self.full_body = 0
+        self.feet_seen = 0
+        self.last_s = 0.0
+        self.sample: Thinned[PoseFrame] = Thinned(sample_cap)
+        self.light: list[LightSample] = []
+        self.gaps_ms: set[tuple[float, float]] = set()
+        self._lost = LostSpans(analysis.person_lost_min_s)
+
+    @classmethod
+    def of_track(cls, track: PoseTrack, analysis: AnalysisSettings) -> ClipTally:
+        """The tally of a whole pose track."""
+        tally = cls(analysis, sample_cap=max(2, len(track.frames)))
+        for frame in track.frames:
+            tally.add(frame)
+        tally.light = list(track.light)
+        tally.gaps_ms = set(track.gaps_ms)
+        return tally
+
+    def add(self, frame: PoseFrame, *, estimated: bool = True) -> None:
+        """The next frame; ``estimated`` is False for a frame the model skipped."""
+        self.frames += 1
+        self.last_s = frame.timestamp_ms / 1000.0
+        if not estimated:
+            return
+        self.estimated += 1
+        present = not frame.is_empty()
+        self._lost.add(self.last_s, present)
+        if not present:
+            return
+        self.posed += 1
+        self.sample.add(frame)
+        if body.is_full_body(frame, self.analysis.full_body_min_visibility):
+            self.full_body += 1
+        if body.feet_visible(frame, self.analysis.min_visibility):
+            self.feet_seen += 1
+
+    @property
+    def coverage(self) -> float:
+        """Fraction of the frames looked at with a confident full-body pose."""
+        return self.full_body / self.estimated if self.estimated else 0.0
+
+    def lost_spans(self) -> list[tuple[float, float]]:
+        """Spans of at least ``person_lost_min_s`` with no one in view."""
+        return list(self._lost.finish())
 
 
 def _first_s(samples: list[LightSample], mask: npt.NDArray[np.bool_]) -> float:
@@ -146,12 +232,22 @@ def lighting_warnings(
 
 
 def analysis_warnings(
-    track: PoseTrack, coverage: float, settings: PipelineSettings
+    tally: ClipTally | PoseTrack,
+    settings: PipelineSettings,
+    duration_s: float,
 ) -> list[InputWarning]:
-    """Warnings about the input itself (coverage, duration, light, lost data)."""
+    """Warnings about the input itself (coverage, duration, light, lost data).
+
+    Args:
+        tally: The clip's tally (a whole :class:`PoseTrack` is tallied here).
+        settings: The pipeline settings.
+        duration_s: The video's duration (0 when unknown: the last frame's time).
+    """
     analysis = settings.analysis
+    if isinstance(tally, PoseTrack):
+        tally = ClipTally.of_track(tally, analysis)
     warnings: list[InputWarning] = []
-    if track.frames and all(f.is_empty() for f in track.frames):
+    if tally.estimated and not tally.posed:
         warnings.append(
             InputWarning(
                 "pose.no_person",
@@ -159,18 +255,16 @@ def analysis_warnings(
                 "in good light, from the side.",
             )
         )
-    elif coverage < analysis.min_pose_coverage:
+    elif tally.coverage < analysis.min_pose_coverage:
         warnings.append(
             InputWarning(
                 "pose.low_coverage",
                 f"The full body (shoulders to feet) was seen in only "
-                f"{coverage:.0%} of frames; results may be incomplete. Keep the "
-                "whole body, feet included, in the picture.",
+                f"{tally.coverage:.0%} of frames; results may be incomplete. Keep "
+                "the whole body, feet included, in the picture.",
             )
         )
-    duration = track.info.duration_s or (
-        track.frames[-1].timestamp_ms / 1000.0 if track.frames else 0.0
-    )
+    duration = duration_s or tally.last_s
     if duration < analysis.min_duration_s:
         warnings.append(
             InputWarning(
@@ -179,10 +273,8 @@ def analysis_warnings(
                 "reps or steps. Film the whole set.",
             )
         )
-    posed = [f for f in track.frames if not f.is_empty()]
-    if posed:
-        min_vis = analysis.min_visibility
-        feet_seen = sum(body.feet_visible(f, min_vis) for f in posed) / len(posed)
+    if tally.posed:
+        feet_seen = tally.feet_seen / tally.posed
         if feet_seen < analysis.min_feet_share:
             warnings.append(
                 InputWarning(
@@ -192,8 +284,8 @@ def analysis_warnings(
                     "the picture.",
                 )
             )
-    warnings += lighting_warnings(track.light, settings.lighting)
-    for t0, t1 in person_lost_spans(track.frames, analysis.person_lost_min_s):
+    warnings += lighting_warnings(tally.light, settings.lighting)
+    for t0, t1 in tally.lost_spans():
         warnings.append(
             InputWarning(
                 "pose.person_lost",
@@ -202,7 +294,7 @@ def analysis_warnings(
                 t0,
             )
         )
-    for start_ms, end_ms in track.gaps_ms:
+    for start_ms, end_ms in sorted(tally.gaps_ms):
         warnings.append(
             InputWarning(
                 "video.corrupt_section",

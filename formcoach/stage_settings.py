@@ -41,6 +41,8 @@ class AnalysisSettings:
             ``pose.feet_not_visible``.
         person_lost_min_s: No one in view this long is ``pose.person_lost``.
         min_pose_coverage: Below this coverage, ``pose.low_coverage``.
+        series_max_points: report.json keeps about this many frames of the
+            per-frame series (all of them are in frames.csv).
     """
 
     workers: int
@@ -53,6 +55,7 @@ class AnalysisSettings:
     min_feet_share: float
     person_lost_min_s: float
     min_pose_coverage: float
+    series_max_points: int
 
     @classmethod
     def from_config(cls, config: Config) -> AnalysisSettings:
@@ -70,6 +73,7 @@ class AnalysisSettings:
             min_feet_share=number(config, "analysis.min_feet_share"),
             person_lost_min_s=number(config, "analysis.person_lost_min_s"),
             min_pose_coverage=number(config, "analysis.min_pose_coverage"),
+            series_max_points=integer(config, "analysis.series_max_points"),
         )
 
     def pose_workers(self) -> int:
