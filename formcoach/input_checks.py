@@ -7,7 +7,9 @@ next to the check that raises it:
   ``pose.person_lost``: who was seen, and how much of them;
 * ``video.too_short``, ``video.corrupt_section``: the file;
 * ``video.too_dark``, ``video.overexposed``, ``video.backlit``: the light;
-* ``camera.rotated``, ``camera.tilted``: the camera's orientation.
+* ``camera.rotated``, ``camera.tilted``: the camera's orientation (a rolled
+  camera is levelled, :func:`level_clip`; it is only reported when it
+  cannot be).
 
 The coaches' own set warnings (fatigue, view ...) come with their results.
 """
@@ -15,12 +17,14 @@ The coaches' own set warnings (fatigue, view ...) come with their results.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from . import body, orientation
+from . import body, level, orientation
+from .level import Roll
 from .lighting import LightingSettings, LightSample
 from .pose import PoseFrame
 from .pose_pass import PoseTrack
@@ -328,24 +332,70 @@ def rotated_warning(turn_deg: int) -> InputWarning:
     )
 
 
+def level_clip(
+    track: PoseTrack, standing: bool, settings: PipelineSettings
+) -> tuple[PoseTrack, Roll | None, Roll | None, list[InputWarning]]:
+    """Level a standing workout filmed with the camera rolled.
+
+    The roll is measured from the standing body (:mod:`formcoach.level`) and
+    undone; only when it cannot be measured and the legs lean far in the
+    picture does a ``camera.tilted`` warning say so.
+
+    Returns:
+        ``(track, measured, applied, warnings)``: the levelled track (``track``
+        itself when nothing was levelled), the measured roll (None when
+        unknown), the roll that was undone (None when none was) and the
+        warnings.
+    """
+    if not standing:
+        return track, None, None, []
+    measured, applied = level.clip_roll(
+        track.frames, settings.level, settings.analysis.min_visibility
+    )
+    frames = track.frames
+    if applied is not None:
+        track = replace(track, frames=[level.level(f, applied) for f in frames])
+    if measured is not None or not settings.level.enabled:
+        return track, measured, applied, []
+    return (
+        track,
+        None,
+        None,
+        tilt_warnings(
+            frames, standing, settings.analysis, settings.video, levelling=True
+        ),
+    )
+
+
 def tilt_warnings(
     frames: Sequence[PoseFrame],
     standing: bool,
     analysis: AnalysisSettings,
     video: VideoSettings,
+    *,
+    levelling: bool = False,
 ) -> list[InputWarning]:
-    """A warning when a standing workout was filmed with the camera tilted."""
+    """A warning when a standing workout's legs lean far in the picture.
+
+    With ``levelling``, :func:`level_clip` asks for it because the camera's
+    roll could not be measured (no standing frames to level the picture by).
+    """
     if not standing:
         return []
     tilt = orientation.camera_tilt_deg(frames, analysis.min_visibility)
     if tilt is None or abs(tilt) < video.tilt_warn_deg:
         return []
+    why = (
+        ", and the picture could not be levelled (no frames of you standing "
+        "straight to level it by)"
+        if levelling
+        else ": standing legs lean in the picture"
+    )
     return [
         InputWarning(
             "camera.tilted",
-            f"The camera seems tilted by about {abs(tilt):.0f} deg: "
-            "standing legs lean in the picture. Lean, depth and landing checks "
-            "assume a level camera, so level it (or prop the phone upright) "
-            "and film again.",
+            f"The camera seems tilted by about {abs(tilt):.0f} deg{why}. Lean, "
+            "depth and landing checks assume a level camera, so level it (or "
+            "prop the phone upright) and film again.",
         )
     ]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import input_checks
+from . import input_checks, level
 from .coaching import AUTO, coach_session, run_coach
 from .config_values import number
 from .exercises import ExerciseCoach, create_coach
@@ -252,11 +252,11 @@ def _analyze_session(job: _Job) -> tuple[dict[str, Any], list[PoseFrame]]:
         turn, info = detected, info.turned(detected)
         track = poses(info, turn)
         input_warnings.append(input_checks.rotated_warning(turn))
+    # A rolled camera (a phone leaning on a wall) is levelled here.
+    track, roll, levelled, tilted = input_checks.level_clip(track, True, settings)
     tally = input_checks.ClipTally.of_track(track, settings.analysis)
     input_warnings += input_checks.analysis_warnings(tally, settings, info.duration_s)
-    input_warnings += input_checks.tilt_warnings(
-        track.frames, True, settings.analysis, settings.video
-    )
+    input_warnings += tilted
     coached = coach_session(track.frames, settings, config, track.cuts)
     smoothed, feedback, result = coached.frames, coached.feedback, coached.result
     series = FrameSeries(
@@ -278,6 +278,8 @@ def _analyze_session(job: _Job) -> tuple[dict[str, Any], list[PoseFrame]]:
         mirrored=job.mirrored,
         series_file=FRAMES_NAME,
     )
+    report["video"]["roll_deg"] = roll.angle_deg if roll else None
+    report["video"]["levelled"] = levelled is not None
     # A whole session: one entry per bout (report.json version 2).
     report["schema_version"] = 2
     report["segments"] = coached.segments
@@ -287,7 +289,8 @@ def _analyze_session(job: _Job) -> tuple[dict[str, Any], list[PoseFrame]]:
         render_video(
             job.video_path,
             job.out / VIDEO_NAME,
-            smoothed,
+            # Drawn on the real (rolled) frames.
+            [level.unlevel(f, levelled, (info.width, info.height)) for f in smoothed],
             feedback,
             info=info,
             title="Whole session",

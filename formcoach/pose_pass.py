@@ -31,7 +31,8 @@ import numpy as np
 from .cuts import Cut, ShotDetector
 from .errors import InputError
 from .lighting import LightSample, measure_light
-from .pose import PoseEstimator, PoseFrame
+from .model_pool import open_estimator
+from .pose import PoseFrame
 from .prefetch import prefetch
 from .stage_settings import PipelineSettings
 from .video import VideoInfo, iter_frames
@@ -208,7 +209,7 @@ def iter_poses(
         detector = ShotDetector(settings.cuts, fps)
         # (decoded frame, its item or None for a warm-up frame), not yet sent.
         held: deque[tuple[Any, Posed | None]] = deque()
-        estimator = PoseEstimator(settings.pose, mirrored=mirrored)
+        estimator = open_estimator(settings.pose, mirrored=mirrored)
 
         def pose_of(frame: Any, estimated: bool) -> PoseFrame:
             if not estimated:
@@ -223,7 +224,7 @@ def iter_poses(
             """A fresh model from the new shot's first frame; the cut to attach."""
             nonlocal estimator
             estimator.close()
-            estimator = PoseEstimator(settings.pose, mirrored=mirrored)
+            estimator = open_estimator(settings.pose, mirrored=mirrored)
             # Near a run boundary the run before cannot confirm it: this one
             # owns every cut ending no earlier than a hold before its start.
             pending = cut if cut.end_index >= start - _HOLD else None

@@ -1,7 +1,7 @@
 """Typed settings of the analysis stages, built once from the config.
 
 :class:`PipelineSettings` bundles every table the pipeline reads (pose model,
-smoothing, analysis, lighting, view, video). ``analyze_video``, the live
+smoothing, analysis, lighting, view, video, level). ``analyze_video``, the live
 session and the batch client build it once with :meth:`PipelineSettings.from_config`
 and pass its parts down, so a missing or mistyped key fails at start-up with
 its name, not in the middle of an analysis. No field has a default: the
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .config_values import flag, integer, number, text
 from .cuts import CutSettings
 from .errors import InputError
+from .level import LevelSettings
 from .lighting import LightingSettings
 from .pose import PoseOptions
 from .smoothing import SmoothingSettings
@@ -157,6 +158,7 @@ class PipelineSettings:
     lighting: LightingSettings
     view: ViewSettings
     video: VideoSettings
+    level: LevelSettings
     cuts: CutSettings
 
     @classmethod
@@ -169,6 +171,7 @@ class PipelineSettings:
             lighting=LightingSettings.from_config(config),
             view=ViewSettings.from_config(config),
             video=VideoSettings.from_config(config),
+            level=LevelSettings.from_config(config),
             cuts=CutSettings.from_config(config),
         )
 
