@@ -265,7 +265,7 @@ def _analyze_session(job: _Job) -> tuple[dict[str, Any], list[PoseFrame]]:
     tally = input_checks.ClipTally.of_track(track, settings.analysis)
     input_warnings += input_checks.analysis_warnings(tally, settings, info.duration_s)
     input_warnings += tilted
-    coached = coach_session(track.frames, settings, config)
+    coached = coach_session(track.frames, settings, config, track.cuts)
     smoothed, feedback, result = coached.frames, coached.feedback, coached.result
     series = FrameSeries(
         settings.analysis.min_visibility,
@@ -291,6 +291,8 @@ def _analyze_session(job: _Job) -> tuple[dict[str, Any], list[PoseFrame]]:
     # A whole session: one entry per bout (report.json version 2).
     report["schema_version"] = 2
     report["segments"] = coached.segments
+    # Edits in the video: tracking and coaching started again at each.
+    report["cuts"] = [cut.as_dict() for cut in track.cuts]
     if job.write_video:
         render_video(
             job.video_path,

@@ -6,6 +6,13 @@ workers the video is cut into consecutive runs analysed in parallel.
 :func:`iter_poses` gives the frames out as they are posed (the one-pass
 analysis, :mod:`formcoach.stream`); :func:`estimate_poses` collects a whole
 clip (whole sessions, tests, tools).
+
+Each decoded frame is also checked for a shot change (:mod:`formcoach.cuts`):
+at a hard cut or a cross-fade the pose model starts again (a fresh tracker
+looks for the person anywhere in the new shot), the new shot's frames seen
+before the cut was confirmed are posed again by it, and the first frame of
+the new shot carries the :class:`~formcoach.cuts.Cut` (``Posed.cut``), so the
+coaching can start again there too.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from .cuts import Cut, ShotDetector
 from .errors import InputError
 from .lighting import LightSample, measure_light
 from .model_pool import open_estimator
@@ -44,12 +53,14 @@ class PoseTrack:
         frames: One :class:`PoseFrame` per decoded frame, in order.
         gaps_ms: ``(start_ms, end_ms)`` spans where corrupt data was skipped.
         light: Brightness of about 5 frames a second, in frame order.
+        cuts: Shot changes (hard cuts, cross-fades) in time order.
     """
 
     info: VideoInfo
     frames: list[PoseFrame]
     gaps_ms: list[tuple[float, float]] = field(default_factory=list)
     light: list[LightSample] = field(default_factory=list)
+    cuts: list[Cut] = field(default_factory=list)
 
 
 def estimate_poses(
@@ -78,6 +89,7 @@ def estimate_poses(
     gaps: set[tuple[float, float]] = set()
     frames: list[PoseFrame] = []
     light: list[LightSample] = []
+    cuts: list[Cut] = []
     for item in iter_poses(
         video_path,
         settings,
@@ -93,7 +105,11 @@ def estimate_poses(
         frames.append(item.pose)
         if item.light is not None:
             light.append(item.light)
-    return PoseTrack(info=info, frames=frames, gaps_ms=sorted(gaps), light=light)
+        if item.cut is not None:
+            cuts.append(item.cut)
+    return PoseTrack(
+        info=info, frames=frames, gaps_ms=sorted(gaps), light=light, cuts=cuts
+    )
 
 
 class Posed(NamedTuple):
@@ -106,6 +122,9 @@ class Posed(NamedTuple):
         pose: The raw pose (empty where the model skipped the frame).
         estimated: The model looked at this frame.
         light: A brightness sample (about 5 a second), else None.
+        cut: On the first frame of a new shot, the edit before it
+            (:mod:`formcoach.cuts`): tracking started again here, and the
+            coaching should too. Else None.
     """
 
     frame_index: int
@@ -114,10 +133,15 @@ class Posed(NamedTuple):
     pose: PoseFrame
     estimated: bool
     light: LightSample | None
+    cut: Cut | None = None
 
 
 _DONE = object()
 _POLL_S = 0.1
+#: Frames a lane holds back before handing them on: a cut is confirmed up to
+#: this many frames after the new shot's first frame (a hard cut 2, a
+#: cross-fade 3-4), and the held frames of the new shot are posed again.
+_HOLD = 6
 
 
 def iter_poses(
@@ -148,10 +172,17 @@ def iter_poses(
 
     The last frame is always estimated, so the clip does not end in a gap; a
     skipped frame gets an empty pose for the smoother to fill.
+
+    Every decoded frame also goes to a :class:`~formcoach.cuts.ShotDetector`
+    (a later run starts it a cross-fade's length early, so a cut at its very
+    start is found). A lane hands its frames on ``_HOLD`` frames late: when a
+    cut is confirmed, the model is replaced by a fresh one, the held frames
+    of the new shot are posed again, and the first carries the cut.
     """
     analysis = settings.analysis
     fps = info.fps or 30.0
     warmup = round(analysis.segment_warmup_s * fps)
+    cut_warmup = round(settings.cuts.fade_max_s * fps) + 3
     min_frames = round(analysis.min_segment_s * fps)
     runs = _segments(info.frame_count, lanes, min_frames)
     light_every = max(1, round(fps / 5))
@@ -173,41 +204,73 @@ def iter_poses(
 
     def lane(k: int, start: int, stop_index: int | None) -> None:
         outbox = outboxes[k]
-        first = max(0, start - warmup) if k else 0
-        try:
-            with open_estimator(settings.pose, mirrored=mirrored) as estimator:
-                source = iter_frames(
-                    video_path,
-                    start_index=first,
-                    max_frames=stop_index,
-                    on_gap=on_gap,
-                    turn_deg=turn_deg,
+        posed_from = max(0, start - warmup) if k else 0
+        first = max(0, start - max(warmup, cut_warmup)) if k else 0
+        detector = ShotDetector(settings.cuts, fps)
+        # (decoded frame, its item or None for a warm-up frame), not yet sent.
+        held: deque[tuple[Any, Posed | None]] = deque()
+        estimator = open_estimator(settings.pose, mirrored=mirrored)
+
+        def pose_of(frame: Any, estimated: bool) -> PoseFrame:
+            if not estimated:
+                return PoseFrame.empty(
+                    frame.index,
+                    frame.timestamp_ms,
+                    (frame.image_rgb.shape[1], frame.image_rgb.shape[0]),
                 )
-                decoded = prefetch(source, maxsize=8)
-                upcoming = next(decoded, None)
-                while upcoming is not None and not stop.is_set():
-                    frame, upcoming = upcoming, next(decoded, None)
-                    limit = analysis.max_seconds
-                    if limit > 0 and time.monotonic() - started > limit:
-                        raise InputError(
-                            f"The analysis was stopped after {limit:.0f} s "
-                            "(analysis.max_seconds): the video is too long for "
-                            "this limit. Trim it, or raise the limit in Settings."
-                        )
-                    last = upcoming is None and stop_index is None
-                    estimated = frame.index % stride == 0 or last
-                    if not estimated:
-                        pose = PoseFrame.empty(
-                            frame.index,
-                            frame.timestamp_ms,
-                            (frame.image_rgb.shape[1], frame.image_rgb.shape[0]),
-                        )
-                    else:
-                        pose = estimator.process(
-                            frame.image_rgb, frame.timestamp_ms, frame.index
-                        )
-                    if frame.index < start:
-                        continue  # warm-up frame of a later run
+            return estimator.process(frame.image_rgb, frame.timestamp_ms, frame.index)
+
+        def restart(cut: Cut) -> Cut | None:
+            """A fresh model from the new shot's first frame; the cut to attach."""
+            nonlocal estimator
+            estimator.close()
+            estimator = open_estimator(settings.pose, mirrored=mirrored)
+            # Near a run boundary the run before cannot confirm it: this one
+            # owns every cut ending no earlier than a hold before its start.
+            pending = cut if cut.end_index >= start - _HOLD else None
+            for i, (frame, item) in enumerate(held):
+                if frame.index < cut.end_index:
+                    continue
+                pose = pose_of(frame, item is None or item.estimated)
+                if item is not None:
+                    held[i] = (frame, item._replace(pose=pose, cut=pending))
+                    pending = None
+            return pending
+
+        def send(frame: Any, item: Posed | None) -> bool:
+            if item is None:
+                return True
+            posed[k] += 1
+            return put(outbox, item)
+
+        try:
+            source = iter_frames(
+                video_path,
+                start_index=first,
+                max_frames=stop_index,
+                on_gap=on_gap,
+                turn_deg=turn_deg,
+            )
+            decoded = prefetch(source, maxsize=8)
+            upcoming = next(decoded, None)
+            while upcoming is not None and not stop.is_set():
+                frame, upcoming = upcoming, next(decoded, None)
+                limit = analysis.max_seconds
+                if limit > 0 and time.monotonic() - started > limit:
+                    raise InputError(
+                        f"The analysis was stopped after {limit:.0f} s "
+                        "(analysis.max_seconds): the video is too long for "
+                        "this limit. Trim it, or raise the limit in Settings."
+                    )
+                cut = detector.update(frame.index, frame.image_rgb, frame.timestamp_ms)
+                if frame.index < posed_from:
+                    continue  # the shot detector's warm-up
+                pending = restart(cut) if cut is not None else None
+                last = upcoming is None and stop_index is None
+                estimated = frame.index % stride == 0 or last
+                pose = pose_of(frame, estimated)
+                item = None
+                if frame.index >= start:  # else a warm-up frame of a later run
                     light = None
                     if estimated and frame.index % light_every < stride:
                         light = measure_light(
@@ -218,14 +281,25 @@ def iter_poses(
                         )
                     image = frame.image_rgb if keep_images and k == 0 else None
                     item = Posed(
-                        frame.index, frame.timestamp_ms, image, pose, estimated, light
+                        frame.index,
+                        frame.timestamp_ms,
+                        image,
+                        pose,
+                        estimated,
+                        light,
+                        pending,
                     )
-                    posed[k] += 1
-                    if not put(outbox, item):
-                        return
+                held.append((frame, item))
+                if len(held) > _HOLD and not send(*held.popleft()):
+                    return
+            while held and not stop.is_set():
+                if not send(*held.popleft()):
+                    return
             put(outbox, _DONE)
         except BaseException as exc:  # re-raised in the consumer's thread
             put(outbox, exc)
+        finally:
+            estimator.close()
 
     threads = [
         threading.Thread(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config_values import flag, integer, number, text
+from .cuts import CutSettings
 from .errors import InputError
 from .level import LevelSettings
 from .lighting import LightingSettings
@@ -158,6 +159,7 @@ class PipelineSettings:
     view: ViewSettings
     video: VideoSettings
     level: LevelSettings
+    cuts: CutSettings
 
     @classmethod
     def from_config(cls, config: Config) -> PipelineSettings:
@@ -170,6 +172,7 @@ class PipelineSettings:
             view=ViewSettings.from_config(config),
             video=VideoSettings.from_config(config),
             level=LevelSettings.from_config(config),
+            cuts=CutSettings.from_config(config),
         )
 
     @classmethod
