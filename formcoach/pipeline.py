@@ -222,6 +222,7 @@ def _analyze_workout(
         series_file=FRAMES_NAME,
     )
     report["pose_every"] = streamed.stride
+    report["cuts"] = [cut.as_dict() for cut in streamed.cuts]
     measured = streamed.measured_roll
     report["video"]["roll_deg"] = measured.angle_deg if measured else None
     report["video"]["levelled"] = streamed.applied_roll is not None

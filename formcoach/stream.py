@@ -34,11 +34,13 @@ from typing import Any, Protocol
 
 from . import body, input_checks, level
 from .annotate import FrameAnnotator
+from .coaching import CUT_PHASE, join_results
+from .cuts import Cut
 from .exercises import ExerciseCoach
 from .pose import PoseFrame
 from .pose_pass import Posed, ProgressCallback, iter_poses
 from .report import FrameSeries
-from .results import ExerciseResult
+from .results import ExerciseResult, FrameFeedback
 from .smoothing import LookaheadSmoother
 from .stage_settings import PipelineSettings
 from .thinned import Thinned
@@ -83,6 +85,7 @@ class StreamedClip:
         measured_roll: The camera's roll (None: unknown or not a standing
             workout).
         applied_roll: The roll that was undone (None: none was).
+        cuts: The edits found (each shot was coached on its own).
     """
 
     info: VideoInfo
@@ -95,6 +98,7 @@ class StreamedClip:
     frames: list[PoseFrame] = field(default_factory=list)
     measured_roll: level.Roll | None = None
     applied_roll: level.Roll | None = None
+    cuts: list[Cut] = field(default_factory=list)
 
 
 def stream_video(
@@ -140,17 +144,17 @@ def stream_video(
         InputError: The video cannot be read, or the time limit was reached.
         OutputError: The video cannot be written.
     """
-    coach = make_coach()
+    standing = make_coach().standing
     plan = _Plan(
         turn_deg=turn_deg,
         detect_turn=settings.video.auto_rotate and turn_deg == 0,
-        detect_roll=settings.level.enabled and coach.standing,
+        detect_roll=settings.level.enabled and standing,
     )
     while True:
         try:
             return _one_pass(
                 video_path,
-                coach,
+                make_coach,
                 settings,
                 plan,
                 rate_hz=rate_hz,
@@ -163,7 +167,7 @@ def stream_video(
                 max_series_points=max_series_points,
             )
         except _Again as again:
-            plan, coach = again.plan, make_coach()
+            plan = again.plan
             if rows is not None:
                 rows.restart()
 
@@ -189,7 +193,7 @@ class _Again(Exception):
 
 def _one_pass(
     video_path: str | Path,
-    coach: ExerciseCoach,
+    make_coach: Callable[[], ExerciseCoach],
     settings: PipelineSettings,
     plan: _Plan,
     *,
@@ -205,16 +209,26 @@ def _one_pass(
     analysis = settings.analysis
     info = VideoInfo.from_path(video_path).turned(plan.turn_deg)
     fps = info.fps or 30.0
+    coach = make_coach()
     stride = model_stride(fps, rate_hz)
-    smoothing = settings.smoothing
-    smoother = LookaheadSmoother(
-        smoothing,
-        fps=fps,
-        cutoff_hz=coach.smoothing_cutoff_hz,
-        lookahead_s=smoothing.lookahead_s,
-        block_s=smoothing.block_s,
-        history_s=smoothing.history_s,
-    )
+
+    def new_smoother() -> LookaheadSmoother:
+        smoothing = settings.smoothing
+        return LookaheadSmoother(
+            smoothing,
+            fps=fps,
+            cutoff_hz=coach.smoothing_cutoff_hz,
+            lookahead_s=smoothing.lookahead_s,
+            block_s=smoothing.block_s,
+            history_s=smoothing.history_s,
+        )
+
+    smoother = new_smoother()
+    # An edited video is coached shot by shot (formcoach/cuts.py), then joined.
+    shots: list[ExerciseResult] = []
+    shot_lengths: list[float] = []
+    shot_start_s = 0.0
+    cuts: list[Cut] = []
     tally = input_checks.ClipTally(analysis)
     series = FrameSeries(
         analysis.min_visibility, max_series_points, rows.write if rows else None
@@ -260,15 +274,31 @@ def _one_pass(
             push(item)
 
     def push(item: Posed) -> None:
+        if item.cut is not None:
+            next_shot(item)
         pose = level.level(item.pose, applied)
         waiting.append(item)
         for smooth in smoother.push(pose):
             emit(smooth)
 
-    def emit(smooth: PoseFrame) -> None:
+    def next_shot(item: Posed) -> None:
+        """A cut: the last shot's frames out, its result kept, a fresh coach."""
+        nonlocal coach, smoother, shot_start_s
+        cut = item.cut
+        assert cut is not None
+        for smooth in smoother.flush():
+            # A cross-fade's blends belong to neither shot.
+            emit(smooth, blend=cut.start_index < smooth.frame_index < cut.end_index)
+        shots.append(coach.finish())
+        shot_lengths.append(item.timestamp_ms / 1000.0 - shot_start_s)
+        shot_start_s = item.timestamp_ms / 1000.0
+        cuts.append(cut)
+        coach, smoother = make_coach(), new_smoother()
+
+    def emit(smooth: PoseFrame, *, blend: bool = False) -> None:
         nonlocal writer
         item = waiting.popleft()
-        feedback = coach.update(smooth)
+        feedback = FrameFeedback(phase=CUT_PHASE) if blend else coach.update(smooth)
         series.add(smooth, feedback)
         if not smooth.is_empty():
             views.add(smooth)
@@ -321,7 +351,9 @@ def _one_pass(
             _judge_at_the_end(tally, plan, settings, applied)
         for smooth in smoother.flush():
             emit(smooth)
-        result = coach.finish()
+        shots.append(coach.finish())
+        shot_lengths.append(tally.last_s - shot_start_s)
+        result = join_results(shots, shot_lengths)
         tally.gaps_ms = gaps
         if writer is not None:
             writer.close()
@@ -345,6 +377,7 @@ def _one_pass(
         frames=kept,
         measured_roll=measured,
         applied_roll=applied,
+        cuts=cuts,
     )
 
 

@@ -175,3 +175,24 @@ def test_join_results_renumbers_adds_counts_and_rescores():
     assert s["cadence_spm"] == pytest.approx(110.0)  # weighted by duration
     assert s["movement"] == "reverse lunge"
     assert join_results([first]) is first
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_the_one_pass_analysis_coaches_each_take(takes, tmp_path):
+    """formcoach analyze of one workout (the one-pass path, with its video)
+    restarts at the cut too, and counts what the passes count."""
+    from formcoach.pipeline import analyze_video
+
+    expected = _lunges(takes["hard"]).summary
+    out = tmp_path / "out"
+    report = analyze_video(takes["hard"], "reverse-lunge", out, load_config())
+    assert [c["kind"] for c in report["cuts"]] == ["hard"]
+    s = report["summary"]
+    assert (s["rep_count"], s["partial_reps"]) == (
+        expected["rep_count"],
+        expected["partial_reps"],
+    )
+    legs = [r["stepping_leg"] for r in report["reps"] if r["complete"]]
+    assert legs == ["left", "left", "right", "right"]
+    assert (out / "annotated.mp4").stat().st_size > 0
