@@ -1,22 +1,29 @@
-"""Pass 1 of an offline analysis: the pose model over every frame of a file.
+"""The pose stage of an offline analysis: the pose model over a file's frames.
 
 Decode (reader thread) → pose model → one :class:`~formcoach.pose.PoseFrame`
 per frame, plus a brightness sample about 5 times a second. With several
 workers the video is cut into consecutive runs analysed in parallel.
+:func:`iter_poses` gives the frames out as they are posed (the one-pass
+analysis, :mod:`formcoach.stream`); :func:`estimate_poses` collects a whole
+clip (whole sessions, tests, tools).
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
 
 from .errors import InputError
 from .lighting import LightSample, measure_light
-from .pose import PoseEstimator, PoseFrame
+from .model_pool import open_estimator
+from .pose import PoseFrame
 from .prefetch import prefetch
 from .stage_settings import PipelineSettings
 from .video import VideoInfo, iter_frames
@@ -45,16 +52,6 @@ class PoseTrack:
     light: list[LightSample] = field(default_factory=list)
 
 
-def _segments(
-    n_frames: int, workers: int, min_frames: int
-) -> list[tuple[int, int | None]]:
-    """Split ``n_frames`` into up to ``workers`` runs of at least ``min_frames``."""
-    count = max(1, min(workers, n_frames // max(min_frames, 1)))
-    bounds = [round(k * n_frames / count) for k in range(count + 1)]
-    # The last run goes to the real end: frame counts in headers are estimates.
-    return [(bounds[k], bounds[k + 1] if k < count - 1 else None) for k in range(count)]
-
-
 def estimate_poses(
     video_path: str | Path,
     settings: PipelineSettings | Config,
@@ -65,107 +62,206 @@ def estimate_poses(
     workers: int | None = None,
     turn_deg: int = 0,
 ) -> PoseTrack:
-    """Run the pose model over every frame of a video (pass 1).
+    """Run the pose model over every frame of a video, into memory.
 
     ``settings`` gives the pose model and ``[analysis]`` settings (a config is
     read into :class:`PipelineSettings`). ``progress`` is always called from
     the caller's thread. ``turn_deg`` turns every frame further clockwise
-    (see :func:`~formcoach.video.iter_frames`).
-
-    The model uses one core. With several workers the video is cut into
-    consecutive runs, each analysed by its own :class:`PoseEstimator` in its
-    own thread (MediaPipe releases the GIL), and the results are joined in
-    frame order. Each run after the first starts ``warmup`` frames early and
-    drops them, so its tracker has locked on by its first kept frame.
+    (see :func:`~formcoach.video.iter_frames`). With several workers the
+    video is cut into consecutive runs posed in parallel (:func:`iter_poses`).
 
     Raises:
         InputError: The video cannot be read.
     """
     settings = PipelineSettings.of(settings)
-    analysis = settings.analysis
     info = info or VideoInfo.from_path(video_path).turned(turn_deg)
-    workers = workers if workers is not None else analysis.pose_workers()
-    warmup = round(analysis.segment_warmup_s * (info.fps or 30))
-    min_frames = round(analysis.min_segment_s * (info.fps or 30))
-    segments = _segments(info.frame_count, workers, min_frames)
     gaps: set[tuple[float, float]] = set()
-    results: list[list[PoseFrame]] = [[] for _ in segments]
-    light: list[list[LightSample]] = [[] for _ in segments]
-    # Light changes slowly: about 5 samples a second is plenty, and keeps the
-    # numpy work (under the GIL) off most frames.
-    light_every = max(1, round((info.fps or 30) / 5))
-    min_vis = analysis.min_visibility
-    errors: list[BaseException] = []
-    done = 0
-    lock = threading.Lock()
-    options = settings.pose
+    frames: list[PoseFrame] = []
+    light: list[LightSample] = []
+    for item in iter_poses(
+        video_path,
+        settings,
+        info=info,
+        turn_deg=turn_deg,
+        mirrored=mirrored,
+        stride=1,
+        lanes=workers if workers is not None else settings.analysis.pose_workers(),
+        keep_images=False,
+        on_gap=lambda a, b: gaps.add((a, b)),
+        progress=progress,
+    ):
+        frames.append(item.pose)
+        if item.light is not None:
+            light.append(item.light)
+    return PoseTrack(info=info, frames=frames, gaps_ms=sorted(gaps), light=light)
 
-    limit_s = analysis.max_seconds
+
+class Posed(NamedTuple):
+    """One frame out of the pose stage.
+
+    Attributes:
+        frame_index: The frame's index.
+        timestamp_ms: Its time.
+        image_rgb: The picture, when it is to be drawn on (else None).
+        pose: The raw pose (empty where the model skipped the frame).
+        estimated: The model looked at this frame.
+        light: A brightness sample (about 5 a second), else None.
+    """
+
+    frame_index: int
+    timestamp_ms: float
+    image_rgb: np.ndarray | None
+    pose: PoseFrame
+    estimated: bool
+    light: LightSample | None
+
+
+_DONE = object()
+_POLL_S = 0.1
+
+
+def iter_poses(
+    video_path: str | Path,
+    settings: PipelineSettings,
+    *,
+    info: VideoInfo,
+    turn_deg: int,
+    mirrored: bool,
+    stride: int,
+    lanes: int,
+    keep_images: bool,
+    on_gap: Callable[[float, float], None],
+    progress: ProgressCallback | None = None,
+) -> Iterator[Posed]:
+    """Every frame's raw pose, in order (the model on every ``stride``-th frame).
+
+    With one lane, one thread decodes and another runs the model, and each
+    frame comes out with its picture (``keep_images``) as soon as it is
+    posed. With several lanes (no annotated video) the video is cut into
+    consecutive runs, one per lane, each with its own model in its own thread
+    (MediaPipe releases the GIL), exactly as :func:`~formcoach.pose_pass.
+    estimate_poses` always does: each later run starts ``segment_warmup_s`` early so
+    its tracker has locked on. The first run's poses come out as they are
+    made; the later runs' wait (poses only, no pictures) until their turn.
+    ``progress("pose", done, total)`` counts the frames posed by every lane
+    and is called from the caller's thread.
+
+    The last frame is always estimated, so the clip does not end in a gap; a
+    skipped frame gets an empty pose for the smoother to fill.
+    """
+    analysis = settings.analysis
+    fps = info.fps or 30.0
+    warmup = round(analysis.segment_warmup_s * fps)
+    min_frames = round(analysis.min_segment_s * fps)
+    runs = _segments(info.frame_count, lanes, min_frames)
+    light_every = max(1, round(fps / 5))
+    stop = threading.Event()
+    outboxes: list[queue.Queue[Any]] = [
+        queue.Queue(maxsize=8 if k == 0 else 0) for k in range(len(runs))
+    ]
     started = time.monotonic()
+    posed = [0] * len(runs)  # frames posed per lane (each lane writes its own)
 
-    def work(k: int, start: int, stop: int | None) -> None:
-        nonlocal done
+    def put(box: queue.Queue[Any], item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=_POLL_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def lane(k: int, start: int, stop_index: int | None) -> None:
+        outbox = outboxes[k]
         first = max(0, start - warmup) if k else 0
         try:
-            with PoseEstimator(options, mirrored=mirrored) as estimator:
+            with open_estimator(settings.pose, mirrored=mirrored) as estimator:
                 source = iter_frames(
                     video_path,
                     start_index=first,
-                    max_frames=stop,
-                    on_gap=lambda a, b: gaps.add((a, b)),
+                    max_frames=stop_index,
+                    on_gap=on_gap,
                     turn_deg=turn_deg,
                 )
-                for frame in prefetch(source, maxsize=8):
-                    if limit_s > 0 and time.monotonic() - started > limit_s:
+                decoded = prefetch(source, maxsize=8)
+                upcoming = next(decoded, None)
+                while upcoming is not None and not stop.is_set():
+                    frame, upcoming = upcoming, next(decoded, None)
+                    limit = analysis.max_seconds
+                    if limit > 0 and time.monotonic() - started > limit:
                         raise InputError(
-                            f"The analysis was stopped after {limit_s:.0f} s "
+                            f"The analysis was stopped after {limit:.0f} s "
                             "(analysis.max_seconds): the video is too long for "
                             "this limit. Trim it, or raise the limit in Settings."
                         )
-                    pose = estimator.process(
-                        frame.image_rgb, frame.timestamp_ms, frame.index
-                    )
+                    last = upcoming is None and stop_index is None
+                    estimated = frame.index % stride == 0 or last
+                    if not estimated:
+                        pose = PoseFrame.empty(
+                            frame.index,
+                            frame.timestamp_ms,
+                            (frame.image_rgb.shape[1], frame.image_rgb.shape[0]),
+                        )
+                    else:
+                        pose = estimator.process(
+                            frame.image_rgb, frame.timestamp_ms, frame.index
+                        )
                     if frame.index < start:
                         continue  # warm-up frame of a later run
-                    results[k].append(pose)
-                    if frame.index % light_every == 0:
-                        light[k].append(
-                            measure_light(
-                                frame.image_rgb, pose, frame.timestamp_ms, min_vis
-                            )
+                    light = None
+                    if estimated and frame.index % light_every < stride:
+                        light = measure_light(
+                            frame.image_rgb,
+                            pose,
+                            frame.timestamp_ms,
+                            analysis.min_visibility,
                         )
-                    with lock:
-                        done += 1
-                    if progress and len(segments) == 1:
-                        progress("pose", done, info.frame_count)
-        except BaseException as exc:  # re-raised in the caller's thread
-            errors.append(exc)
+                    image = frame.image_rgb if keep_images and k == 0 else None
+                    item = Posed(
+                        frame.index, frame.timestamp_ms, image, pose, estimated, light
+                    )
+                    posed[k] += 1
+                    if not put(outbox, item):
+                        return
+            put(outbox, _DONE)
+        except BaseException as exc:  # re-raised in the consumer's thread
+            put(outbox, exc)
 
-    if len(segments) == 1:
-        work(0, 0, None)
-    else:
-        threads = [
-            threading.Thread(target=work, args=(k, a, b), daemon=True)
-            for k, (a, b) in enumerate(segments)
-        ]
+    threads = [
+        threading.Thread(
+            target=lane, args=(k, a, b), name=f"formcoach-pose-{k}", daemon=True
+        )
+        for k, (a, b) in enumerate(runs)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for k, outbox in enumerate(outboxes):
+            while True:
+                if progress:
+                    progress("pose", sum(posed), info.frame_count)
+                try:
+                    item = outbox.get(timeout=_POLL_S)
+                except queue.Empty:
+                    if not threads[k].is_alive() and outbox.empty():
+                        raise RuntimeError("a pose thread died") from None
+                    continue
+                if item is _DONE:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+    finally:
+        stop.set()
         for thread in threads:
-            thread.start()
-        # Progress is reported from the caller's thread (a UI may only be
-        # updated from there), while the workers run.
-        while any(thread.is_alive() for thread in threads):
-            threads[0].join(timeout=0.2)
-            for thread in threads[1:]:
-                thread.join(timeout=0.0)
-            if progress:
-                with lock:
-                    count = done
-                progress("pose", count, info.frame_count)
-    if errors:
-        raise errors[0]
-    frames = [pose for run in results for pose in run]
-    return PoseTrack(
-        info=info,
-        frames=frames,
-        gaps_ms=sorted(gaps),
-        light=[sample for run in light for sample in run],
-    )
+            thread.join(timeout=30)
+
+
+def _segments(
+    n_frames: int, workers: int, min_frames: int
+) -> list[tuple[int, int | None]]:
+    """Split ``n_frames`` into up to ``workers`` runs of at least ``min_frames``."""
+    count = max(1, min(workers, n_frames // max(min_frames, 1)))
+    bounds = [round(k * n_frames / count) for k in range(count + 1)]
+    # The last run goes to the real end: frame counts in headers are estimates.
+    return [(bounds[k], bounds[k + 1] if k < count - 1 else None) for k in range(count)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import subprocess
@@ -86,8 +87,23 @@ def test_annotated_video_is_h264_with_every_frame_and_plays(bundled_analysis):
     # No temp files left beside the outputs.
     assert sorted(p.name for p in bundled_analysis.iterdir()) == [
         "annotated.mp4",
+        "frames.csv",
         "report.json",
     ]
+
+
+def test_frames_csv_has_every_frame_of_the_series(bundled_analysis):
+    report = json.loads((bundled_analysis / "report.json").read_text())
+    assert report["series_file"] == "frames.csv"
+    with (bundled_analysis / "frames.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == report["video"]["frames"] == 230
+    assert report["series_step"] == 1  # a short clip keeps every frame
+    assert [float(r["t_s"]) for r in rows] == report["series"]["t_s"]
+    knee = [
+        None if r["left_knee_deg"] == "" else float(r["left_knee_deg"]) for r in rows
+    ]
+    assert knee == report["series"]["left_knee_deg"]
 
 
 def test_existing_outputs_are_not_overwritten(bundled_analysis):
