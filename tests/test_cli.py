@@ -221,3 +221,17 @@ def test_help_lists_every_exercise():
         "reverse-row",
     ):
         assert name in result.stdout
+
+
+def test_lite_model_from_the_command_line(short_clip, tmp_path, capsys):
+    out = tmp_path / "lite"
+    args = ["analyze", str(short_clip), "-e", "backward-walk", "--no-video", "-q"]
+    code = main([*args, "--no-history", "--out", str(out), "--set", "pose.model=lite"])
+    assert code == 0, capsys.readouterr().err
+    report = json.loads((out / "report.json").read_text())
+    assert report["config"]["pose"]["model"] == "lite"
+    assert report["pose_coverage"] > 0  # the lite model found the walker
+    code = main([*args, "--out", str(tmp_path / "x"), "--set", "pose.model=heavy"])
+    assert code == 2
+    assert 'pose.model must be "full" or "lite"' in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
