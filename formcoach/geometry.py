@@ -40,9 +40,10 @@ def joint_angle_deg(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
     """
     u = np.asarray(a, dtype=np.float64) - b
     v = np.asarray(c, dtype=np.float64) - b
-    norms = np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1)
+    # Sums written out: np.linalg.norm's overhead dominates on single points.
+    norms = np.sqrt((u * u).sum(axis=-1) * (v * v).sum(axis=-1))
     with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.sum(u * v, axis=-1) / norms
+        cos = (u * v).sum(axis=-1) / norms
     cos = np.where(norms > 0, cos, np.nan)
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
@@ -83,7 +84,8 @@ def signed_lean_deg(
 
 def distance(a: FloatArray, b: FloatArray) -> FloatArray:
     """Euclidean distance between ``a`` and ``b`` along the last axis."""
-    return np.linalg.norm(np.asarray(a, dtype=np.float64) - b, axis=-1)
+    d = np.asarray(a, dtype=np.float64) - b
+    return np.sqrt((d * d).sum(axis=-1))
 
 
 def midpoint(a: FloatArray, b: FloatArray) -> FloatArray:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from . import geometry
 from .landmarks import Landmark as L
 
 FloatArray = npt.NDArray[np.float64]
@@ -38,9 +39,12 @@ def forward_axis(world: FloatArray) -> FloatArray:
     toward the camera (``−z``).
     """
     hips = np.asarray(world[..., L.RIGHT_HIP, :] - world[..., L.LEFT_HIP, :], float)
-    hips = hips * np.array([1.0, 0.0, 1.0])  # horizontal part
-    axis = np.cross(-DOWN, hips)
-    norm = np.linalg.norm(axis, axis=-1, keepdims=True)
+    # up × (hips' horizontal part) = (-hz, 0, hx), written out: np.cross costs
+    # more than the rest of a frame's rules.
+    axis = np.stack(
+        [-hips[..., 2], np.zeros_like(hips[..., 0]), hips[..., 0]], axis=-1
+    )
+    norm = np.sqrt((axis * axis).sum(axis=-1, keepdims=True))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(norm > 1e-6, axis / norm, np.nan)
 
@@ -57,7 +61,11 @@ def mean_direction(vectors: FloatArray) -> FloatArray:
 
 def right_axis(forward: FloatArray) -> FloatArray:
     """The person's right for a forward axis (horizontal, unit)."""
-    return np.cross(forward, -DOWN)
+    forward = np.asarray(forward, float)
+    # forward × up = (fz, 0, -fx), written out (see forward_axis).
+    return np.stack(
+        [forward[..., 2], np.zeros_like(forward[..., 0]), -forward[..., 0]], axis=-1
+    )
 
 
 def sagittal(world: FloatArray, forward: FloatArray) -> FloatArray:
@@ -78,8 +86,9 @@ def floor_depth(world: FloatArray) -> FloatArray | float:
 def leg_length(world: FloatArray) -> FloatArray | float:
     """Hip-knee + knee-ankle in metres, the longer leg (as the image measure)."""
     legs = [
-        np.linalg.norm(world[..., hip, :] - world[..., knee, :], axis=-1)
-        + np.linalg.norm(world[..., knee, :] - world[..., ankle, :], axis=-1)
+        geometry.leg_length(
+            world[..., hip, :], world[..., knee, :], world[..., ankle, :]
+        )
         for hip, knee, ankle in (
             (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
             (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
@@ -90,13 +99,7 @@ def leg_length(world: FloatArray) -> FloatArray | float:
 
 def joint_angle_deg(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:
     """Inner angle at ``b`` in 3D (degrees, 180 straight)."""
-    u = np.asarray(a, float) - b
-    w = np.asarray(c, float) - b
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.sum(u * w, axis=-1) / (
-            np.linalg.norm(u, axis=-1) * np.linalg.norm(w, axis=-1)
-        )
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    return geometry.joint_angle_deg(a, b, c)
 
 
 def knee_valgus_deg(

@@ -163,7 +163,7 @@ class ReverseLungeCoach(ExerciseCoach):
         hip = geometry.midpoint(frame.xy[L.LEFT_HIP], frame.xy[L.RIGHT_HIP])
         jumped = (
             self._last_hip is not None
-            and np.linalg.norm(hip - self._last_hip) > s.jump_max * self.feet.leg
+            and geometry.distance(hip, self._last_hip) > s.jump_max * self.feet.leg
         )
         if t - self._last_seen_t > s.lost_reset_s or jumped:
             self._lose_track()  # back after a gap, or another person: start afresh

@@ -13,7 +13,7 @@ from collections import deque
 
 import numpy as np
 
-from ... import body
+from ... import body, geometry
 from ...landmarks import Landmark as L
 from ...pose import PoseFrame
 
@@ -70,8 +70,8 @@ class FootTracks:
             self._floors.clear()
             self._floors.append(np.max(self.tracks[:, [HEEL, TOE], 1], axis=1))
             return self.tracks
-        same = np.nansum(np.linalg.norm(self.tracks - chains, axis=-1))
-        swap = np.nansum(np.linalg.norm(self.tracks - chains[::-1], axis=-1))
+        same = np.nansum(geometry.distance(self.tracks, chains))
+        swap = np.nansum(geometry.distance(self.tracks, chains[::-1]))
         if swap < same:
             chains = chains[::-1]
             self.labels = ("right", "left")
