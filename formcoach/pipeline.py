@@ -155,6 +155,7 @@ def analyze_video(
             pose_coverage=coverage,
             warnings=[*input_warnings, *result.warnings],
             mirrored=mirrored,
+            person=track.person.as_dict() if track.person else None,
         )
         if coach is None:
             # A whole session: one entry per bout (report.json version 2).

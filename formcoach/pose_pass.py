@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from .errors import InputError
 from .lighting import LightSample, measure_light
+from .people import PersonChoice
 from .pose import PoseEstimator, PoseFrame
 from .prefetch import prefetch
 from .stage_settings import PipelineSettings
@@ -37,12 +38,14 @@ class PoseTrack:
         frames: One :class:`PoseFrame` per decoded frame, in order.
         gaps_ms: ``(start_ms, end_ms)`` spans where corrupt data was skipped.
         light: Brightness of about 5 frames a second, in frame order.
+        person: Who was coached and why (None when the choice is off).
     """
 
     info: VideoInfo
     frames: list[PoseFrame]
     gaps_ms: list[tuple[float, float]] = field(default_factory=list)
     light: list[LightSample] = field(default_factory=list)
+    person: PersonChoice | None = None
 
 
 def _segments(
@@ -91,6 +94,7 @@ def estimate_poses(
     gaps: set[tuple[float, float]] = set()
     results: list[list[PoseFrame]] = [[] for _ in segments]
     light: list[list[LightSample]] = [[] for _ in segments]
+    choices: list[PersonChoice | None] = [None for _ in segments]
     # Light changes slowly: about 5 samples a second is plenty, and keeps the
     # numpy work (under the GIL) off most frames.
     light_every = max(1, round((info.fps or 30) / 5))
@@ -138,6 +142,7 @@ def estimate_poses(
                         done += 1
                     if progress and len(segments) == 1:
                         progress("pose", done, info.frame_count)
+                choices[k] = estimator.person_choice()
         except BaseException as exc:  # re-raised in the caller's thread
             errors.append(exc)
 
@@ -168,4 +173,7 @@ def estimate_poses(
         frames=frames,
         gaps_ms=sorted(gaps),
         light=[sample for run in light for sample in run],
+        person=None
+        if any(c is None for c in choices)
+        else PersonChoice.merge([c for c in choices if c is not None]),
     )

@@ -73,8 +73,13 @@ def build_report(
     pose_coverage: float,
     warnings: Sequence[InputWarning | dict[str, Any]],
     mirrored: bool = False,
+    person: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Assemble the report dict (see ``docs/report-schema.md``)."""
+    """Assemble the report dict (see ``docs/report-schema.md``).
+
+    ``person`` says who was coached and why
+    (:meth:`~formcoach.people.PersonChoice.as_dict`).
+    """
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -94,6 +99,7 @@ def build_report(
         "preset": config.preset or "standard",
         "view": view,
         "pose_coverage": rounded(pose_coverage, 3),
+        "person": person,
         "summary": result.summary,
         "reps": result.reps,
         "steps": result.steps,
