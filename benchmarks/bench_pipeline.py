@@ -10,6 +10,10 @@ Prints one JSON line with:
 * ``pipeline_ms_per_frame``: decode + pose + smoothing + rules (no video out);
 * ``pipeline_with_video_ms_per_frame``: everything, annotated H.264 included;
 * ``pipeline_vs_model``: pipeline / model (target <= 1.15);
+* ``estimator_no_choice_ms_per_frame`` / ``estimator_with_choice_ms_per_frame``:
+  ``PoseEstimator.process`` without and with the person choice (scout runs,
+  crop) on frames in memory, best of two each; ``person_choice_cost`` their
+  ratio;
 * ``realtime_factor`` / ``realtime_factor_with_video``: seconds of video
   analysed per second of wall time (targets >= 1.8 and >= 1.3 at 720p30).
 
@@ -21,6 +25,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -80,7 +85,26 @@ def main() -> None:
         for i, image in enumerate(images):
             landmarker.detect_for_video(image, i * 33 + 1)
         model_s = time.perf_counter() - t0
-    del images, frames
+    del images
+
+    # The person choice (issue #15): PoseEstimator.process with and without
+    # it, on the same frames, in this run (frames already decoded).
+    choice_s: dict[bool, float] = {}
+    for enabled in (False, True, False, True):
+        options = dataclasses.replace(
+            PoseOptions.from_config(config),
+            people=dataclasses.replace(
+                PoseOptions.from_config(config).people, enabled=enabled
+            ),
+        )
+        with PoseEstimator(options) as estimator:
+            t0 = time.perf_counter()
+            for f in frames:
+                estimator.process(f.image_rgb, f.timestamp_ms, f.index)
+            spent = time.perf_counter() - t0
+            choice = estimator.person_choice()
+        choice_s[enabled] = min(choice_s.get(enabled, spent), spent)
+    del frames
 
     t0 = time.perf_counter()
     track = estimate_poses(args.video, config, info=info)
@@ -115,6 +139,10 @@ def main() -> None:
         "pipeline_ms_per_frame": round(1000 * pipeline_s / n, 2),
         "pipeline_with_video_ms_per_frame": round(1000 * with_video_s / n, 2),
         "pipeline_vs_model": round(pipeline_s / model_s, 3),
+        "estimator_no_choice_ms_per_frame": round(1000 * choice_s[False] / n, 2),
+        "estimator_with_choice_ms_per_frame": round(1000 * choice_s[True] / n, 2),
+        "person_choice_cost": round(choice_s[True] / choice_s[False], 3),
+        "person": choice.as_dict() if choice else None,
         "realtime_factor": round(duration / pipeline_s, 2),
         "realtime_factor_with_video": round(duration / with_video_s, 2),
         "num_poses": config.get("pose.num_poses"),
