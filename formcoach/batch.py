@@ -14,7 +14,9 @@ writes, per video, ``DIR/<stable id>/report.json`` (+ ``annotated.mp4``), plus
 * **Memory.** One task per worker thread and one thread per worker process:
   at most one video in flight per core.
 * **Model.** Each worker process reads the model file once and reuses the
-  bytes for every video (a fresh tracker per video, as VIDEO mode needs).
+  bytes for every video (a fresh tracker per video, as VIDEO mode needs), and
+  keeps the next video's model loaded while it analyses one
+  (:mod:`formcoach.model_pool`).
 * **History.** The client, not the workers, writes the history database.
 """
 
@@ -140,7 +142,11 @@ def analyse_job(
     worker on another machine needs none of the client's files.
     """
     from .errors import FormCoachError
+    from .model_pool import keep_ready
     from .pipeline import analyze_video
+
+    # A worker analyses video after video: its next model loads meanwhile.
+    keep_ready()
 
     row: dict[str, Any] = {
         "path": job.path,

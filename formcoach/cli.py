@@ -29,11 +29,26 @@ from .settings import Config, load_config, preset_names
 logger = logging.getLogger("formcoach")
 
 
-class Progress:
-    """A one-line progress bar on stderr: stage, frames, fps and ETA."""
+def _clock(seconds: float) -> str:
+    """``seconds`` as ``m:ss`` or ``h:mm:ss``."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
-    def __init__(self, enabled: bool):
-        self.enabled = enabled and sys.stderr.isatty()
+
+class Progress:
+    """Progress on stderr: stage, frames, fps and the time left.
+
+    On a terminal, one line redrawn in place; otherwise (a log file, a batch
+    job) a plain line every ``log_every_s`` seconds, so a long analysis still
+    says how far it is.
+    """
+
+    def __init__(self, enabled: bool, log_every_s: float = 30.0):
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self.log_every_s = log_every_s
         self._stage = ""
         self._start = 0.0
         self._last_draw = 0.0
@@ -43,30 +58,35 @@ class Progress:
             return
         now = time.monotonic()
         if stage != self._stage:
-            if self._stage:
+            if self._stage and self.tty:
                 sys.stderr.write("\n")
-            self._stage, self._start = stage, now
-        if now - self._last_draw < 0.1 and done != total:
+            self._stage, self._start, self._last_draw = stage, now, now
+        every = 0.1 if self.tty else self.log_every_s
+        if now - self._last_draw < every and (done != total or not self.tty):
             return
         self._last_draw = now
         elapsed = max(now - self._start, 1e-6)
         fps = done / elapsed
-        label = {"pose": "Pose  ", "video": "Video "}.get(stage, stage)
+        label = {"pose": "Analysing", "video": "Video"}.get(stage, stage)
         if total > 0:
             frac = min(done / total, 1.0)
-            bar = "#" * int(frac * 30)
-            eta = (total - done) / fps if fps > 0 else 0.0
+            left = max(total - done, 0) / fps if fps > 0 else 0.0
             text = (
-                f"{label}[{bar:<30}] {done}/{total} frames "
-                f"{fps:5.1f} fps ETA {eta:4.0f}s"
+                f"{label} {frac:4.0%} {done}/{total} frames {fps:5.1f} fps, "
+                f"{_clock(left)} left"
             )
+            if self.tty:
+                text = f"{label} [{'#' * int(frac * 30):<30}] " + text[len(label) + 1 :]
         else:
-            text = f"{label}{done} frames {fps:5.1f} fps"
-        sys.stderr.write("\r" + text)
+            text = f"{label} {done} frames {fps:5.1f} fps"
+        if self.tty:
+            sys.stderr.write("\r" + text)
+        else:
+            sys.stderr.write(text + "\n")
         sys.stderr.flush()
 
     def close(self) -> None:
-        if self.enabled and self._stage:
+        if self.enabled and self.tty and self._stage:
             sys.stderr.write("\n")
             sys.stderr.flush()
 

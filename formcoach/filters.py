@@ -15,6 +15,7 @@ linear interpolation; longer gaps stay NaN so no movement is invented.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -133,6 +134,12 @@ def interpolate_gaps(
     return flat.reshape(values.shape)
 
 
+@functools.lru_cache(maxsize=32)
+def _butter_sos(order: int, normalised_cutoff: float) -> FloatArray:
+    """The filter's second-order sections (designing costs more than filtering)."""
+    return butter(order, normalised_cutoff, output="sos")
+
+
 def butterworth_filter(
     values: FloatArray,
     timestamps_s: FloatArray,
@@ -166,7 +173,7 @@ def butterworth_filter(
     nyquist = fs / 2.0
     if cutoff_hz >= nyquist * 0.95:
         return values  # nothing above the cut-off can be represented
-    sos = butter(order, cutoff_hz / nyquist, output="sos")
+    sos = _butter_sos(order, round(cutoff_hz / nyquist, 9)).copy()
     min_len = 3 * (2 * len(sos) + 1)  # sosfiltfilt's default pad length + 1
     flat = values.reshape(n, -1).copy()
     if n > min_len and not np.isnan(flat).any():

@@ -7,7 +7,9 @@ next to the check that raises it:
   ``pose.person_lost``: who was seen, and how much of them;
 * ``video.too_short``, ``video.corrupt_section``: the file;
 * ``video.too_dark``, ``video.overexposed``, ``video.backlit``: the light;
-* ``camera.rotated``, ``camera.tilted``: the camera's orientation.
+* ``camera.rotated``, ``camera.tilted``: the camera's orientation (a rolled
+  camera is levelled, :func:`level_clip`; it is only reported when it
+  cannot be).
 
 The coaches' own set warnings (fatigue, view ...) come with their results.
 """
@@ -15,17 +17,20 @@ The coaches' own set warnings (fatigue, view ...) come with their results.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from . import body, orientation
+from . import body, level, orientation
+from .level import Roll
 from .lighting import LightingSettings, LightSample
 from .pose import PoseFrame
 from .pose_pass import PoseTrack
 from .results import InputWarning
 from .stage_settings import AnalysisSettings, PipelineSettings, VideoSettings
+from .thinned import Thinned
 
 if TYPE_CHECKING:
     from .settings import Config
@@ -38,9 +43,35 @@ def pose_coverage(frames: Sequence[PoseFrame], min_visibility: float) -> float:
     return sum(body.is_full_body(f, min_visibility) for f in frames) / len(frames)
 
 
-def coverage_of(track: PoseTrack, analysis: AnalysisSettings) -> float:
-    """Pose coverage of a clip with ``analysis.full_body_min_visibility``."""
-    return pose_coverage(track.frames, analysis.full_body_min_visibility)
+class LostSpans:
+    """Spans with no one in view, gathered frame by frame in time order."""
+
+    def __init__(self, min_s: float):
+        self.min_s = min_s
+        self.spans: list[tuple[float, float]] = []
+        self.anyone = False
+        self._start_s: float | None = None
+        self._last_s = 0.0
+
+    def add(self, t_s: float, present: bool) -> None:
+        """The next frame (in time order): its time and whether someone was seen."""
+        self._last_s = t_s
+        if present:
+            self.anyone = True
+            self._close(t_s)
+        elif self._start_s is None:
+            self._start_s = t_s
+
+    def finish(self) -> list[tuple[float, float]]:
+        """The spans, the one still open at the end included."""
+        if self.anyone:
+            self._close(self._last_s)
+        return self.spans if self.anyone else []
+
+    def _close(self, t_s: float) -> None:
+        if self._start_s is not None and t_s - self._start_s >= self.min_s:
+            self.spans.append((round(self._start_s, 3), round(t_s, 3)))
+        self._start_s = None
 
 
 def person_lost_spans(
@@ -51,21 +82,80 @@ def person_lost_spans(
     Only between frames with a person: a clip with no one at all is
     ``pose.no_person``.
     """
-    spans: list[tuple[float, float]] = []
-    seen = [not f.is_empty() for f in frames]
-    if not any(seen):
-        return spans
-    times = [f.timestamp_ms / 1000.0 for f in frames]
-    start: int | None = None
-    for i, present in enumerate([*seen, True]):  # a sentinel closes a last run
-        if not present and start is None:
-            start = i
-        elif present and start is not None:
-            t0, t1 = times[start], times[min(i, len(times) - 1)]
-            if t1 - t0 >= min_s:
-                spans.append((round(t0, 3), round(t1, 3)))
-            start = None
-    return spans
+    spans = LostSpans(min_s)
+    for f in frames:
+        spans.add(f.timestamp_ms / 1000.0, not f.is_empty())
+    return spans.finish()
+
+
+class ClipTally:
+    """What the input checks need to know about a whole clip, frame by frame.
+
+    The one-pass analysis (:mod:`formcoach.stream`) never holds the whole
+    clip, so the checks read these counts, spans and an evenly thinned sample
+    of poses instead of every frame.
+
+    Attributes:
+        frames: Frames seen.
+        estimated: Frames the pose model looked at (the others were skipped,
+            see ``[pose_rate]``).
+        posed: Of those, frames with a person.
+        full_body: Of those, frames with a confident full-body pose.
+        feet_seen: Posed frames with the feet visible.
+        sample: Posed frames, thinned evenly over the clip (orientation checks).
+        light: Brightness samples.
+        gaps_ms: Spans lost to corrupt data.
+    """
+
+    def __init__(self, analysis: AnalysisSettings, sample_cap: int = 1500):
+        self.analysis = analysis
+        self.frames = 0
+        self.estimated = 0
+        self.posed = 0
+        self.full_body = 0
+        self.feet_seen = 0
+        self.last_s = 0.0
+        self.sample: Thinned[PoseFrame] = Thinned(sample_cap)
+        self.light: list[LightSample] = []
+        self.gaps_ms: set[tuple[float, float]] = set()
+        self._lost = LostSpans(analysis.person_lost_min_s)
+
+    @classmethod
+    def of_track(cls, track: PoseTrack, analysis: AnalysisSettings) -> ClipTally:
+        """The tally of a whole pose track."""
+        tally = cls(analysis, sample_cap=max(2, len(track.frames)))
+        for frame in track.frames:
+            tally.add(frame)
+        tally.light = list(track.light)
+        tally.gaps_ms = set(track.gaps_ms)
+        return tally
+
+    def add(self, frame: PoseFrame, *, estimated: bool = True) -> None:
+        """The next frame; ``estimated`` is False for a frame the model skipped."""
+        self.frames += 1
+        self.last_s = frame.timestamp_ms / 1000.0
+        if not estimated:
+            return
+        self.estimated += 1
+        present = not frame.is_empty()
+        self._lost.add(self.last_s, present)
+        if not present:
+            return
+        self.posed += 1
+        self.sample.add(frame)
+        if body.is_full_body(frame, self.analysis.full_body_min_visibility):
+            self.full_body += 1
+        if body.feet_visible(frame, self.analysis.min_visibility):
+            self.feet_seen += 1
+
+    @property
+    def coverage(self) -> float:
+        """Fraction of the frames looked at with a confident full-body pose."""
+        return self.full_body / self.estimated if self.estimated else 0.0
+
+    def lost_spans(self) -> list[tuple[float, float]]:
+        """Spans of at least ``person_lost_min_s`` with no one in view."""
+        return list(self._lost.finish())
 
 
 def _first_s(samples: list[LightSample], mask: npt.NDArray[np.bool_]) -> float:
@@ -146,12 +236,22 @@ def lighting_warnings(
 
 
 def analysis_warnings(
-    track: PoseTrack, coverage: float, settings: PipelineSettings
+    tally: ClipTally | PoseTrack,
+    settings: PipelineSettings,
+    duration_s: float,
 ) -> list[InputWarning]:
-    """Warnings about the input itself (coverage, duration, light, lost data)."""
+    """Warnings about the input itself (coverage, duration, light, lost data).
+
+    Args:
+        tally: The clip's tally (a whole :class:`PoseTrack` is tallied here).
+        settings: The pipeline settings.
+        duration_s: The video's duration (0 when unknown: the last frame's time).
+    """
     analysis = settings.analysis
+    if isinstance(tally, PoseTrack):
+        tally = ClipTally.of_track(tally, analysis)
     warnings: list[InputWarning] = []
-    if track.frames and all(f.is_empty() for f in track.frames):
+    if tally.estimated and not tally.posed:
         warnings.append(
             InputWarning(
                 "pose.no_person",
@@ -159,18 +259,16 @@ def analysis_warnings(
                 "in good light, from the side.",
             )
         )
-    elif coverage < analysis.min_pose_coverage:
+    elif tally.coverage < analysis.min_pose_coverage:
         warnings.append(
             InputWarning(
                 "pose.low_coverage",
                 f"The full body (shoulders to feet) was seen in only "
-                f"{coverage:.0%} of frames; results may be incomplete. Keep the "
-                "whole body, feet included, in the picture.",
+                f"{tally.coverage:.0%} of frames; results may be incomplete. Keep "
+                "the whole body, feet included, in the picture.",
             )
         )
-    duration = track.info.duration_s or (
-        track.frames[-1].timestamp_ms / 1000.0 if track.frames else 0.0
-    )
+    duration = duration_s or tally.last_s
     if duration < analysis.min_duration_s:
         warnings.append(
             InputWarning(
@@ -179,10 +277,8 @@ def analysis_warnings(
                 "reps or steps. Film the whole set.",
             )
         )
-    posed = [f for f in track.frames if not f.is_empty()]
-    if posed:
-        min_vis = analysis.min_visibility
-        feet_seen = sum(body.feet_visible(f, min_vis) for f in posed) / len(posed)
+    if tally.posed:
+        feet_seen = tally.feet_seen / tally.posed
         if feet_seen < analysis.min_feet_share:
             warnings.append(
                 InputWarning(
@@ -192,8 +288,8 @@ def analysis_warnings(
                     "the picture.",
                 )
             )
-    warnings += lighting_warnings(track.light, settings.lighting)
-    for t0, t1 in person_lost_spans(track.frames, analysis.person_lost_min_s):
+    warnings += lighting_warnings(tally.light, settings.lighting)
+    for t0, t1 in tally.lost_spans():
         warnings.append(
             InputWarning(
                 "pose.person_lost",
@@ -202,7 +298,7 @@ def analysis_warnings(
                 t0,
             )
         )
-    for start_ms, end_ms in track.gaps_ms:
+    for start_ms, end_ms in sorted(tally.gaps_ms):
         warnings.append(
             InputWarning(
                 "video.corrupt_section",
@@ -236,24 +332,70 @@ def rotated_warning(turn_deg: int) -> InputWarning:
     )
 
 
+def level_clip(
+    track: PoseTrack, standing: bool, settings: PipelineSettings
+) -> tuple[PoseTrack, Roll | None, Roll | None, list[InputWarning]]:
+    """Level a standing workout filmed with the camera rolled.
+
+    The roll is measured from the standing body (:mod:`formcoach.level`) and
+    undone; only when it cannot be measured and the legs lean far in the
+    picture does a ``camera.tilted`` warning say so.
+
+    Returns:
+        ``(track, measured, applied, warnings)``: the levelled track (``track``
+        itself when nothing was levelled), the measured roll (None when
+        unknown), the roll that was undone (None when none was) and the
+        warnings.
+    """
+    if not standing:
+        return track, None, None, []
+    measured, applied = level.clip_roll(
+        track.frames, settings.level, settings.analysis.min_visibility
+    )
+    frames = track.frames
+    if applied is not None:
+        track = replace(track, frames=[level.level(f, applied) for f in frames])
+    if measured is not None or not settings.level.enabled:
+        return track, measured, applied, []
+    return (
+        track,
+        None,
+        None,
+        tilt_warnings(
+            frames, standing, settings.analysis, settings.video, levelling=True
+        ),
+    )
+
+
 def tilt_warnings(
     frames: Sequence[PoseFrame],
     standing: bool,
     analysis: AnalysisSettings,
     video: VideoSettings,
+    *,
+    levelling: bool = False,
 ) -> list[InputWarning]:
-    """A warning when a standing workout was filmed with the camera tilted."""
+    """A warning when a standing workout's legs lean far in the picture.
+
+    With ``levelling``, :func:`level_clip` asks for it because the camera's
+    roll could not be measured (no standing frames to level the picture by).
+    """
     if not standing:
         return []
     tilt = orientation.camera_tilt_deg(frames, analysis.min_visibility)
     if tilt is None or abs(tilt) < video.tilt_warn_deg:
         return []
+    why = (
+        ", and the picture could not be levelled (no frames of you standing "
+        "straight to level it by)"
+        if levelling
+        else ": standing legs lean in the picture"
+    )
     return [
         InputWarning(
             "camera.tilted",
-            f"The camera seems tilted by about {abs(tilt):.0f} deg: "
-            "standing legs lean in the picture. Lean, depth and landing checks "
-            "assume a level camera, so level it (or prop the phone upright) "
-            "and film again.",
+            f"The camera seems tilted by about {abs(tilt):.0f} deg{why}. Lean, "
+            "depth and landing checks assume a level camera, so level it (or "
+            "prop the phone upright) and film again.",
         )
     ]

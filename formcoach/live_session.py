@@ -11,6 +11,7 @@ import numpy as np
 
 from .annotate import FrameAnnotator
 from .exercises import create_coach
+from .level import LiveLeveller
 from .pose import PoseEstimator, PoseFrame
 from .results import ExerciseResult, FrameFeedback
 from .settings import Config
@@ -42,8 +43,13 @@ class LiveSession:
             min_visibility=self.settings.analysis.min_visibility,
         )
         self.estimator = PoseEstimator(self.settings.pose, mirrored=mirrored)
+        # A rolled camera is levelled from the first seconds (standing only).
+        self.leveller = LiveLeveller(
+            self.settings.level, self.settings.analysis.min_visibility
+        )
         self.frames = 0
         self.last_pose: PoseFrame | None = None
+        self.last_levelled: PoseFrame | None = None
 
     def __enter__(self) -> LiveSession:
         return self
@@ -58,11 +64,15 @@ class LiveSession:
     def process(
         self, image_rgb: np.ndarray, timestamp_ms: float
     ) -> tuple[np.ndarray, FrameFeedback]:
-        """Coach one frame; returns the annotated copy and the feedback."""
+        """Coach one frame; returns the annotated copy and the feedback.
+
+        The coach sees the levelled pose; the overlay draws the camera's own.
+        """
         pose = self.smoother(self.estimator.process(image_rgb, timestamp_ms))
-        feedback = self.coach.update(pose)
+        levelled = self.leveller(pose) if self.coach.standing else pose
+        feedback = self.coach.update(levelled)
         self.frames += 1
-        self.last_pose = pose
+        self.last_pose, self.last_levelled = pose, levelled
         return self.annotator.annotate(image_rgb.copy(), pose, feedback), feedback
 
     def finish(self) -> ExerciseResult:

@@ -8,11 +8,12 @@ replaced only when the user asked for it (``--overwrite``).
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
 import json
 import os
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,69 @@ def prepare_output_dir(
     if not os.access(out, os.W_OK):
         raise OutputError(f"Cannot write to {out}: permission denied.")
     return out
+
+
+class CsvStream:
+    """A CSV file written row by row, in place only when complete.
+
+    Rows go to a hidden temporary file beside ``path`` (see
+    :func:`create_temp_file`); :meth:`commit` renames it onto ``path``,
+    :meth:`discard` removes it. A long analysis streams its per-frame rows
+    here instead of holding them in memory.
+    """
+
+    def __init__(self, path: str | Path, header: Sequence[str], *, overwrite: bool):
+        """Create the temporary file and write the header.
+
+        Raises:
+            OutputError: ``path`` exists (without ``overwrite``) or cannot be
+                written.
+        """
+        self.path = Path(path)
+        if self.path.exists() and not overwrite:
+            raise OutputError(
+                f"{self.path} already exists; use --overwrite to replace it."
+            )
+        try:
+            self._tmp = create_temp_file(self.path)
+            self._file = self._tmp.open("w", newline="", encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(describe_os_error(exc, self.path)) from exc
+        self._writer = csv.writer(self._file)
+        self._header = list(header)
+        self.write(header)
+
+    def write(self, row: Sequence[Any]) -> None:
+        """Append one row (None is written as an empty cell)."""
+        try:
+            self._writer.writerow(row)
+        except OSError as exc:
+            self.discard()
+            raise OutputError(describe_os_error(exc, self.path)) from exc
+
+    def restart(self) -> None:
+        """Drop the rows written so far (an analysis starting again)."""
+        try:
+            self._file.seek(0)
+            self._file.truncate()
+        except OSError as exc:
+            self.discard()
+            raise OutputError(describe_os_error(exc, self.path)) from exc
+        self.write(self._header)
+
+    def commit(self) -> None:
+        """Flush the file to disk and rename it onto ``path``."""
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            os.replace(self._tmp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise OutputError(describe_os_error(exc, self.path)) from exc
+
+    def discard(self) -> None:
+        """Remove the temporary file (safe to call after commit, or twice)."""
+        if not self._file.closed:
+            self._file.close()
+        self._tmp.unlink(missing_ok=True)

@@ -7,8 +7,10 @@ estimator must never be shared between streams. It returns one
 pixels, metres (world) and with their visibility, or an empty frame when no one
 is found.
 
-The default model is BlazePose *full*, bundled in ``models/`` (see
-``models/README.md`` for where it comes from); nothing is downloaded.
+The default model is BlazePose *full*, bundled in ``models/`` with the faster
+*lite* one (``pose.model``; see ``models/README.md`` for where they come from
+and ``docs/performance.md`` for what lite costs in accuracy); nothing is
+downloaded.
 """
 
 from __future__ import annotations
@@ -45,11 +47,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "pose_landmarker_full.task"
-#: sha256 of the bundle built by ``tools/build_pose_model.py`` (models/README.md).
-DEFAULT_MODEL_SHA256 = (
-    "a90475331764cf28cf2786e1176124bd6c34453eacf919600a4b2ee836ee82a3"
-)
+#: The bundled BlazePose variants (``pose.model``), built by
+#: ``tools/build_pose_model.py``.
+BUNDLED_MODELS = {
+    "full": REPO_ROOT / "models" / "pose_landmarker_full.task",
+    "lite": REPO_ROOT / "models" / "pose_landmarker_lite.task",
+}
+#: sha256 of each bundle (also in models/README.md).
+BUNDLED_MODEL_SHA256 = {
+    "full": "a90475331764cf28cf2786e1176124bd6c34453eacf919600a4b2ee836ee82a3",
+    "lite": "2b4710b8fa52288218c8008bab451a02e83ab50f0b66abacd295be235758ae39",
+}
+DEFAULT_MODEL_PATH = BUNDLED_MODELS["full"]
+DEFAULT_MODEL_SHA256 = BUNDLED_MODEL_SHA256["full"]
 
 # Older MediaPipe builds logged through glog and honour these (set before
 # mediapipe is imported); mediapipe 1.2 logs through absl, which ignores them:
@@ -447,14 +457,22 @@ class PoseOptions:
 
     @classmethod
     def from_config(cls, config: Config) -> PoseOptions:
-        """The ``[pose]`` table (``model_path = ""`` is the bundled model).
+        """The ``[pose]`` table.
+
+        ``pose.model`` picks a bundled variant (``"full"`` or ``"lite"``); a
+        non-empty ``pose.model_path`` overrides it.
 
         Raises:
-            InputError: A key is missing or has the wrong type.
+            InputError: A key is missing, has the wrong type, or ``pose.model``
+                names no bundled model.
         """
+        variant = text(config, "pose.model")
+        if variant not in BUNDLED_MODELS:
+            names = " or ".join(f'"{name}"' for name in BUNDLED_MODELS)
+            raise InputError(f"pose.model must be {names}, not {variant!r}")
         model = text(config, "pose.model_path")
         return cls(
-            model_path=Path(model) if model else DEFAULT_MODEL_PATH,
+            model_path=Path(model) if model else BUNDLED_MODELS[variant],
             num_poses=integer(config, "pose.num_poses"),
             min_detection_confidence=number(config, "pose.min_detection_confidence"),
             min_presence_confidence=number(config, "pose.min_presence_confidence"),

@@ -1,23 +1,39 @@
-"""Pass 1 of an offline analysis: the pose model over every frame of a file.
+"""The pose stage of an offline analysis: the pose model over a file's frames.
 
 Decode (reader thread) → pose model → one :class:`~formcoach.pose.PoseFrame`
 per frame, plus a brightness sample about 5 times a second. With several
 workers the video is cut into consecutive runs analysed in parallel.
+:func:`iter_poses` gives the frames out as they are posed (the one-pass
+analysis, :mod:`formcoach.stream`); :func:`estimate_poses` collects a whole
+clip (whole sessions, tests, tools).
+
+Each decoded frame is also checked for a shot change (:mod:`formcoach.cuts`):
+at a hard cut or a cross-fade the pose model starts again (a fresh tracker
+looks for the person anywhere in the new shot), the new shot's frames seen
+before the cut was confirmed are posed again by it, and the first frame of
+the new shot carries the :class:`~formcoach.cuts.Cut` (``Posed.cut``), so the
+coaching can start again there too.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
+
+from .cuts import Cut, ShotDetector
 from .errors import InputError
 from .lighting import LightSample, measure_light
+from .model_pool import open_estimator
 from .people import PersonChoice
-from .pose import PoseEstimator, PoseFrame
+from .pose import PoseFrame
 from .prefetch import prefetch
 from .stage_settings import PipelineSettings
 from .video import VideoInfo, iter_frames
@@ -38,6 +54,7 @@ class PoseTrack:
         frames: One :class:`PoseFrame` per decoded frame, in order.
         gaps_ms: ``(start_ms, end_ms)`` spans where corrupt data was skipped.
         light: Brightness of about 5 frames a second, in frame order.
+        cuts: Shot changes (hard cuts, cross-fades) in time order.
         person: Who was coached and why (None when the choice is off).
     """
 
@@ -45,17 +62,8 @@ class PoseTrack:
     frames: list[PoseFrame]
     gaps_ms: list[tuple[float, float]] = field(default_factory=list)
     light: list[LightSample] = field(default_factory=list)
+    cuts: list[Cut] = field(default_factory=list)
     person: PersonChoice | None = None
-
-
-def _segments(
-    n_frames: int, workers: int, min_frames: int
-) -> list[tuple[int, int | None]]:
-    """Split ``n_frames`` into up to ``workers`` runs of at least ``min_frames``."""
-    count = max(1, min(workers, n_frames // max(min_frames, 1)))
-    bounds = [round(k * n_frames / count) for k in range(count + 1)]
-    # The last run goes to the real end: frame counts in headers are estimates.
-    return [(bounds[k], bounds[k + 1] if k < count - 1 else None) for k in range(count)]
 
 
 def estimate_poses(
@@ -68,112 +76,291 @@ def estimate_poses(
     workers: int | None = None,
     turn_deg: int = 0,
 ) -> PoseTrack:
-    """Run the pose model over every frame of a video (pass 1).
+    """Run the pose model over every frame of a video, into memory.
 
     ``settings`` gives the pose model and ``[analysis]`` settings (a config is
     read into :class:`PipelineSettings`). ``progress`` is always called from
     the caller's thread. ``turn_deg`` turns every frame further clockwise
-    (see :func:`~formcoach.video.iter_frames`).
-
-    The model uses one core. With several workers the video is cut into
-    consecutive runs, each analysed by its own :class:`PoseEstimator` in its
-    own thread (MediaPipe releases the GIL), and the results are joined in
-    frame order. Each run after the first starts ``warmup`` frames early and
-    drops them, so its tracker has locked on by its first kept frame.
+    (see :func:`~formcoach.video.iter_frames`). With several workers the
+    video is cut into consecutive runs posed in parallel (:func:`iter_poses`).
 
     Raises:
         InputError: The video cannot be read.
     """
     settings = PipelineSettings.of(settings)
-    analysis = settings.analysis
     info = info or VideoInfo.from_path(video_path).turned(turn_deg)
-    workers = workers if workers is not None else analysis.pose_workers()
-    warmup = round(analysis.segment_warmup_s * (info.fps or 30))
-    min_frames = round(analysis.min_segment_s * (info.fps or 30))
-    segments = _segments(info.frame_count, workers, min_frames)
     gaps: set[tuple[float, float]] = set()
-    results: list[list[PoseFrame]] = [[] for _ in segments]
-    light: list[list[LightSample]] = [[] for _ in segments]
-    choices: list[PersonChoice | None] = [None for _ in segments]
-    # Light changes slowly: about 5 samples a second is plenty, and keeps the
-    # numpy work (under the GIL) off most frames.
-    light_every = max(1, round((info.fps or 30) / 5))
-    min_vis = analysis.min_visibility
-    errors: list[BaseException] = []
-    done = 0
-    lock = threading.Lock()
-    options = settings.pose
-
-    limit_s = analysis.max_seconds
-    started = time.monotonic()
-
-    def work(k: int, start: int, stop: int | None) -> None:
-        nonlocal done
-        first = max(0, start - warmup) if k else 0
-        try:
-            with PoseEstimator(options, mirrored=mirrored) as estimator:
-                source = iter_frames(
-                    video_path,
-                    start_index=first,
-                    max_frames=stop,
-                    on_gap=lambda a, b: gaps.add((a, b)),
-                    turn_deg=turn_deg,
-                )
-                for frame in prefetch(source, maxsize=8):
-                    if limit_s > 0 and time.monotonic() - started > limit_s:
-                        raise InputError(
-                            f"The analysis was stopped after {limit_s:.0f} s "
-                            "(analysis.max_seconds): the video is too long for "
-                            "this limit. Trim it, or raise the limit in Settings."
-                        )
-                    pose = estimator.process(
-                        frame.image_rgb, frame.timestamp_ms, frame.index
-                    )
-                    if frame.index < start:
-                        continue  # warm-up frame of a later run
-                    results[k].append(pose)
-                    if frame.index % light_every == 0:
-                        light[k].append(
-                            measure_light(
-                                frame.image_rgb, pose, frame.timestamp_ms, min_vis
-                            )
-                        )
-                    with lock:
-                        done += 1
-                    if progress and len(segments) == 1:
-                        progress("pose", done, info.frame_count)
-                choices[k] = estimator.person_choice()
-        except BaseException as exc:  # re-raised in the caller's thread
-            errors.append(exc)
-
-    if len(segments) == 1:
-        work(0, 0, None)
-    else:
-        threads = [
-            threading.Thread(target=work, args=(k, a, b), daemon=True)
-            for k, (a, b) in enumerate(segments)
-        ]
-        for thread in threads:
-            thread.start()
-        # Progress is reported from the caller's thread (a UI may only be
-        # updated from there), while the workers run.
-        while any(thread.is_alive() for thread in threads):
-            threads[0].join(timeout=0.2)
-            for thread in threads[1:]:
-                thread.join(timeout=0.0)
-            if progress:
-                with lock:
-                    count = done
-                progress("pose", count, info.frame_count)
-    if errors:
-        raise errors[0]
-    frames = [pose for run in results for pose in run]
+    frames: list[PoseFrame] = []
+    light: list[LightSample] = []
+    cuts: list[Cut] = []
+    people: list[PersonChoice] = []
+    for item in iter_poses(
+        video_path,
+        settings,
+        info=info,
+        turn_deg=turn_deg,
+        mirrored=mirrored,
+        stride=1,
+        lanes=workers if workers is not None else settings.analysis.pose_workers(),
+        keep_images=False,
+        on_gap=lambda a, b: gaps.add((a, b)),
+        progress=progress,
+        people=people,
+    ):
+        frames.append(item.pose)
+        if item.light is not None:
+            light.append(item.light)
+        if item.cut is not None:
+            cuts.append(item.cut)
     return PoseTrack(
         info=info,
         frames=frames,
         gaps_ms=sorted(gaps),
-        light=[sample for run in light for sample in run],
-        person=None
-        if any(c is None for c in choices)
-        else PersonChoice.merge([c for c in choices if c is not None]),
+        light=light,
+        cuts=cuts,
+        person=PersonChoice.merge(people) if people else None,
     )
+
+
+class Posed(NamedTuple):
+    """One frame out of the pose stage.
+
+    Attributes:
+        frame_index: The frame's index.
+        timestamp_ms: Its time.
+        image_rgb: The picture, when it is to be drawn on (else None).
+        pose: The raw pose (empty where the model skipped the frame).
+        estimated: The model looked at this frame.
+        light: A brightness sample (about 5 a second), else None.
+        cut: On the first frame of a new shot, the edit before it
+            (:mod:`formcoach.cuts`): tracking started again here, and the
+            coaching should too. Else None.
+    """
+
+    frame_index: int
+    timestamp_ms: float
+    image_rgb: np.ndarray | None
+    pose: PoseFrame
+    estimated: bool
+    light: LightSample | None
+    cut: Cut | None = None
+
+
+_DONE = object()
+_POLL_S = 0.1
+#: Frames a lane holds back before handing them on: a cut is confirmed up to
+#: this many frames after the new shot's first frame (a hard cut 2, a
+#: cross-fade 3-4), and the held frames of the new shot are posed again.
+_HOLD = 6
+
+
+def iter_poses(
+    video_path: str | Path,
+    settings: PipelineSettings,
+    *,
+    info: VideoInfo,
+    turn_deg: int,
+    mirrored: bool,
+    stride: int,
+    lanes: int,
+    keep_images: bool,
+    on_gap: Callable[[float, float], None],
+    progress: ProgressCallback | None = None,
+    people: list[PersonChoice] | None = None,
+) -> Iterator[Posed]:
+    """Every frame's raw pose, in order (the model on every ``stride``-th frame).
+
+    With one lane, one thread decodes and another runs the model, and each
+    frame comes out with its picture (``keep_images``) as soon as it is
+    posed. With several lanes (no annotated video) the video is cut into
+    consecutive runs, one per lane, each with its own model in its own thread
+    (MediaPipe releases the GIL), exactly as :func:`~formcoach.pose_pass.
+    estimate_poses` always does: each later run starts ``segment_warmup_s`` early so
+    its tracker has locked on. The first run's poses come out as they are
+    made; the later runs' wait (poses only, no pictures) until their turn.
+    ``progress("pose", done, total)`` counts the frames posed by every lane
+    and is called from the caller's thread.
+
+    The last frame is always estimated, so the clip does not end in a gap; a
+    skipped frame gets an empty pose for the smoother to fill.
+
+    Every decoded frame also goes to a :class:`~formcoach.cuts.ShotDetector`
+    (a later run starts it a cross-fade's length early, so a cut at its very
+    start is found). A lane hands its frames on ``_HOLD`` frames late: when a
+    cut is confirmed, the model is replaced by a fresh one, the held frames
+    of the new shot are posed again, and the first carries the cut.
+
+    ``people``, when given, receives each model's person choice
+    (:meth:`~formcoach.pose.PoseEstimator.person_choice`) in time order once
+    the frames are all out.
+    """
+    analysis = settings.analysis
+    fps = info.fps or 30.0
+    warmup = round(analysis.segment_warmup_s * fps)
+    cut_warmup = round(settings.cuts.fade_max_s * fps) + 3
+    min_frames = round(analysis.min_segment_s * fps)
+    runs = _segments(info.frame_count, lanes, min_frames)
+    light_every = max(1, round(fps / 5))
+    stop = threading.Event()
+    outboxes: list[queue.Queue[Any]] = [
+        queue.Queue(maxsize=8 if k == 0 else 0) for k in range(len(runs))
+    ]
+    started = time.monotonic()
+    posed = [0] * len(runs)  # frames posed per lane (each lane writes its own)
+    choices: list[list[PersonChoice]] = [[] for _ in runs]
+
+    def put(box: queue.Queue[Any], item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=_POLL_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def lane(k: int, start: int, stop_index: int | None) -> None:
+        outbox = outboxes[k]
+        posed_from = max(0, start - warmup) if k else 0
+        first = max(0, start - max(warmup, cut_warmup)) if k else 0
+        detector = ShotDetector(settings.cuts, fps)
+        # (decoded frame, its item or None for a warm-up frame), not yet sent.
+        held: deque[tuple[Any, Posed | None]] = deque()
+        estimator = open_estimator(settings.pose, mirrored=mirrored)
+
+        def pose_of(frame: Any, estimated: bool) -> PoseFrame:
+            if not estimated:
+                return PoseFrame.empty(
+                    frame.index,
+                    frame.timestamp_ms,
+                    (frame.image_rgb.shape[1], frame.image_rgb.shape[0]),
+                )
+            return estimator.process(frame.image_rgb, frame.timestamp_ms, frame.index)
+
+        def restart(cut: Cut) -> Cut | None:
+            """A fresh model from the new shot's first frame; the cut to attach."""
+            nonlocal estimator
+            keep_choice(estimator)
+            estimator.close()
+            estimator = open_estimator(settings.pose, mirrored=mirrored)
+            # Near a run boundary the run before cannot confirm it: this one
+            # owns every cut ending no earlier than a hold before its start.
+            pending = cut if cut.end_index >= start - _HOLD else None
+            for i, (frame, item) in enumerate(held):
+                if frame.index < cut.end_index:
+                    continue
+                pose = pose_of(frame, item is None or item.estimated)
+                if item is not None:
+                    held[i] = (frame, item._replace(pose=pose, cut=pending))
+                    pending = None
+            return pending
+
+        def keep_choice(model: Any) -> None:
+            choice = model.person_choice()
+            if choice is not None:
+                choices[k].append(choice)
+
+        def send(frame: Any, item: Posed | None) -> bool:
+            if item is None:
+                return True
+            posed[k] += 1
+            return put(outbox, item)
+
+        try:
+            source = iter_frames(
+                video_path,
+                start_index=first,
+                max_frames=stop_index,
+                on_gap=on_gap,
+                turn_deg=turn_deg,
+            )
+            decoded = prefetch(source, maxsize=8)
+            upcoming = next(decoded, None)
+            while upcoming is not None and not stop.is_set():
+                frame, upcoming = upcoming, next(decoded, None)
+                limit = analysis.max_seconds
+                if limit > 0 and time.monotonic() - started > limit:
+                    raise InputError(
+                        f"The analysis was stopped after {limit:.0f} s "
+                        "(analysis.max_seconds): the video is too long for "
+                        "this limit. Trim it, or raise the limit in Settings."
+                    )
+                cut = detector.update(frame.index, frame.image_rgb, frame.timestamp_ms)
+                if frame.index < posed_from:
+                    continue  # the shot detector's warm-up
+                pending = restart(cut) if cut is not None else None
+                last = upcoming is None and stop_index is None
+                estimated = frame.index % stride == 0 or last
+                pose = pose_of(frame, estimated)
+                item = None
+                if frame.index >= start:  # else a warm-up frame of a later run
+                    light = None
+                    if estimated and frame.index % light_every < stride:
+                        light = measure_light(
+                            frame.image_rgb,
+                            pose,
+                            frame.timestamp_ms,
+                            analysis.min_visibility,
+                        )
+                    image = frame.image_rgb if keep_images and k == 0 else None
+                    item = Posed(
+                        frame.index,
+                        frame.timestamp_ms,
+                        image,
+                        pose,
+                        estimated,
+                        light,
+                        pending,
+                    )
+                held.append((frame, item))
+                if len(held) > _HOLD and not send(*held.popleft()):
+                    return
+            while held and not stop.is_set():
+                if not send(*held.popleft()):
+                    return
+            put(outbox, _DONE)
+        except BaseException as exc:  # re-raised in the consumer's thread
+            put(outbox, exc)
+        finally:
+            keep_choice(estimator)
+            estimator.close()
+
+    threads = [
+        threading.Thread(
+            target=lane, args=(k, a, b), name=f"formcoach-pose-{k}", daemon=True
+        )
+        for k, (a, b) in enumerate(runs)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for k, outbox in enumerate(outboxes):
+            while True:
+                if progress:
+                    progress("pose", sum(posed), info.frame_count)
+                try:
+                    item = outbox.get(timeout=_POLL_S)
+                except queue.Empty:
+                    if not threads[k].is_alive() and outbox.empty():
+                        raise RuntimeError("a pose thread died") from None
+                    continue
+                if item is _DONE:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        if people is not None:
+            people.extend(choice for lane in choices for choice in lane)
+
+
+def _segments(
+    n_frames: int, workers: int, min_frames: int
+) -> list[tuple[int, int | None]]:
+    """Split ``n_frames`` into up to ``workers`` runs of at least ``min_frames``."""
+    count = max(1, min(workers, n_frames // max(min_frames, 1)))
+    bounds = [round(k * n_frames / count) for k in range(count + 1)]
+    # The last run goes to the real end: frame counts in headers are estimates.
+    return [(bounds[k], bounds[k + 1] if k < count - 1 else None) for k in range(count)]

@@ -18,7 +18,7 @@ from .pose_pass import ProgressCallback
 from .prefetch import prefetch
 from .results import ExerciseResult, FrameFeedback
 from .stage_settings import VideoSettings
-from .video import VideoInfo, iter_frames
+from .video import VideoInfo, frames_at, iter_frames
 from .video_writer import VideoWriter
 
 
@@ -104,29 +104,57 @@ def jpeg_thumbnail(image_rgb: np.ndarray, max_side: int = 480) -> str:
     return base64.b64encode(data.tobytes()).decode() if ok else ""
 
 
-def key_frame_choices(
-    result: ExerciseResult, frames: Sequence[PoseFrame]
-) -> dict[int, str]:
-    """Frames worth a thumbnail: the best and worst complete rep at the bottom."""
+def key_frame_times(result: ExerciseResult) -> dict[float, str]:
+    """Moments worth a thumbnail: the best and worst complete rep at the bottom.
+
+    Returns:
+        ``{time_s: label}``.
+    """
     reps = [
         r for r in result.reps if r.get("complete") and r.get("bottom_s") is not None
     ]
-    if not reps or not frames:
+    if not reps:
         return {}
-    times = np.array([f.timestamp_ms / 1000.0 for f in frames])
-
-    def index_at(t_s: float) -> int:
-        return int(frames[int(np.argmin(np.abs(times - t_s)))].frame_index)
-
     best = max(reps, key=lambda r: (r["score"], -r["index"]))
     worst = min(reps, key=lambda r: (r["score"], r["index"]))
-    choices = {
-        index_at(
-            best["bottom_s"]
-        ): f"Best rep (#{best['index']}, score {best['score']})"
-    }
+    choices = {best["bottom_s"]: f"Best rep (#{best['index']}, score {best['score']})"}
     if worst is not best:
-        choices[index_at(worst["bottom_s"])] = (
+        choices[worst["bottom_s"]] = (
             f"Weakest rep (#{worst['index']}, score {worst['score']})"
         )
     return choices
+
+
+def key_frame_choices(
+    result: ExerciseResult, frames: Sequence[PoseFrame]
+) -> dict[int, str]:
+    """:func:`key_frame_times` as ``{frame_index: label}`` of ``frames``."""
+    if not frames:
+        return {}
+    times = np.array([f.timestamp_ms / 1000.0 for f in frames])
+    return {
+        int(frames[int(np.argmin(np.abs(times - t_s)))].frame_index): label
+        for t_s, label in key_frame_times(result).items()
+    }
+
+
+def thumbnails_from_video(
+    video_path: str | Path, moments: dict[float, str], fps: float
+) -> list[dict[str, Any]]:
+    """Thumbnails of a written (annotated) video at ``{time_s: label}``.
+
+    Returns:
+        ``[{label, frame, t_s, jpeg_base64}]`` as report.json's ``key_frames``
+        (``frame`` is the time times the frame rate, rounded).
+    """
+    times = sorted(moments)
+    images = frames_at(video_path, times)
+    return [
+        {
+            "label": moments[t_s],
+            "frame": round(t_s * fps),
+            "t_s": round(t_s, 3),
+            "jpeg_base64": jpeg_thumbnail(image),
+        }
+        for t_s, image in zip(times, images, strict=True)
+    ]

@@ -9,7 +9,7 @@ main angles.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -17,6 +17,7 @@ from . import body
 from .pose import PoseFrame
 from .results import ExerciseResult, FrameFeedback, InputWarning, rounded
 from .settings import Config
+from .thinned import Thinned
 from .video import VideoInfo
 
 SCHEMA_VERSION = 1
@@ -29,36 +30,75 @@ def _version() -> str:
         return "unknown"
 
 
-def time_series(
-    frames: Sequence[PoseFrame],
-    feedback: Sequence[FrameFeedback],
-    min_visibility: float,
-) -> dict[str, list[Any]]:
-    """Per-frame angles, phase and cue codes, as parallel lists."""
-    series: dict[str, list[Any]] = {
-        "t_s": [],
-        "left_knee_deg": [],
-        "right_knee_deg": [],
-        "left_hip_deg": [],
-        "right_hip_deg": [],
-        "trunk_lean_deg": [],
-        "phase": [],
-        "cue": [],
-    }
-    for frame, fb in zip(frames, feedback, strict=True):
-        series["t_s"].append(round(frame.timestamp_ms / 1000.0, 3))
-        if frame.is_empty():
-            angles = {k: float("nan") for k in body.JOINT_ANGLES}
-            lean = float("nan")
-        else:
-            angles = body.joint_angles(frame, min_visibility)
-            lean = body.trunk_lean_deg(frame)
-        for name, value in angles.items():
-            series[f"{name}_deg"].append(rounded(value, 1))
-        series["trunk_lean_deg"].append(rounded(lean, 1))
-        series["phase"].append(fb.phase or None)
-        series["cue"].append(fb.cue.code if fb.cue else None)
-    return series
+#: The per-frame series: report.json's ``series`` lists and frames.csv's columns.
+SERIES_COLUMNS = (
+    "t_s",
+    "left_knee_deg",
+    "right_knee_deg",
+    "left_hip_deg",
+    "right_hip_deg",
+    "trunk_lean_deg",
+    "phase",
+    "cue",
+)
+
+
+def series_row(
+    frame: PoseFrame, feedback: FrameFeedback, min_visibility: float
+) -> tuple[Any, ...]:
+    """One frame's values, in :data:`SERIES_COLUMNS` order."""
+    if frame.is_empty():
+        angles = {k: float("nan") for k in body.JOINT_ANGLES}
+        lean = float("nan")
+    else:
+        angles = body.joint_angles(frame, min_visibility)
+        lean = body.trunk_lean_deg(frame)
+    return (
+        round(frame.timestamp_ms / 1000.0, 3),
+        *(rounded(angles[name], 1) for name in body.JOINT_ANGLES),
+        rounded(lean, 1),
+        feedback.phase or None,
+        feedback.cue.code if feedback.cue else None,
+    )
+
+
+class FrameSeries:
+    """The per-frame series of a clip, gathered frame by frame.
+
+    Every row goes to ``sink`` (frames.csv) when one is given; report.json
+    keeps the rows evenly thinned to at most about ``max_points`` (every
+    ``step``-th frame), so an hour-long clip gives a report as small as a
+    few minutes' one. Short clips keep every frame (``step`` 1).
+    """
+
+    def __init__(
+        self,
+        min_visibility: float,
+        max_points: int,
+        sink: Callable[[tuple[Any, ...]], None] | None = None,
+    ):
+        self.min_visibility = min_visibility
+        self.sink = sink
+        self.count = 0
+        self._kept = Thinned[tuple[Any, ...]](max_points)
+
+    def add(self, frame: PoseFrame, feedback: FrameFeedback) -> None:
+        """The next frame (in time order) and what the coach said on it."""
+        row = series_row(frame, feedback, self.min_visibility)
+        if self.sink is not None:
+            self.sink(row)
+        self._kept.add(row)
+        self.count += 1
+
+    @property
+    def step(self) -> int:
+        """report.json keeps every ``step``-th frame."""
+        return self._kept.step
+
+    def as_dict(self) -> dict[str, list[Any]]:
+        """The kept rows as report.json's parallel lists."""
+        rows = self._kept.items
+        return {key: [row[k] for row in rows] for k, key in enumerate(SERIES_COLUMNS)}
 
 
 def build_report(
@@ -66,19 +106,23 @@ def build_report(
     info: VideoInfo,
     exercise: str,
     config: Config,
-    frames: Sequence[PoseFrame],
-    feedback: Sequence[FrameFeedback],
+    series: FrameSeries,
     result: ExerciseResult,
     view: str,
     pose_coverage: float,
     warnings: Sequence[InputWarning | dict[str, Any]],
     mirrored: bool = False,
+    series_file: str | None = None,
     person: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Assemble the report dict (see ``docs/report-schema.md``).
 
-    ``person`` says who was coached and why
-    (:meth:`~formcoach.people.PersonChoice.as_dict`).
+    Args:
+        series: The clip's per-frame series (``video.frames`` is its count).
+        series_file: The file beside report.json with every frame's row
+            (frames.csv), when one was written.
+        person: Who was coached and why
+            (:meth:`~formcoach.people.PersonChoice.as_dict`).
     """
     return {
         "schema_version": SCHEMA_VERSION,
@@ -87,7 +131,7 @@ def build_report(
         "video": {
             "path": str(info.path),
             "fps": rounded(info.fps, 3),
-            "frames": len(frames),
+            "frames": series.count,
             "duration_s": rounded(info.duration_s, 3),
             "width": info.width,
             "height": info.height,
@@ -106,9 +150,21 @@ def build_report(
         "warnings": [
             w.as_dict() if isinstance(w, InputWarning) else w for w in warnings
         ],
-        "series": time_series(
-            frames, feedback, float(config.get("analysis.min_visibility"))
-        ),
+        "series": series.as_dict(),
+        "series_step": series.step,
+        "series_file": series_file,
         "key_frames": [],
         "config": config.as_dict(),
     }
+
+
+def series_of(
+    frames: Sequence[PoseFrame], feedback: Sequence[FrameFeedback], config: Config
+) -> FrameSeries:
+    """The series of a whole clip held in memory (every frame kept)."""
+    series = FrameSeries(
+        float(config.get("analysis.min_visibility")), max_points=max(2, len(frames))
+    )
+    for frame, fb in zip(frames, feedback, strict=True):
+        series.add(frame, fb)
+    return series

@@ -289,9 +289,9 @@ def top_cues(
     return [{**cue.as_dict(), "count": n} for cue, n in ranked[:limit]]
 
 
-def rows_for(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]) -> list[
-    list[str]
-]:
+def rows_for(
+    columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]
+) -> list[list[str]]:
     """Table cells: one list of formatted strings per row."""
     return [[c.format(row) for c in columns] for row in rows]
 
@@ -303,18 +303,25 @@ def session_summary(segments: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     adds up their time and merges their top cues (most frequent first).
     """
     coached = [s for s in segments if "summary" in s]
+    return {
+        "segment_count": len(coached),
+        "exercises": list(dict.fromkeys(s["exercise"] for s in coached)),
+        "duration_s": round(sum(s["end_s"] - s["start_s"] for s in coached), 2),
+        "top_cues": merge_top_cues(s["summary"] for s in coached),
+    }
+
+
+def merge_top_cues(
+    summaries: Iterable[Mapping[str, Any]], limit: int = 3
+) -> list[dict[str, Any]]:
+    """Several summaries' ``top_cues`` merged: counts added, most frequent first."""
     merged: dict[str, dict[str, Any]] = {}
-    for seg in coached:
-        for row in seg["summary"].get("top_cues", []):
+    for summary in summaries:
+        for row in summary.get("top_cues") or []:
             entry = merged.setdefault(row["code"], {**row, "count": 0})
             entry["count"] += int(row.get("count", 1))
     ranked = sorted(
         merged.values(),
         key=lambda r: (-r["count"], SEVERITY_RANK.get(str(r.get("severity")), 9)),
     )
-    return {
-        "segment_count": len(coached),
-        "exercises": list(dict.fromkeys(s["exercise"] for s in coached)),
-        "duration_s": round(sum(s["end_s"] - s["start_s"] for s in coached), 2),
-        "top_cues": ranked[:3],
-    }
+    return ranked[:limit]

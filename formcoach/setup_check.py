@@ -1,7 +1,10 @@
 """Camera setup check before a live set: framing, distance, light, view.
 
 Each check returns a short instruction for the person in front of the camera,
-or nothing when that part of the setup is fine.
+or nothing when that part of the setup is fine. The view is not forced: the
+check says which view it sees and what can and cannot be measured from it
+for the workout (``ExerciseSpec.view_message`` in the catalog),
+and asks to turn only when the workout cannot be judged from it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import body
+from .catalog.spec import ExerciseSpec
 from .landmarks import Landmark as L
 from .lighting import measure_light
 from .pose import PoseFrame
@@ -22,9 +26,17 @@ _HEAD = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
 
 @dataclass(frozen=True)
 class SetupAdvice:
-    """The result of a setup check: ``ok`` or a list of things to change."""
+    """The result of a setup check: ``ok`` or a list of things to change.
+
+    Attributes:
+        problems: What to change, most important first.
+        view: The view seen: ``side``, ``front``, ``oblique`` or ``unknown``.
+        view_note: What that view shows of the workout (empty without one).
+    """
 
     problems: tuple[str, ...]
+    view: str = "unknown"
+    view_note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -36,7 +48,8 @@ def check_setup(
     pose: PoseFrame,
     image_rgb: npt.NDArray[np.uint8] | None,
     *,
-    needed_views: tuple[str, ...] = ("side", "oblique"),
+    spec: ExerciseSpec | None = None,
+    levelled: PoseFrame | None = None,
     min_visibility: float = 0.5,
     side_max: float = 0.35,
     front_min: float = 0.45,
@@ -49,7 +62,10 @@ def check_setup(
     Args:
         pose: The frame's pose.
         image_rgb: The frame, for the light check (``None`` skips it).
-        needed_views: Views the exercise can be judged from.
+        spec: The workout: its ``valid_views`` and what each view shows
+            (None: any view will do, nothing is said about it).
+        levelled: The pose levelled for a rolled camera
+            (:func:`formcoach.level.level`), for the view; ``pose`` when None.
         min_visibility: Below this a landmark counts as not seen.
         side_max: Width ratio at or below which the view is "side".
         front_min: Width ratio at or above which the view is "front".
@@ -73,7 +89,7 @@ def check_setup(
         problems.append("Too dark: turn on a light or face a window.")
     if pose.is_empty():
         problems.append("Step into the picture: no one is visible.")
-        return SetupAdvice(tuple(problems))
+        return SetupAdvice(tuple(problems), "unknown", "")
     if light is not None and light.is_backlit(backlit_background_luma, backlit_ratio):
         problems.append(
             "Light behind you: face the light, or turn so the window is not behind you."
@@ -96,10 +112,13 @@ def check_setup(
     x = float(np.nanmean(pose.xy[[L.LEFT_HIP, L.RIGHT_HIP], 0]))
     if x < 0.1 * w or x > 0.9 * w:
         problems.append("Move to the middle of the picture.")
-    ratio = float(body.width_ratio(pose.xy))
+    # The width ratio uses picture x: a rolled camera must be levelled first.
+    ratio = float(body.width_ratio((levelled or pose).xy))
     view = body.classify_view(ratio, side_max, front_min)
-    if view not in needed_views and view != "unknown":
-        problems.append(
-            "Turn sideways to the camera: this exercise is judged from the side."
-        )
-    return SetupAdvice(tuple(problems))
+    note = spec.view_message(view) if spec is not None else ""
+    # A view with notes is coached (they say what it cannot measure); only a
+    # view the workout cannot be judged from at all asks to turn.
+    judged = view in spec.valid_views or view in spec.view_notes if spec else True
+    if not judged and view != "unknown":
+        problems.append(note)
+    return SetupAdvice(tuple(problems), view, note)

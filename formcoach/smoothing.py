@@ -32,6 +32,9 @@ class SmoothingSettings:
         one_euro_min_cutoff_hz: Live filter cut-off at rest.
         one_euro_beta: How fast the live cut-off rises with speed.
         one_euro_d_cutoff_hz: Cut-off of the live speed estimate.
+        lookahead_s: One-pass analysis: what follows a frame before it is out.
+        history_s: One-pass analysis: what precedes a block in the filter.
+        block_s: One-pass analysis: frames given out per filter run.
     """
 
     butterworth_cutoff_hz: float
@@ -40,6 +43,9 @@ class SmoothingSettings:
     one_euro_min_cutoff_hz: float
     one_euro_beta: float
     one_euro_d_cutoff_hz: float
+    lookahead_s: float
+    history_s: float
+    block_s: float
 
     @classmethod
     def from_config(cls, config: Config) -> SmoothingSettings:
@@ -51,6 +57,9 @@ class SmoothingSettings:
             one_euro_min_cutoff_hz=number(config, "smoothing.one_euro_min_cutoff_hz"),
             one_euro_beta=number(config, "smoothing.one_euro_beta"),
             one_euro_d_cutoff_hz=number(config, "smoothing.one_euro_d_cutoff_hz"),
+            lookahead_s=number(config, "smoothing.lookahead_s"),
+            history_s=number(config, "smoothing.history_s"),
+            block_s=number(config, "smoothing.block_s"),
         )
 
     @classmethod
@@ -78,13 +87,27 @@ def smooth_offline(
     """
     if not frames:
         return []
-    settings = SmoothingSettings.of(settings)
+    return _smooth_span(
+        frames, SmoothingSettings.of(settings), cutoff_hz, 0, len(frames)
+    )
+
+
+def _smooth_span(
+    frames: Sequence[PoseFrame],
+    settings: SmoothingSettings,
+    cutoff_hz: float | None,
+    start: int,
+    stop: int,
+) -> list[PoseFrame]:
+    """Filter all of ``frames``; build the smoothed frames of ``[start, stop)``."""
     t_s = np.array([f.timestamp_ms for f in frames]) / 1000.0
     empty = np.array([f.is_empty() for f in frames])
     xy = np.stack([f.xy for f in frames]).astype(np.float64)
     world = np.stack([f.world_xyz for f in frames]).astype(np.float64)
     vis = np.stack([f.visibility for f in frames]).astype(np.float64)
     vis[empty] = np.nan
+    presence = np.stack([f.presence for f in frames]).astype(np.float64)
+    presence[empty] = np.nan
     kwargs = {
         "cutoff_hz": cutoff_hz
         if cutoff_hz is not None
@@ -92,23 +115,37 @@ def smooth_offline(
         "order": settings.butterworth_order,
         "max_gap_s": settings.max_gap_s,
     }
-    xy_s = butterworth_filter(xy, t_s, **kwargs)
-    world_s = butterworth_filter(world, t_s, **kwargs)
-    vis_s = interpolate_gaps(vis, t_s, settings.max_gap_s)
+    # One filter call for both: the picture and the world points.
+    both = butterworth_filter(
+        np.concatenate(
+            [xy.reshape(len(frames), -1), world.reshape(len(frames), -1)], 1
+        ),
+        t_s,
+        **kwargs,
+    )
+    xy_s = both[:, : xy[0].size].reshape(xy.shape)
+    world_s = both[:, xy[0].size :].reshape(world.shape)
+    vis_s = interpolate_gaps(vis, t_s, settings.max_gap_s)[start:stop]
+    # Converted once for the span, not frame by frame.
+    xy32 = xy_s[start:stop].astype(np.float32)
+    world32 = world_s[start:stop].astype(np.float32)
+    lost = np.isnan(vis_s).all(axis=1)
+    vis32 = np.nan_to_num(vis_s).astype(np.float32)
+    presence32 = np.nan_to_num(
+        interpolate_gaps(presence, t_s, settings.max_gap_s)[start:stop]
+    ).astype(np.float32)
     out = []
-    for i, f in enumerate(frames):
-        if np.isnan(vis_s[i]).all():
+    for k, f in enumerate(frames[start:stop]):
+        if lost[k]:
             out.append(f)
             continue
         out.append(
             replace(
                 f,
-                xy=xy_s[i].astype(np.float32),
-                world_xyz=world_s[i].astype(np.float32),
-                visibility=np.nan_to_num(vis_s[i]).astype(np.float32),
-                presence=f.presence
-                if not empty[i]
-                else np.nan_to_num(vis_s[i]).astype(np.float32),
+                xy=xy32[k],
+                world_xyz=world32[k],
+                visibility=vis32[k],
+                presence=presence32[k],
             )
         )
     return out
@@ -138,3 +175,79 @@ class LiveSmoother:
             xy=self._xy(frame.xy, t).astype(np.float32),
             world_xyz=self._world(frame.world_xyz, t).astype(np.float32),
         )
+
+
+class LookaheadSmoother:
+    """Zero-phase smoothing of a stream, with a bounded look-ahead.
+
+    The offline filter (:func:`smooth_offline`) needs the whole clip. This one
+    holds only ``history_s + block_s + lookahead_s`` of frames: each time
+    ``lookahead_s`` of frames after a block of ``block_s`` has arrived, it
+    filters the window around the block forward and backward and gives the
+    block out. A Butterworth filter forgets a window edge within a few
+    periods of its cut-off, so with a second on each side the result matches
+    the whole-clip filter to within a small fraction of a pixel, and exactly
+    at the clip's own start and end (measured in ``tests/test_smoothing``).
+
+    Frames the pose model skipped (see ``[pose_rate]``) come in as empty
+    frames; like any short gap they are filled by interpolation before the
+    filter runs.
+
+    Example:
+        >>> smoother = LookaheadSmoother(settings, fps=30.0)  # doctest: +SKIP
+        >>> for raw in poses:  # doctest: +SKIP
+        ...     for frame in smoother.push(raw):
+        ...         coach.update(frame)
+        >>> for frame in smoother.flush():  # doctest: +SKIP
+        ...     coach.update(frame)
+    """
+
+    def __init__(
+        self,
+        settings: SmoothingSettings | Config,
+        *,
+        fps: float,
+        cutoff_hz: float | None = None,
+        lookahead_s: float = 1.0,
+        history_s: float = 1.0,
+        block_s: float = 0.25,
+    ):
+        self.settings = SmoothingSettings.of(settings)
+        self.cutoff_hz = cutoff_hz
+        rate = fps if fps > 0 else 30.0
+        self.lookahead = max(1, round(lookahead_s * rate))
+        self.history = max(1, round(history_s * rate))
+        self.block = max(1, round(block_s * rate))
+        #: Raw frames: ``history`` already given out, then the ones waiting.
+        self._raw: list[PoseFrame] = []
+        self._given = 0  # how many of ``_raw`` have been given out
+
+    @property
+    def latency_frames(self) -> int:
+        """Most frames held back before the first one comes out."""
+        return self.block + self.lookahead
+
+    def push(self, frame: PoseFrame) -> list[PoseFrame]:
+        """Add the next raw frame; the smoothed frames now ready, in order."""
+        self._raw.append(frame)
+        if len(self._raw) - self._given < self.block + self.lookahead:
+            return []
+        return self._emit(self.block, final=False)
+
+    def flush(self) -> list[PoseFrame]:
+        """The stream ended: every frame still held, smoothed."""
+        return self._emit(len(self._raw) - self._given, final=True)
+
+    def _emit(self, count: int, *, final: bool) -> list[PoseFrame]:
+        if count <= 0:
+            return []
+        out = _smooth_span(
+            self._raw, self.settings, self.cutoff_hz, self._given, self._given + count
+        )
+        self._given += count
+        if not final:
+            # Keep ``history`` frames before the next block for the filter.
+            drop = max(0, self._given - self.history)
+            del self._raw[:drop]
+            self._given -= drop
+        return out

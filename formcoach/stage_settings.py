@@ -1,7 +1,7 @@
 """Typed settings of the analysis stages, built once from the config.
 
 :class:`PipelineSettings` bundles every table the pipeline reads (pose model,
-smoothing, analysis, lighting, view, video). ``analyze_video``, the live
+smoothing, analysis, lighting, view, video, level). ``analyze_video``, the live
 session and the batch client build it once with :meth:`PipelineSettings.from_config`
 and pass its parts down, so a missing or mistyped key fails at start-up with
 its name, not in the middle of an analysis. No field has a default: the
@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config_values import flag, integer, number, text
+from .cuts import CutSettings
 from .errors import InputError
+from .level import LevelSettings
 from .lighting import LightingSettings
 from .pose import PoseOptions
 from .smoothing import SmoothingSettings
@@ -40,6 +42,8 @@ class AnalysisSettings:
             ``pose.feet_not_visible``.
         person_lost_min_s: No one in view this long is ``pose.person_lost``.
         min_pose_coverage: Below this coverage, ``pose.low_coverage``.
+        series_max_points: report.json keeps about this many frames of the
+            per-frame series (all of them are in frames.csv).
     """
 
     workers: int
@@ -52,6 +56,7 @@ class AnalysisSettings:
     min_feet_share: float
     person_lost_min_s: float
     min_pose_coverage: float
+    series_max_points: int
 
     @classmethod
     def from_config(cls, config: Config) -> AnalysisSettings:
@@ -69,6 +74,7 @@ class AnalysisSettings:
             min_feet_share=number(config, "analysis.min_feet_share"),
             person_lost_min_s=number(config, "analysis.person_lost_min_s"),
             min_pose_coverage=number(config, "analysis.min_pose_coverage"),
+            series_max_points=integer(config, "analysis.series_max_points"),
         )
 
     def pose_workers(self) -> int:
@@ -152,6 +158,8 @@ class PipelineSettings:
     lighting: LightingSettings
     view: ViewSettings
     video: VideoSettings
+    level: LevelSettings
+    cuts: CutSettings
 
     @classmethod
     def from_config(cls, config: Config) -> PipelineSettings:
@@ -163,6 +171,8 @@ class PipelineSettings:
             lighting=LightingSettings.from_config(config),
             view=ViewSettings.from_config(config),
             video=VideoSettings.from_config(config),
+            level=LevelSettings.from_config(config),
+            cuts=CutSettings.from_config(config),
         )
 
     @classmethod

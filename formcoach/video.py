@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import logging
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -34,6 +34,7 @@ T = TypeVar("T")
 __all__ = [
     "Frame",
     "VideoInfo",
+    "frames_at",
     "iter_frames",
     "reason",
 ]
@@ -50,7 +51,6 @@ _NOMINAL_RATE_TOLERANCE = 0.02
 # FFmpeg happily opens these, but they are not videos: a still image (a PNG
 # renamed to .mp4 is read by "png_pipe") or a text file shown as ANSI art.
 _NOT_VIDEO_FORMATS = frozenset({"image2", "tty"})
-
 
 
 # --------------------------------------------------------------------------
@@ -404,6 +404,41 @@ class _FrameDecoder:
         )
         if self.on_gap is not None:
             self.on_gap(start_ms, end_ms)
+
+
+def frames_at(path: str | Path, times_s: Sequence[float]) -> list[np.ndarray]:
+    """The RGB frames shown at ``times_s`` (seconds from the first frame).
+
+    Seeks to the key frame before each time and decodes from there, so
+    picking a few frames out of an hour-long video stays quick. Meant for
+    files FormCoach wrote (no rotation metadata is applied).
+
+    Raises:
+        InputError: The file cannot be read.
+    """
+    path = Path(path)
+    container = _open_input(path)
+    images: list[np.ndarray] = []
+    try:
+        stream = _select_video_stream(path, container)
+        base = stream.time_base
+        start = stream.start_time or 0
+        for t_s in times_s:
+            target = start + int(t_s / base) if base else start
+            container.seek(target, stream=stream, backward=True, any_frame=False)
+            found = None
+            for av_frame in container.decode(stream):
+                found = av_frame
+                if av_frame.pts is not None and av_frame.pts >= target:
+                    break
+            if found is None:
+                raise InputError(f"{path} has no frame at {t_s:.2f} s")
+            images.append(found.to_ndarray(format="rgb24"))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise InputError(f"Reading {path} failed: {reason(exc)}") from exc
+    finally:
+        container.close()
+    return images
 
 
 def _open_input(path: Path) -> Any:

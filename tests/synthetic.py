@@ -346,7 +346,7 @@ def lunge_report(specs: list[LungeSpec], video_name: str = "a.mp4") -> dict:
 
     from formcoach.exercises import create_coach
     from formcoach.pipeline import run_coach
-    from formcoach.report import build_report
+    from formcoach.report import build_report, series_of
     from formcoach.settings import load_config
     from formcoach.video import VideoInfo
 
@@ -356,7 +356,8 @@ def lunge_report(specs: list[LungeSpec], video_name: str = "a.mp4") -> dict:
     info = VideoInfo(Path(video_name), 1280, 1000, 30.0, len(frames),
                      len(frames) / 30.0, "h264", 0)  # fmt: skip
     return build_report(
-        info=info, exercise="reverse-lunge", config=config, frames=frames,
-        feedback=feedback, result=result, view="side", pose_coverage=1.0,
+        info=info, exercise="reverse-lunge", config=config,
+        series=series_of(frames, feedback, config), result=result, view="side",
+        pose_coverage=1.0,
         warnings=result.warnings,
     )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import subprocess
@@ -86,8 +87,23 @@ def test_annotated_video_is_h264_with_every_frame_and_plays(bundled_analysis):
     # No temp files left beside the outputs.
     assert sorted(p.name for p in bundled_analysis.iterdir()) == [
         "annotated.mp4",
+        "frames.csv",
         "report.json",
     ]
+
+
+def test_frames_csv_has_every_frame_of_the_series(bundled_analysis):
+    report = json.loads((bundled_analysis / "report.json").read_text())
+    assert report["series_file"] == "frames.csv"
+    with (bundled_analysis / "frames.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == report["video"]["frames"] == 230
+    assert report["series_step"] == 1  # a short clip keeps every frame
+    assert [float(r["t_s"]) for r in rows] == report["series"]["t_s"]
+    knee = [
+        None if r["left_knee_deg"] == "" else float(r["left_knee_deg"]) for r in rows
+    ]
+    assert knee == report["series"]["left_knee_deg"]
 
 
 def test_existing_outputs_are_not_overwritten(bundled_analysis):
@@ -205,3 +221,17 @@ def test_help_lists_every_exercise():
         "reverse-row",
     ):
         assert name in result.stdout
+
+
+def test_lite_model_from_the_command_line(short_clip, tmp_path, capsys):
+    out = tmp_path / "lite"
+    args = ["analyze", str(short_clip), "-e", "backward-walk", "--no-video", "-q"]
+    code = main([*args, "--no-history", "--out", str(out), "--set", "pose.model=lite"])
+    assert code == 0, capsys.readouterr().err
+    report = json.loads((out / "report.json").read_text())
+    assert report["config"]["pose"]["model"] == "lite"
+    assert report["pose_coverage"] > 0  # the lite model found the walker
+    code = main([*args, "--out", str(tmp_path / "x"), "--set", "pose.model=heavy"])
+    assert code == 2
+    assert 'pose.model must be "full" or "lite"' in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import numpy as np
 import pytest
@@ -10,14 +11,18 @@ import pytest
 from formcoach.body import is_full_body
 from formcoach.landmarks import MIRROR_PERMUTATION, Landmark
 from formcoach.pose import (
+    BUNDLED_MODEL_SHA256,
+    BUNDLED_MODELS,
     DEFAULT_MODEL_PATH,
     DEFAULT_MODEL_SHA256,
     PoseEstimator,
     PoseFrame,
+    PoseOptions,
 )
+from formcoach.settings import load_config
 from formcoach.video import iter_frames
 
-from .conftest import BUNDLED_CLIP, shared_clip
+from .conftest import BUNDLED_CLIP, shared_clip, shared_label
 
 
 def test_bundled_model_hash_matches_models_readme():
@@ -25,6 +30,32 @@ def test_bundled_model_hash_matches_models_readme():
     assert digest == DEFAULT_MODEL_SHA256
     readme = (DEFAULT_MODEL_PATH.parent / "README.md").read_text()
     assert DEFAULT_MODEL_SHA256 in readme
+
+
+def test_lite_model_hash_matches_models_readme():
+    path = BUNDLED_MODELS["lite"]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert digest == BUNDLED_MODEL_SHA256["lite"]
+    assert digest != DEFAULT_MODEL_SHA256
+    assert digest in (path.parent / "README.md").read_text()
+
+
+def test_pose_model_setting_picks_the_bundle():
+    assert PoseOptions.from_config(load_config()).model_path == DEFAULT_MODEL_PATH
+    lite = load_config(overrides=["pose.model=lite"])
+    assert PoseOptions.from_config(lite).model_path == BUNDLED_MODELS["lite"]
+    # An explicit model_path still wins over pose.model.
+    both = load_config(overrides=["pose.model=lite", "pose.model_path=/x.task"])
+    assert str(PoseOptions.from_config(both).model_path) == "/x.task"
+
+
+def test_unknown_pose_model_is_a_clear_error():
+    from formcoach.errors import InputError
+
+    config = load_config(overrides=["pose.model=heavy"])
+    message = re.escape('pose.model must be "full" or "lite"')
+    with pytest.raises(InputError, match=message):
+        PoseOptions.from_config(config)
 
 
 def test_mirror_permutation_swaps_every_side_once():
@@ -125,3 +156,53 @@ def test_missing_model_is_a_clear_error(tmp_path):
     bad.write_bytes(b"not a model")
     with pytest.raises(InputError, match="not a usable pose landmarker model"):
         PoseEstimator(PoseOptions(model_path=bad))
+
+
+def test_lite_model_finds_the_same_body_on_a_real_frame():
+    # Frame 8 of the banded clip: standing side-on (hand-labelled standing).
+    path = shared_clip("rnhrn/banded_reverse_lunges_side.mp4")
+    frame = list(iter_frames(path, max_frames=9))[8]
+    poses = {}
+    for model in ("full", "lite"):
+        config = load_config(overrides=[f"pose.model={model}"])
+        options = PoseOptions.from_config(config)
+        with PoseEstimator(options) as estimator:
+            poses[model] = estimator.process(frame.image_rgb, frame.timestamp_ms)
+    lite = poses["lite"]
+    assert is_full_body(lite, 0.5)
+    for hip, knee, ankle in (
+        (Landmark.LEFT_HIP, Landmark.LEFT_KNEE, Landmark.LEFT_ANKLE),
+        (Landmark.RIGHT_HIP, Landmark.RIGHT_KNEE, Landmark.RIGHT_ANKLE),
+    ):
+        assert lite.xy[hip, 1] < lite.xy[knee, 1] < lite.xy[ankle, 1]
+    # The trunk and legs land where the full model puts them (a wrong person or
+    # a wrongly scaled image would be off by far more than 3 % of the height).
+    body = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP,
+            Landmark.RIGHT_HIP, Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE,
+            Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE]  # fmt: skip
+    height = frame.image_rgb.shape[0]
+    gap = np.linalg.norm(lite.xy[body] - poses["full"].xy[body], axis=1)
+    assert np.median(gap) < 0.03 * height
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_lite_model_counts_the_banded_lunges_like_the_hand_labels():
+    """Where lite is as accurate as full (docs/performance.md, Lite vs full)."""
+    from formcoach.exercises import create_coach
+    from formcoach.pipeline import run_coach
+    from formcoach.pose_pass import estimate_poses
+    from formcoach.smoothing import smooth_offline
+
+    labels = shared_label("rnhrn/banded_reverse_lunges_side.json")
+    config = load_config(overrides=["pose.model=lite"])
+    track = estimate_poses(shared_clip("rnhrn/banded_reverse_lunges_side.mp4"), config)
+    result = run_coach(
+        smooth_offline(track.frames, config), create_coach("reverse-lunge", config)
+    )[1]
+    assert result.summary["rep_count"] == labels["complete_reps"] == 2
+    assert result.summary["partial_reps"] == labels["partial_reps"] == 1
+    for rep, label in zip(result.reps, labels["reps"], strict=True):
+        assert rep["direction"] == "reverse"
+        assert abs(rep["bottom_s"] - label["bottom_s"]) <= 0.3
+        assert rep["rear_foot_landing"] == label["rear_foot_landing"] == "ball"

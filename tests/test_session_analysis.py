@@ -45,7 +45,7 @@ def session_video(tmp_path_factory) -> Path:
         )  # fmt: skip
         lines.append(f"file '{part}'\n")
     listing.write_text("".join(lines))
-    session = tmp / "session.mp4"
+    session = tmp / "session.mp4"  # its parts stay next to it: part0.mp4, ...
     subprocess.run(
         ["ffmpeg", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i",
          str(listing), "-c", "copy", str(session)],
@@ -74,6 +74,12 @@ def test_a_session_is_split_and_each_part_coached(session_video, tmp_path):
     assert s["rep_count"] + s["partial_reps"] == 3
     assert s["forward_lunges"] == 0
     assert run["summary"]["direction_of_travel"] == "backward"
+    # The join is a hard cut in the picture: the boundary is put there, and
+    # the lunge rep the cut interrupts stays partial.
+    assert [c["kind"] for c in report["cuts"]] == ["hard"]
+    assert abs(report["cuts"][0]["t_s"] - 6.3) <= 0.1
+    assert abs(lunge["end_s"] - report["cuts"][0]["t_s"]) <= 0.1
+    assert (s["rep_count"], s["partial_reps"]) == (2, 1)
     assert run["summary"]["step_count"] >= 10
     # The reports show the timeline.
     html = (out / "report.html").read_text()
@@ -112,3 +118,27 @@ def test_live_auto_names_each_workout_as_it_comes(session_video):
     # The run's bout starts within a second of the change at 6.3 s (the wait
     # for its name is replayed into its coach).
     assert abs(coached[1]["start_s"] - 6.3) <= 1.0
+
+
+def test_each_segment_counts_as_its_clip_alone(session_video, tmp_path):
+    """Every bout's counts equal the single-exercise analysis of its clip."""
+    out = tmp_path / "session"
+    assert main(["analyze", str(session_video), "--out", str(out), "--no-video",
+                 "--quiet", "--no-history"]) == 0  # fmt: skip
+    report = json.loads((out / "report.json").read_text())
+    coached = [s for s in report["segments"] if "summary" in s]
+    keys = {
+        "reverse-lunge": ("rep_count", "partial_reps", "forward_lunges"),
+        "retro-run": ("step_count", "direction_of_travel"),
+    }
+    for k, segment in enumerate(coached):
+        alone = tmp_path / f"alone{k}"
+        part = session_video.parent / f"part{k}.mp4"
+        exercise = segment["exercise"]
+        args = ["analyze", str(part), "--exercise", exercise, "--out", str(alone),
+                "--no-video", "--quiet", "--no-history"]  # fmt: skip
+        assert main(args) == 0
+        single = json.loads((alone / "report.json").read_text())["summary"]
+        assert {key: segment["summary"][key] for key in keys[exercise]} == {
+            key: single[key] for key in keys[exercise]
+        }, exercise

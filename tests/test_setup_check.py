@@ -5,7 +5,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from formcoach.catalog import SPECS
+from formcoach.level import LevelSettings, Roll, estimate_roll, level
 from formcoach.pose import PoseFrame
+from formcoach.settings import load_config
 from formcoach.setup_check import check_setup
 
 from .synthetic import LungeSpec, frames_of, lunge_sequence
@@ -59,14 +62,44 @@ def test_light_behind_the_person(standing):
     assert check_setup(standing, lit).ok
 
 
-def test_front_view_is_refused_for_a_side_view_exercise(standing):
+def _front(standing):
     xy = standing.xy.copy()
     xy[[11, 23], 0] -= 120  # shoulders and hips wide apart: facing the camera
     xy[[12, 24], 0] += 120
-    frame = _with(standing, xy)
-    advice = check_setup(frame, None)
-    assert any("Turn sideways" in p for p in advice.problems)
-    assert check_setup(frame, None, needed_views=("front",)).ok
+    return _with(standing, xy)
+
+
+def test_the_view_seen_and_what_it_measures(standing):
+    """Said for the workout, from the catalog; "turn" only where nothing holds."""
+    lunge, cycle = SPECS["reverse-lunge"], SPECS["backward-cycle"]
+    side = check_setup(standing, None, spec=lunge)
+    assert side.ok and side.view == "side"
+    assert side.view_note.startswith("Seen from the side: reps per leg")
+    assert "Not measurable from here: knees collapsing inward" in side.view_note
+    front = check_setup(_front(standing), None, spec=lunge)
+    assert front.ok and front.view == "front"  # coached in 3D, not refused
+    assert "knees collapsing inward" in front.view_note
+    refused = check_setup(_front(standing), None, spec=cycle)
+    assert refused.problems == (cycle.view_message("front"),)
+    assert "judged from the side" in refused.problems[0]
+    assert check_setup(_front(standing), None).ok  # no workout: any view
+
+
+def test_a_rolled_camera_is_judged_on_the_levelled_pose(standing):
+    """Rolled 35 deg, the side view looks wider; levelled, it is a side view."""
+    settings = LevelSettings.from_config(load_config())
+    rolled = [_roll(standing, 35.0)] * settings.min_frames
+    roll = estimate_roll(rolled, settings)
+    assert roll is not None and roll.angle_deg == pytest.approx(35.0, abs=0.5)
+    advice = check_setup(
+        rolled[0], None, spec=SPECS["backward-cycle"], levelled=level(rolled[0], roll)
+    )
+    assert advice.view == "side" and advice.ok
+
+
+def _roll(frame, degrees):
+    """The frame as seen by a camera rolled so the body leans ``degrees`` right."""
+    return level(frame, Roll(-degrees, 0.0, 1))
 
 
 def _with(frame, xy):

@@ -48,7 +48,7 @@ def _every_key() -> list[str]:
         for section, cls in SETTINGS.items()
         for key in config.section(section)
         if key in {f.name for f in dataclasses.fields(cls)}
-        or (section == "pose" and key == "model_path")
+        or (section == "pose" and key in ("model", "model_path"))
     ]
 
 

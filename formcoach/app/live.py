@@ -22,6 +22,7 @@ import av
 import cv2
 import numpy as np
 
+from ..catalog import spec_for
 from ..live_session import LiveSession
 from ..results import ExerciseResult
 from ..settings import Config
@@ -61,6 +62,8 @@ class LiveUpdate:
     reps: list[dict[str, Any]] = field(default_factory=list)
     #: The workout being coached now (Auto switches it).
     exercise: str = ""
+    #: What the camera's view shows of the workout (the setup check's note).
+    view_note: str = ""
 
 
 def to_video_frame(image_rgb: np.ndarray) -> av.VideoFrame:
@@ -92,7 +95,6 @@ class LiveCoach:
             ),
             "backlit_ratio": float(config.get("lighting.backlit_ratio")),
         }
-        self.needed_views = self.session.coach.valid_views
         self.updates: queue.Queue[LiveUpdate] = queue.Queue(maxsize=1)
         self._lock = threading.Lock()
         self._times: list[float] = []
@@ -113,8 +115,10 @@ class LiveCoach:
         with self._lock:
             annotated, feedback = self.session.process(image, timestamp_ms)
             pose = self.session.last_pose
+            # Auto names the workout as it goes: its view notes follow.
+            spec = spec_for(self.session.coach.coaching)
             advice = check_setup(
-                pose, image, needed_views=self.needed_views,
+                pose, image, spec=spec, levelled=self.session.last_levelled,
                 min_visibility=self.min_visibility, **self.light_limits,
             )  # fmt: skip
             reps = self.session.coach.live_rows()
@@ -142,6 +146,7 @@ class LiveCoach:
             latency_ms=(time.perf_counter() - started) * 1000.0,
             reps=reps,
             exercise=coaching,
+            view_note=advice.view_note,
         )
         self._publish(update)
         return to_video_frame(annotated)

@@ -51,8 +51,9 @@ if st.session_state.get("live_settings") != settings_key:
 coach: LiveCoach = st.session_state["live_coach"]
 
 st.write(
-    "Stand sideways to the camera with your whole body, feet included, in the "
-    "picture, and check the space behind you. Press **START**."
+    "Stand with your whole body, feet included, in the picture, and check the "
+    "space behind you. Press **START**: the panel says which view the camera "
+    "sees and what it can measure from there."
 )
 col_video, col_panel = st.columns([3, 2])
 with col_video:
@@ -73,6 +74,7 @@ with col_video:
 with col_panel:
     safety = st.empty()
     setup = st.empty()
+    view_box = st.empty()
     counter = st.empty()
     cue_box = st.empty()
     stats = st.empty()
@@ -114,6 +116,8 @@ while ctx.state.playing:
             setup.warning("Camera setup: " + " ".join(update.setup_problems))
         else:
             setup.success("Camera setup looks good")
+    if show("view", update.view_note) and update.view_note:
+        view_box.caption(update.view_note)
     done = update.counter
     if target:
         done += f"  (target {target})"

@@ -40,8 +40,25 @@ def show_summary(report: dict[str, Any]) -> None:
             f"{person['people_seen']} people in the picture; "
             f"coached: {person['why']}."
         )
+    note = view_note(report)
+    if note:
+        st.info(note)
     for warning in report.get("warnings", []):
         st.warning(warning["message"])
+
+
+def view_note(report: dict[str, Any]) -> str:
+    """What the report's camera view showed of its workout (from the catalog)."""
+    from ..catalog import spec_for
+
+    spec = spec_for(str(report.get("exercise", "")))
+    if spec is None:
+        return ""
+    note = spec.view_message(str(report.get("view", "unknown")))
+    if report.get("video", {}).get("levelled"):
+        roll = report["video"].get("roll_deg")
+        note += f" The camera was rolled by about {abs(roll):.0f} deg: levelled."
+    return note
 
 
 def show_cues(report: dict[str, Any]) -> None:

@@ -47,9 +47,23 @@ first = "exercises.reverse_lunge"  # the workout most people tune
 section = st.selectbox(
     "Section", sections, index=sections.index(first) if first in sections else 0
 )
-changed: dict[str, float] = {}
+changed: dict[str, float | str] = {}
 for key, info in config.thresholds(section).items():
     value = info["value"]
+    choices = [c.strip() for c in str(info["unit"]).split("|")]
+    if isinstance(value, str) and len(choices) > 1 and value in choices:
+        # A choice (pose.model): its unit lists the options, "full | lite".
+        picked = st.selectbox(
+            key,
+            choices,
+            index=choices.index(value),
+            key=f"set-{section}-{key}",
+            help=info["source"],
+        )
+        st.caption(info["source"])
+        if picked != defaults.get(f"{section}.{key}"):
+            changed[key] = picked
+        continue
     if isinstance(value, bool) or not isinstance(value, int | float):
         continue
     # Whole-number settings (video.crf, smoothing.butterworth_order) stay ints.

@@ -26,8 +26,10 @@ logger = logging.getLogger("formcoach.app")
 
 st.title("Analyse a video")
 st.write(
-    "Upload a workout, the whole body in the picture (a side view is the most "
-    "precise). The video is analysed on this machine and never leaves it."
+    "Upload a workout, the whole body in the picture, filmed from any side. The "
+    "results say which view was seen and what it can and cannot measure; a "
+    "tilted phone is levelled. The video is analysed on this machine and never "
+    "leaves it."
 )
 
 names = [*SPECS, "auto"]

@@ -7,7 +7,7 @@ Their step columns and plots; their cues and rules are declared in
 from __future__ import annotations
 
 from ..results import Column, Cue, PlotSpec, Rule
-from .spec import ExerciseSpec
+from .spec import ExerciseSpec, ViewNote
 
 KNEE_SERIES = (("left_knee_deg", "Left knee"), ("right_knee_deg", "Right knee"))
 
@@ -303,6 +303,26 @@ STEP_COLUMNS: tuple[Column, ...] = (
 )
 
 
+#: What each view shows of a gait (:mod:`formcoach.gait`).
+GAIT_VIEW_NOTES = {
+    "side": ViewNote(
+        "steps, cadence, direction of travel, landing (ball or heel), step "
+        "length, trunk lean",
+        "step width and knees collapsing inward",
+    ),
+    "oblique": ViewNote(
+        "steps, cadence, direction of travel, landing, step length, trunk lean",
+        "step width and knees collapsing inward",
+    ),
+    "front": ViewNote(
+        "steps and cadence; direction, landing and step length from the 3D "
+        "points when they are clear",
+        "direction, landing and step length when the 3D points are unclear "
+        "(reported as unknown)",
+    ),
+}
+
+
 def _spec(
     name: str,
     title: str,
@@ -320,6 +340,7 @@ def _spec(
         step_columns=STEP_COLUMNS,
         plots=plots,
         valid_views=("side", "oblique"),
+        view_notes=GAIT_VIEW_NOTES,
         counts="minutes",
     )
 

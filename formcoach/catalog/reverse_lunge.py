@@ -12,7 +12,7 @@ from typing import Any
 
 from ..results import Column, Cue, PlotSpec, Rule, measure
 from ..thresholds import SectionSettings
-from .spec import ExerciseSpec
+from .spec import ExerciseSpec, ViewNote
 
 SECTION = "exercises.reverse_lunge"
 
@@ -287,10 +287,12 @@ TOO_SHALLOW_RULE = Rule(
     "not too deep, and the front knee angle at the bottom above front_knee_max_deg "
     "or the back knee higher than back_knee_floor_max leg lengths above the floor",
     ("front_knee_max_deg", "back_knee_floor_max"),
-    check=lambda r, s: not _too_deep(r, s)
-    and (
-        r.front_knee_angle_deg > s.front_knee_max_deg
-        or r.back_knee_to_floor > s.back_knee_floor_max
+    check=lambda r, s: (
+        not _too_deep(r, s)
+        and (
+            r.front_knee_angle_deg > s.front_knee_max_deg
+            or r.back_knee_to_floor > s.back_knee_floor_max
+        )
     ),
 )
 TORSO_LEAN_RULE = Rule(
@@ -449,6 +451,23 @@ SPEC = ExerciseSpec(
         ),
     ),
     valid_views=("side", "oblique"),
+    view_notes={
+        "side": ViewNote(
+            "reps per leg, step direction, depth, knee and hip angles, rear foot "
+            "on the ball, front heel, knee travel past the toes, trunk, tempo",
+            "knees collapsing inward, hips level and a curtsy step (the "
+            "frontal plane is edge-on)",
+        ),
+        "oblique": ViewNote(
+            "reps per leg, step direction, depth and angles (in 3D), knees "
+            "collapsing inward, hips level, curtsy step, trunk, tempo",
+        ),
+        "front": ViewNote(
+            "reps, depth and angles from the 3D points, knees collapsing "
+            "inward, hips level, curtsy step; the rear foot's landing, knee "
+            "travel and trunk lean only from depth estimates, less precisely",
+        ),
+    },
     counts="reps",
 )
 

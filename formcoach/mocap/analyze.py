@@ -133,11 +133,12 @@ def analyze_landmarks(
         OutputError: Outputs cannot be written.
     """
     from .. import input_checks, pipeline
+    from ..coaching import coach_clip
     from ..exercises import create_coach
     from ..outputs import prepare_output_dir, write_json_atomic
     from ..pose_pass import PoseTrack
     from ..render import jpeg_thumbnail, key_frame_choices
-    from ..report import build_report
+    from ..report import build_report, series_of
     from ..stage_settings import PipelineSettings
     from .render import render_stick_figure
 
@@ -152,18 +153,19 @@ def analyze_landmarks(
     prepare_output_dir(out, names, overwrite=overwrite)
     written: list[Path] = []
     try:
-        track = PoseTrack(info=info, frames=frames)
-        coverage = input_checks.coverage_of(track, settings.analysis)
+        tally = input_checks.ClipTally.of_track(
+            PoseTrack(info=info, frames=frames), settings.analysis
+        )
+        coverage = tally.coverage
         warnings = [camera_note(camera, motion), *motion.notes]
-        warnings += input_checks.analysis_warnings(track, coverage, settings)
-        coached = pipeline.coach_clip(frames, coach, settings)
+        warnings += input_checks.analysis_warnings(tally, settings, info.duration_s)
+        coached = coach_clip(frames, coach, settings)
         smoothed, feedback, result = coached.frames, coached.feedback, coached.result
         report = build_report(
             info=info,
             exercise=exercise,
             config=config,
-            frames=smoothed,
-            feedback=feedback,
+            series=series_of(smoothed, feedback, config),
             result=result,
             view=coached.view,
             pose_coverage=coverage,

@@ -287,7 +287,9 @@ def clean_segments(
 
 
 def recognise(
-    frames: Sequence[PoseFrame], settings: RecognitionSettings
+    frames: Sequence[PoseFrame],
+    settings: RecognitionSettings,
+    cuts_s: Sequence[float] = (),
 ) -> list[Segment]:
     """The workouts in a recording: smoothed frames → bouts in time order.
 
@@ -295,6 +297,8 @@ def recognise(
         frames: The whole recording's frames, smoothed (``smooth_offline``),
             in time order; frames without a person are allowed.
         settings: :meth:`RecognitionSettings.from_config`.
+        cuts_s: Times of the cuts found in the video
+            (:mod:`formcoach.cuts`); a boundary near one is put there.
 
     Returns:
         Segments covering the recording from its first to its last frame.
@@ -315,7 +319,8 @@ def recognise(
     segments = _split_transitions(segments, settings.min_segment_s)
     flicker = replace(settings, min_segment_s=0.5 * settings.min_segment_s)
     segments = clean_segments(segments, flicker)
-    return clean_segments(refine_boundaries(segments, rows, settings), settings)
+    refined = refine_boundaries(segments, rows, settings, cuts_s)
+    return clean_segments(refined, settings)
 
 
 #: Signals whose statistics change where the workout changes, and the
@@ -372,14 +377,18 @@ def _change_point(
 
 
 def refine_boundaries(
-    segments: list[Segment], rows: np.ndarray, settings: RecognitionSettings
+    segments: list[Segment],
+    rows: np.ndarray,
+    settings: RecognitionSettings,
+    cuts_s: Sequence[float] = (),
 ) -> list[Segment]:
     """Move each boundary to the nearby point where the movement changes most.
 
     Window features can lag or lead a change by up to half a window (a
     percentile needs a share of the window to move), so each boundary is
     searched for within half a window and a hop of where the windows put it:
-    at a cut in the video if there is one there (the hip moves faster than
+    at a cut found in the picture (``cuts_s``, the nearest) if there is one
+    there, else at a jump of the person (the hip moves faster than
     ``cut_speed_min`` in the picture), else where the signals' statistics
     change most, judging them a whole window either side.
     """
@@ -405,6 +414,12 @@ def refine_boundaries(
             t, [max(left.start_s + 0.5, b0 - reach), min(right.end_s - 0.5, b0 + reach)]
         )
         k = None
+        near = [c for c in cuts_s if abs(c - b0) <= reach]
+        if near and left.start_s < min(near, key=lambda c: abs(c - b0)) < right.end_s:
+            b = min(near, key=lambda c: abs(c - b0))
+            out[i - 1] = Segment(left.start_s, b, left.exercise, left.confidence)
+            out[i] = Segment(b, right.end_s, right.exercise, right.confidence)
+            continue
         if last > first:
             # A cut in the video (the person jumps in the picture between two
             # frames) is the boundary: an edited recording, joined clips.

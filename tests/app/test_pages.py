@@ -136,6 +136,17 @@ def test_settings_page_lists_every_config_section():
     assert any(n.label.startswith("max_seconds") for n in at.number_input)
 
 
+def test_pose_model_is_chosen_on_the_settings_page():
+    at = AppTest.from_file(str(PAGES / "settings_page.py"), default_timeout=60).run()
+    at.selectbox[0].select("pose").run()
+    model = next(s for s in at.selectbox if s.label == "model")
+    assert list(model.options) == ["full", "lite"] and model.value == "full"
+    model.select("lite").run()
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.error, at.error[0].value
+    assert load_app_config().get("pose.model") == "lite"
+
+
 def test_whole_number_settings_are_saved_as_whole_numbers():
     at = AppTest.from_file(str(PAGES / "settings_page.py"), default_timeout=60).run()
     at.selectbox[0].select("video").run()

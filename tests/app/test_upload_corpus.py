@@ -134,7 +134,7 @@ REAL: list[tuple[str, Callable[[Path, Path], Path], str | None, int | None]] = [
     ("overexposed", degrade.overexposed, "overexposed", 2),
     ("backlit", degrade.backlit, "The light is behind you", 2),
     ("sideways", degrade.sideways, "filmed sideways", 2),
-    ("tilted", degrade.tilted, "camera seems tilted", None),
+    ("tilted", degrade.tilted, None, 2),  # levelled (issue #15)
 ]
 
 

@@ -1,0 +1,104 @@
+"""The one-pass analysis of one workout (issue #17): same results in bounded memory."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcoach.coaching import coach_clip
+from formcoach.exercises import create_coach
+from formcoach.pipeline import analyze_video
+from formcoach.pose import PoseFrame
+from formcoach.pose_pass import estimate_poses
+from formcoach.settings import load_config
+from formcoach.smoothing import LookaheadSmoother, smooth_offline
+from formcoach.stage_settings import PipelineSettings
+from formcoach.stream import model_stride
+from formcoach.thinned import Thinned
+
+from .conftest import shared_clip
+
+REPO = Path(__file__).resolve().parents[1]
+SPLIT_SQUAT = REPO / "videos" / "nowva_split_squat.mp4"
+BANDED = "rnhrn/banded_reverse_lunges_side.mp4"
+
+
+@pytest.fixture(scope="module")
+def split_squat_poses():
+    return estimate_poses(SPLIT_SQUAT, load_config(), workers=1).frames
+
+
+def test_lookahead_smoothing_matches_the_whole_clip_filter(split_squat_poses):
+    """A sliding zero-phase filter gives what the whole-clip filter gives."""
+    config = load_config()
+    frames = list(split_squat_poses)
+    # Lost frames too: one short gap (filled) and one long gap (kept empty).
+    for i in [*range(40, 44), *range(100, 130)]:
+        f = frames[i]
+        frames[i] = PoseFrame.empty(f.frame_index, f.timestamp_ms, f.resolution_wh)
+    whole = smooth_offline(frames, config)
+    smoother = LookaheadSmoother(config, fps=30.0)
+    streamed = []
+    for f in frames:
+        ready = smoother.push(f)
+        # Nothing waits longer than the look-ahead plus one block.
+        assert (
+            len(streamed) + len(ready) >= frames.index(f) + 1 - smoother.latency_frames
+        )
+        streamed += ready
+    streamed += smoother.flush()
+    assert [f.frame_index for f in streamed] == [f.frame_index for f in whole]
+    assert [f.is_empty() for f in streamed] == [f.is_empty() for f in whole]
+    xy = np.stack([f.xy for f in streamed]) - np.stack([f.xy for f in whole])
+    world = np.stack([f.world_xyz for f in streamed]) - np.stack(
+        [f.world_xyz for f in whole]
+    )
+    assert np.nanmax(np.abs(xy)) < 0.05  # pixels
+    assert np.nanmax(np.abs(world)) < 1e-4  # metres
+
+
+def test_one_pass_gives_what_the_passes_give(tmp_path):
+    """analyze_video (one pass) == pose pass + whole-clip smoothing + coach."""
+    clip = shared_clip(BANDED)
+    config = load_config(overrides=["analysis.workers=1"])
+    track = estimate_poses(clip, config, workers=1)
+    coach = create_coach("reverse-lunge", config)
+    expected = coach_clip(track.frames, coach, PipelineSettings.from_config(config))
+    out = tmp_path / "out"
+    report = analyze_video(clip, "reverse-lunge", out, config, write_video=False)
+    assert report["summary"] == json.loads(json.dumps(expected.result.summary))
+    assert report["reps"] == json.loads(json.dumps(expected.result.reps))
+    assert report["view"] == expected.view
+    assert report["pose_every"] == 1
+
+
+def test_a_pose_rate_skips_frames_and_fills_them(tmp_path):
+    """At 15 estimates a second the model sees every other frame of a 30 fps
+    clip; every frame still gets a smoothed pose and a row in frames.csv."""
+    assert model_stride(29.97, 15.0) == 2 and model_stride(60.0, 15.0) == 4
+    assert model_stride(30.0, 0.0) == 1
+    config = load_config(overrides=["pose_rate.reverse_lunge=15"])
+    out = tmp_path / "out"
+    report = analyze_video(SPLIT_SQUAT, "reverse-lunge", out, config, write_video=False)
+    assert report["pose_every"] == 2
+    with (out / "frames.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == report["video"]["frames"]
+    seen = [bool(r["left_knee_deg"]) for r in rows]
+    # The person stands in the middle of the picture the whole clip: no frame
+    # between two estimates is left without a pose.
+    assert all(seen[5:-5])
+
+
+def test_thinned_keeps_an_even_bounded_sample():
+    sample: Thinned[int] = Thinned(100)
+    for i in range(100_000):
+        sample.add(i)
+    assert len(sample.items) <= 100
+    gaps = np.diff(sample.items)
+    assert (gaps == sample.step).all() and sample.items[0] == 0
+    assert sample.items[-1] > 100_000 - 2 * sample.step
