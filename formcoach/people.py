@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .config_values import flag, integer, number
+from .config_values import flag, integer, number, require
 from .landmarks import Landmark
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ class PeopleSettings:
         min_stay_s: Someone new must be in the picture this long before they
             can take over for moving more.
         activity_tau_s: Time constant of the averaged leg motion.
+        motion_baseline_s: Leg motion is measured over at least this long.
         undecided_max_s: Stop looking often after this long without a clear
             winner (the nearest person stays coached).
     """
@@ -104,6 +105,7 @@ class PeopleSettings:
     active_margin: float
     min_stay_s: float
     activity_tau_s: float
+    motion_baseline_s: float
     undecided_max_s: float
 
     @classmethod
@@ -113,6 +115,7 @@ class PeopleSettings:
         Raises:
             InputError: A key is missing or has the wrong type.
         """
+        require(config, "pose.people")  # a missing table is named as such
         key = "pose.people."
         return cls(
             enabled=flag(config, key + "enabled"),
@@ -129,6 +132,7 @@ class PeopleSettings:
             active_margin=number(config, key + "active_margin"),
             min_stay_s=number(config, key + "min_stay_s"),
             activity_tau_s=number(config, key + "activity_tau_s"),
+            motion_baseline_s=number(config, key + "motion_baseline_s"),
             undecided_max_s=number(config, key + "undecided_max_s"),
         )
 
@@ -224,6 +228,9 @@ class _Track:
     activity: float = 0.0  # averaged leg motion, body heights/s
     samples: int = 0
     height: float = 0.0
+    # Where the legs were at the start of the current motion sample.
+    ref_xy: npt.NDArray[np.float32] | None = None
+    ref_ms: float = 0.0
 
     @property
     def box(self) -> npt.NDArray[np.float32]:
@@ -343,13 +350,29 @@ class PersonChooser:
                     best, best_d = track, d
             if best is None:
                 self._tracks.append(
-                    _Track(self._next_id, xy, now_ms, now_ms, height=height)
+                    _Track(
+                        self._next_id,
+                        xy,
+                        now_ms,
+                        now_ms,
+                        height=height,
+                        ref_xy=xy,
+                        ref_ms=now_ms,
+                    )
                 )
                 self._next_id += 1
                 continue
             free.remove(best)
-            dt = max((now_ms - best.last_ms) / 1000.0, 1e-3)
-            moved = np.linalg.norm(xy[LOWER_BODY] - best.xy[LOWER_BODY], axis=1)
+            best.xy, best.last_ms, best.height = xy, now_ms, height
+            if best.ref_xy is None:
+                best.ref_xy, best.ref_ms = xy, now_ms
+            dt = (now_ms - best.ref_ms) / 1000.0
+            if dt < self.settings.motion_baseline_s:
+                continue
+            # Over a fixed baseline: the model's jitter over a short one would
+            # look like fast motion.
+            moved = np.linalg.norm(xy[LOWER_BODY] - best.ref_xy[LOWER_BODY], axis=1)
+            best.ref_xy, best.ref_ms = xy, now_ms
             # Capped at a body height a second per point: a mismatched track
             # must not look like a burst of exercise.
             speed = float(np.nanmean(moved)) / max(height, 1.0) / dt
@@ -357,7 +380,6 @@ class PersonChooser:
             alpha = 1.0 - float(np.exp(-dt / tau)) if best.samples else 1.0
             best.activity += alpha * (speed - best.activity)
             best.samples += 1
-            best.xy, best.last_ms, best.height = xy, now_ms, height
 
     def _by_id(self, track_id: int | None) -> _Track | None:
         return next((t for t in self._tracks if t.track_id == track_id), None)
@@ -423,10 +445,26 @@ class PersonChooser:
                 return
 
     def undecided(self, now_ms: float) -> bool:
-        """Several people in view and no evidence yet: look more often."""
+        """Several people in view and no clear leader yet: look more often.
+
+        Decided once the subject moves clearly more than everyone else in
+        view, or after ``undecided_max_s``.
+        """
         if self._several_since_ms is None or self._reason == "most_active":
             return False
-        return now_ms - self._several_since_ms < self.settings.undecided_max_s * 1000
+        if now_ms - self._several_since_ms >= self.settings.undecided_max_s * 1000:
+            return False
+        current = self._by_id(self._subject)
+        if current is None or current.samples < 2:
+            return True
+        s = self.settings
+        latest = max(t.last_ms for t in self._tracks)
+        others = [t for t in self._tracks if t is not current and t.last_ms == latest]
+        return not all(
+            current.activity >= s.active_ratio * t.activity
+            and current.activity - t.activity >= s.active_margin
+            for t in others
+        )
 
     def others_around(self, now_ms: float) -> bool:
         """Someone besides the subject was seen within ``crop_hold_s``."""
