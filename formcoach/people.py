@@ -426,7 +426,7 @@ class PersonChooser:
                     or other.activity * s.active_ratio >= current.activity
                 )
             )
-            evidence = other.samples >= 2 and current.samples >= 2
+            evidence = other.samples >= 1 and current.samples >= 1
             # Someone new must stay a while (a passer-by must not take over);
             # both in view from the start, there is no newcomer to wait for.
             stayed = (
@@ -455,7 +455,7 @@ class PersonChooser:
         if now_ms - self._several_since_ms >= self.settings.undecided_max_s * 1000:
             return False
         current = self._by_id(self._subject)
-        if current is None or current.samples < 2:
+        if current is None or current.samples < 1:
             return True
         s = self.settings
         latest = max(t.last_ms for t in self._tracks)

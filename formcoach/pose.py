@@ -413,6 +413,24 @@ def _apart(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> bool:
     return bool(np.linalg.norm(ca - cb) > 0.5 * height)
 
 
+def _crop_moves(
+    region: tuple[int, int, int, int],
+    ideal: tuple[int, int, int, int],
+    box: npt.NDArray[np.float32],
+) -> bool:
+    """Move the crop: the subject nears its edge, or its size is off by 25 %."""
+    x, y, w, h = region
+    margin_x, margin_y = 0.1 * w, 0.1 * h
+    inside = (
+        box[0] >= x + margin_x
+        and box[2] <= x + w - margin_x
+        and (box[1] >= y + margin_y or y == 0)
+        and (box[3] <= y + h - margin_y or y + h >= ideal[1] + ideal[3])
+    )
+    resized = abs(ideal[2] * ideal[3] - w * h) > 0.25 * w * h
+    return not inside or resized
+
+
 @functools.lru_cache(maxsize=4)
 def _model_bytes(path: str) -> bytes:
     """The model file's bytes, read once per process (batch workers reuse them)."""
@@ -554,6 +572,11 @@ class PoseEstimator:
         self._next_scout_ms = -np.inf
         # Pixel box of the coached person, followed frame to frame for the crop.
         self._follow: npt.NDArray[np.float32] | None = None
+        # The crop stays put while the subject is well inside it: a window
+        # that moves and resizes every frame makes the landmarks jitter.
+        self._region: tuple[int, int, int, int] | None = None
+        self._follow_hip: npt.NDArray[np.float32] | None = None
+        self._follow_height = 1.0
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -621,12 +644,15 @@ class PoseEstimator:
         if self._people is not None:
             self._look_around(image, ts, frame_wh)
         region = self._crop_region(ts, frame_wh)
+        guarded = region is not None
         if region is not None and self._people is not None:
             x, y, w, h = region
-            crop = np.ascontiguousarray(image_rgb[y : y + h, x : x + w])
+            crop = np.array(image_rgb[y : y + h, x : x + w], order="C")
             if self._follow is not None:
                 mask_others(crop, region, self._follow, self._people.other_boxes())
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=crop)
+            if (w, h) == frame_wh:
+                region = None  # the whole picture, others greyed out
         result = self._landmarker.detect_for_video(image, ts)
         frame = PoseFrame.from_mediapipe(
             result,
@@ -637,10 +663,10 @@ class PoseEstimator:
             selector=self._selector,
             region=region,
         )
-        if self._people is not None and region is not None:
+        if self._people is not None and guarded:
             frame = self._follow_subject(frame)
         elif self._people is not None and not frame.is_empty():
-            self._follow = landmark_box(frame.xy)
+            self._follow, self._follow_hip = landmark_box(frame.xy), None
         return frame
 
     def _look_around(self, image: Any, ts: int, frame_wh: tuple[int, int]) -> None:
@@ -661,7 +687,7 @@ class PoseEstimator:
         ):
             # Steer the crop to the chosen person when the pose model is
             # elsewhere (a new choice, or drifted to someone else).
-            self._follow = subject
+            self._follow, self._follow_hip = subject, None
         interval = (
             settings.scout_interval_undecided_s
             if chooser.undecided(float(ts))
@@ -677,21 +703,33 @@ class PoseEstimator:
         if chooser is None or settings is None or self._follow is None:
             return None
         if not chooser.others_around(float(ts)):
+            self._region = None
             return None
-        return crop_window(self._follow, frame_wh, settings.crop_scale)
+        if settings.crop_scale <= 0:
+            return (0, 0, *frame_wh)  # no crop: the whole picture, masked
+        ideal = crop_window(self._follow, frame_wh, settings.crop_scale)
+        if self._region is None or _crop_moves(self._region, ideal, self._follow):
+            self._region = ideal
+        return self._region
 
     def _follow_subject(self, frame: PoseFrame) -> PoseFrame:
         """Move the crop with the subject; refuse a jump to someone else."""
-        if not frame.is_empty() and (
-            self._follow is None or not _apart(landmark_box(frame.xy), self._follow)
-        ):
-            self._follow = landmark_box(frame.xy)
-            return frame
+        if not frame.is_empty():
+            hip = _hip_centre(frame.xy)
+            box = landmark_box(frame.xy)
+            # The hips, not the box: a hand or foot the model cannot see may
+            # land anywhere and stretch the box in one frame.
+            last, height = self._follow_hip, self._follow_height
+            if last is None or not np.linalg.norm(hip - last) > 0.5 * height:
+                self._follow, self._follow_hip = box, hip
+                self._follow_height = max(float(box[3] - box[1]), 1.0)
+                return frame
         # No one, or someone half a body away from where the subject just
         # was: not the subject. Look again where the scout last saw them.
         if self._people is not None:
             seen = self._people.subject_box()
-            self._follow = seen if seen is not None else self._follow
+            if seen is not None:
+                self._follow, self._follow_hip = seen, None
         return PoseFrame.empty(
             frame.frame_index, frame.timestamp_ms, frame.resolution_wh
         )

@@ -140,7 +140,7 @@ def test_trainer_rider_is_coached_not_the_bystander(tmp_path):
     assert report["person"]["people_seen"] == 2
     # The rider sits at x ~0.30-0.52 of the picture, the bystander at 0-0.12.
     assert report["person"]["box"][0] > 0.2
-    assert report["summary"]["revolutions"] == labels["complete_revolutions"]
+    assert report["summary"]["revolutions"] == labels["counts"]["complete_revolutions"]
 
 
 LUNGES = "rnhrn/banded_reverse_lunges_side.mp4"
@@ -192,6 +192,13 @@ def side_by_side(tmp_path_factory):
 
 @pytest.mark.shared
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (issue #15 item 6): the lunger is coached in the end, but "
+    "each pose run starts on the nearest person and switches to the lunger only "
+    "after ~0.3-0.6 s of leg-motion evidence, which cuts into a rep: 1-2 of the "
+    "alone clip's complete reps come out partial",
+)
 @pytest.mark.parametrize("side", ["left", "right"])
 def test_lunger_beside_a_standing_person_is_coached(side_by_side, side):
     alone, report = side_by_side["alone"], side_by_side[side]
@@ -201,9 +208,8 @@ def test_lunger_beside_a_standing_person_is_coached(side_by_side, side):
     # The lunge picture is 640 px of the 842 px wide pair.
     assert (centre < 0.76) if side == "left" else (centre > 0.24)
     assert len(report["reps"]) == len(alone["reps"]) == 3
-    for rep, ref in zip(report["reps"][:2], alone["reps"][:2], strict=True):
-        assert rep["complete"] and ref["complete"]
+    for rep, ref in zip(report["reps"], alone["reps"], strict=True):
         assert rep["bottom_s"] == pytest.approx(ref["bottom_s"], abs=0.15)
-    # The third rep is not finished at the clip's end (hand label: ~95 %
-    # done): borderline, so its complete/partial verdict is not compared.
+    # Complete reps as the lunger's clip alone.
+    assert report["summary"]["rep_count"] == alone["summary"]["rep_count"]
     json.dumps(report["person"])  # plain JSON
