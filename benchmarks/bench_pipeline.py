@@ -130,12 +130,14 @@ def measure(video: Path, exercise: str, overrides: list[str]) -> dict:
             mp.Image(image_format=mp.ImageFormat.SRGB, data=f.image_rgb) for f in frames
         ]
         t0 = time.perf_counter()
-        poses = []
         for i, image in enumerate(images):
             landmarker.detect_for_video(image, i * 33 + 1)
         model_s = time.perf_counter() - t0
-        for f in frames:
-            poses.append(estimator.process(f.image_rgb, f.timestamp_ms, f.index))
+    # The clip's poses for the rules (a fresh model: timestamps start again).
+    with PoseEstimator(PoseOptions.from_config(config)) as estimator:
+        poses = [
+            estimator.process(f.image_rgb, f.timestamp_ms, f.index) for f in frames
+        ]
     del images
 
     # The person choice (issue #15): PoseEstimator.process with and without
