@@ -13,6 +13,10 @@ Prints one JSON line with:
   included;
 * ``model_load_ms``: loading the pose model (a fixed cost per analysis);
 * ``pipeline_vs_model``: pipeline / model (target <= 1.15);
+* ``estimator_no_choice_ms_per_frame`` / ``estimator_with_choice_ms_per_frame``:
+  ``PoseEstimator.process`` without and with the person choice (scout runs,
+  crop) on frames in memory, best of two each; ``person_choice_cost`` their
+  ratio;
 * ``realtime_factor`` / ``realtime_factor_with_video``: seconds of video
   analysed per second of wall time (targets >= 1.8 and >= 1.5 at 720p30).
 
@@ -28,6 +32,7 @@ It uses only APIs every revision since issue #9 has, so
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -133,7 +138,26 @@ def measure(video: Path, exercise: str, overrides: list[str]) -> dict:
         poses = [
             estimator.process(f.image_rgb, f.timestamp_ms, f.index) for f in frames
         ]
-    del images, frames
+    del images
+
+    # The person choice (issue #15): PoseEstimator.process with and without
+    # it, on the same frames, in this run (frames already decoded).
+    choice_s: dict[bool, float] = {}
+    for enabled in (False, True, False, True):
+        options = dataclasses.replace(
+            PoseOptions.from_config(config),
+            people=dataclasses.replace(
+                PoseOptions.from_config(config).people, enabled=enabled
+            ),
+        )
+        with PoseEstimator(options) as estimator:
+            t0 = time.perf_counter()
+            for f in frames:
+                estimator.process(f.image_rgb, f.timestamp_ms, f.index)
+            spent = time.perf_counter() - t0
+            choice = estimator.person_choice()
+        choice_s[enabled] = min(choice_s.get(enabled, spent), spent)
+    del frames
 
     # Smoothing + rules, on the clip's poses: the best of 5 repeats.
     rules_s = math.inf
@@ -158,6 +182,10 @@ def measure(video: Path, exercise: str, overrides: list[str]) -> dict:
         "pipeline_ms_per_frame": round(1000 * pipeline_s / n, 2),
         "pipeline_with_video_ms_per_frame": round(1000 * with_video_s / n, 2),
         "pipeline_vs_model": round(pipeline_s / model_s, 3),
+        "estimator_no_choice_ms_per_frame": round(1000 * choice_s[False] / n, 2),
+        "estimator_with_choice_ms_per_frame": round(1000 * choice_s[True] / n, 2),
+        "person_choice_cost": round(choice_s[True] / choice_s[False], 3),
+        "person": choice.as_dict() if choice else None,
         "realtime_factor": round(duration / pipeline_s, 2),
         "realtime_factor_with_video": round(duration / with_video_s, 2),
         "num_poses": config.get("pose.num_poses"),

@@ -220,6 +220,7 @@ def _analyze_workout(
         warnings=[*warnings, *result.warnings],
         mirrored=job.mirrored,
         series_file=FRAMES_NAME,
+        person=streamed.person.as_dict() if streamed.person else None,
     )
     report["pose_every"] = streamed.stride
     report["cuts"] = [cut.as_dict() for cut in streamed.cuts]
@@ -286,6 +287,7 @@ def _analyze_session(job: _Job) -> tuple[dict[str, Any], list[PoseFrame]]:
         warnings=[*input_warnings, *result.warnings],
         mirrored=job.mirrored,
         series_file=FRAMES_NAME,
+        person=track.person.as_dict() if track.person else None,
     )
     report["video"]["roll_deg"] = roll.angle_deg if roll else None
     report["video"]["levelled"] = levelled is not None

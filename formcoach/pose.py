@@ -32,6 +32,14 @@ import numpy.typing as npt
 from .config_values import integer, number, text
 from .errors import InputError
 from .landmarks import MIRROR_PERMUTATION, NUM_LANDMARKS, Landmark
+from .people import (
+    PeopleSettings,
+    PersonChoice,
+    PersonChooser,
+    crop_window,
+    landmark_box,
+    mask_others,
+)
 
 if TYPE_CHECKING:
     from .settings import Config
@@ -231,6 +239,7 @@ class PoseFrame:
         resolution_wh: tuple[int, int],
         mirrored: bool = False,
         selector: SubjectSelector | None = None,
+        region: tuple[int, int, int, int] | None = None,
     ) -> PoseFrame:
         """Build a frame from a Tasks ``PoseLandmarkerResult``.
 
@@ -246,6 +255,8 @@ class PoseFrame:
                 always the person's own left.
             selector: Picks the main subject when the model returns several
                 people (the tallest when omitted).
+            region: ``(x, y, w, h)`` of the crop the model saw, in pixels of
+                the frame; the landmarks are put back in frame pixels.
 
         Returns:
             The main subject's landmarks, or an empty frame.
@@ -253,11 +264,17 @@ class PoseFrame:
         poses = result.pose_landmarks or []
         if not poses:
             return cls.empty(frame_index, timestamp_ms, resolution_wh)
-        w, h = resolution_wh
+        x0, y0, w, h = region or (0, 0, *resolution_wh)
         arrays = [
             np.array(
                 [
-                    (p.x * w, p.y * h, p.z * w, p.visibility or 0.0, p.presence or 0.0)
+                    (
+                        x0 + p.x * w,
+                        y0 + p.y * h,
+                        p.z * w,
+                        p.visibility or 0.0,
+                        p.presence or 0.0,
+                    )
                     for p in pose
                 ],
                 dtype=np.float32,
@@ -266,7 +283,7 @@ class PoseFrame:
         ]
         candidates = [a[:, :2] for a in arrays]
         if selector is not None:
-            choice = selector(candidates, frame_height=float(h))
+            choice = selector(candidates, frame_height=float(resolution_wh[1]))
         else:
             choice = int(np.argmax([_feet_y(c) for c in candidates]))
         arr = arrays[choice]
@@ -388,6 +405,32 @@ class SubjectSelector:
         return choice
 
 
+def _apart(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> bool:
+    """Two landmark boxes belong to different people (centres over half a height)."""
+    ca = np.array([(a[0] + a[2]) / 2, (a[1] + a[3]) / 2])
+    cb = np.array([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2])
+    height = max(float(b[3] - b[1]), 1.0)
+    return bool(np.linalg.norm(ca - cb) > 0.5 * height)
+
+
+def _crop_moves(
+    region: tuple[int, int, int, int],
+    ideal: tuple[int, int, int, int],
+    box: npt.NDArray[np.float32],
+) -> bool:
+    """Move the crop: the subject nears its edge, or its size is off by 25 %."""
+    x, y, w, h = region
+    margin_x, margin_y = 0.1 * w, 0.1 * h
+    inside = (
+        box[0] >= x + margin_x
+        and box[2] <= x + w - margin_x
+        and (box[1] >= y + margin_y or y == 0)
+        and (box[3] <= y + h - margin_y or y + h >= ideal[1] + ideal[3])
+    )
+    resized = abs(ideal[2] * ideal[3] - w * h) > 0.25 * w * h
+    return not inside or resized
+
+
 @functools.lru_cache(maxsize=4)
 def _model_bytes(path: str) -> bytes:
     """The model file's bytes, read once per process (batch workers reuse them)."""
@@ -414,6 +457,9 @@ class PoseOptions:
         min_detection_confidence: Person detector threshold.
         min_presence_confidence: Landmark model's "a person is here" threshold.
         min_tracking_confidence: Below this, re-detect instead of tracking.
+        people: Choosing whom to coach among several people
+            (:mod:`formcoach.people`); None (a bare estimator) follows whoever
+            the model finds first.
 
     The analysis and live coaching build it with :meth:`from_config`; the
     field defaults (the bundled model, MediaPipe's own thresholds) serve a
@@ -425,6 +471,7 @@ class PoseOptions:
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
+    people: PeopleSettings | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> PoseOptions:
@@ -448,6 +495,7 @@ class PoseOptions:
             min_detection_confidence=number(config, "pose.min_detection_confidence"),
             min_presence_confidence=number(config, "pose.min_presence_confidence"),
             min_tracking_confidence=number(config, "pose.min_tracking_confidence"),
+            people=PeopleSettings.from_config(config),
         )
 
 
@@ -495,12 +543,23 @@ class PoseEstimator:
                 f"Cannot read the pose model {path}: {exc.strerror}"
             ) from exc
         mp_options = replace_base_options(mp_options, model_bytes)
+        people = self.options.people
+        self._people = (
+            PersonChooser(people) if people is not None and people.enabled else None
+        )
+        self._scout: Any = None
         # fd 2 stays quiet from the model's start to close(): the graph also
         # logs from its own threads while frames are processed.
         self._quiet = _native_stderr.acquire()
         try:
             self._landmarker = vision.PoseLandmarker.create_from_options(mp_options)
+            if self._people is not None and people is not None:
+                # The scout: several people, whole picture, now and then.
+                mp_options.num_poses = max(people.scout_max_people, 2)
+                self._scout = vision.PoseLandmarker.create_from_options(mp_options)
         except BaseException as exc:
+            if getattr(self, "_landmarker", None) is not None:
+                self._landmarker.close()
             self._release_stderr()
             if isinstance(exc, RuntimeError | ValueError):
                 raise InputError(
@@ -510,6 +569,14 @@ class PoseEstimator:
         self._last_ts_ms = -1
         self._selector = SubjectSelector()
         self._frame_index = 0
+        self._next_scout_ms = -np.inf
+        # Pixel box of the coached person, followed frame to frame for the crop.
+        self._follow: npt.NDArray[np.float32] | None = None
+        # The crop stays put while the subject is well inside it: a window
+        # that moves and resizes every frame makes the landmarks jitter.
+        self._region: tuple[int, int, int, int] | None = None
+        self._follow_hip: npt.NDArray[np.float32] | None = None
+        self._follow_height = 1.0
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -525,11 +592,18 @@ class PoseEstimator:
     def close(self) -> None:
         """Release the native model (safe to call twice)."""
         landmarker, self._landmarker = getattr(self, "_landmarker", None), None
+        scout, self._scout = getattr(self, "_scout", None), None
         if landmarker is not None:
             try:
                 landmarker.close()
+                if scout is not None:
+                    scout.close()
             finally:
                 self._release_stderr()
+
+    def person_choice(self) -> PersonChoice | None:
+        """Who has been coached and why, so far (None when choice is off)."""
+        return None if self._people is None else self._people.summary()
 
     def _release_stderr(self) -> None:
         quiet, self._quiet = getattr(self, "_quiet", False), False
@@ -563,16 +637,99 @@ class PoseEstimator:
         self._frame_index = frame_index + 1
         ts = max(round(timestamp_ms), self._last_ts_ms + 1)
         self._last_ts_ms = ts
+        frame_wh = (image_rgb.shape[1], image_rgb.shape[0])
         image = mp.Image(
             image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb)
         )
+        if self._people is not None:
+            self._look_around(image, ts, frame_wh)
+        region = self._crop_region(ts, frame_wh)
+        guarded = region is not None
+        if region is not None and self._people is not None:
+            x, y, w, h = region
+            crop = np.array(image_rgb[y : y + h, x : x + w], order="C")
+            if self._follow is not None:
+                mask_others(crop, region, self._follow, self._people.other_boxes())
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=crop)
+            if (w, h) == frame_wh:
+                region = None  # the whole picture, others greyed out
         result = self._landmarker.detect_for_video(image, ts)
         frame = PoseFrame.from_mediapipe(
             result,
             frame_index=frame_index,
             timestamp_ms=timestamp_ms,
-            resolution_wh=(image_rgb.shape[1], image_rgb.shape[0]),
+            resolution_wh=frame_wh,
             mirrored=self.mirrored,
             selector=self._selector,
+            region=region,
         )
+        if self._people is not None and guarded:
+            frame = self._follow_subject(frame)
+        elif self._people is not None and not frame.is_empty():
+            self._follow, self._follow_hip = landmark_box(frame.xy), None
         return frame
+
+    def _look_around(self, image: Any, ts: int, frame_wh: tuple[int, int]) -> None:
+        """A scout run when one is due: everyone in the whole picture."""
+        chooser, settings = self._people, self.options.people
+        if chooser is None or settings is None or ts < self._next_scout_ms:
+            return
+        result = self._scout.detect_for_video(image, ts)
+        w, h = frame_wh
+        people = [
+            np.array([(p.x * w, p.y * h) for p in pose], dtype=np.float32)
+            for pose in result.pose_landmarks or []
+        ]
+        chooser.observe(people, float(ts), frame_wh)
+        subject = chooser.subject_box(seen_at_ms=float(ts))
+        if subject is not None and (
+            self._follow is None or _apart(self._follow, subject)
+        ):
+            # Steer the crop to the chosen person when the pose model is
+            # elsewhere (a new choice, or drifted to someone else).
+            self._follow, self._follow_hip = subject, None
+        interval = (
+            settings.scout_interval_undecided_s
+            if chooser.undecided(float(ts))
+            else settings.scout_interval_s
+        )
+        self._next_scout_ms = ts + 1000.0 * interval
+
+    def _crop_region(
+        self, ts: int, frame_wh: tuple[int, int]
+    ) -> tuple[int, int, int, int] | None:
+        """The crop the pose model sees: around the subject when others are near."""
+        chooser, settings = self._people, self.options.people
+        if chooser is None or settings is None or self._follow is None:
+            return None
+        if not chooser.others_around(float(ts)):
+            self._region = None
+            return None
+        if settings.crop_scale <= 0:
+            return (0, 0, *frame_wh)  # no crop: the whole picture, masked
+        ideal = crop_window(self._follow, frame_wh, settings.crop_scale)
+        if self._region is None or _crop_moves(self._region, ideal, self._follow):
+            self._region = ideal
+        return self._region
+
+    def _follow_subject(self, frame: PoseFrame) -> PoseFrame:
+        """Move the crop with the subject; refuse a jump to someone else."""
+        if not frame.is_empty():
+            hip = _hip_centre(frame.xy)
+            box = landmark_box(frame.xy)
+            # The hips, not the box: a hand or foot the model cannot see may
+            # land anywhere and stretch the box in one frame.
+            last, height = self._follow_hip, self._follow_height
+            if last is None or not np.linalg.norm(hip - last) > 0.5 * height:
+                self._follow, self._follow_hip = box, hip
+                self._follow_height = max(float(box[3] - box[1]), 1.0)
+                return frame
+        # No one, or someone half a body away from where the subject just
+        # was: not the subject. Look again where the scout last saw them.
+        if self._people is not None:
+            seen = self._people.subject_box()
+            if seen is not None:
+                self._follow, self._follow_hip = seen, None
+        return PoseFrame.empty(
+            frame.frame_index, frame.timestamp_ms, frame.resolution_wh
+        )

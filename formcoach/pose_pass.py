@@ -32,6 +32,7 @@ from .cuts import Cut, ShotDetector
 from .errors import InputError
 from .lighting import LightSample, measure_light
 from .model_pool import open_estimator
+from .people import PersonChoice
 from .pose import PoseFrame
 from .prefetch import prefetch
 from .stage_settings import PipelineSettings
@@ -54,6 +55,7 @@ class PoseTrack:
         gaps_ms: ``(start_ms, end_ms)`` spans where corrupt data was skipped.
         light: Brightness of about 5 frames a second, in frame order.
         cuts: Shot changes (hard cuts, cross-fades) in time order.
+        person: Who was coached and why (None when the choice is off).
     """
 
     info: VideoInfo
@@ -61,6 +63,7 @@ class PoseTrack:
     gaps_ms: list[tuple[float, float]] = field(default_factory=list)
     light: list[LightSample] = field(default_factory=list)
     cuts: list[Cut] = field(default_factory=list)
+    person: PersonChoice | None = None
 
 
 def estimate_poses(
@@ -90,6 +93,7 @@ def estimate_poses(
     frames: list[PoseFrame] = []
     light: list[LightSample] = []
     cuts: list[Cut] = []
+    people: list[PersonChoice] = []
     for item in iter_poses(
         video_path,
         settings,
@@ -101,6 +105,7 @@ def estimate_poses(
         keep_images=False,
         on_gap=lambda a, b: gaps.add((a, b)),
         progress=progress,
+        people=people,
     ):
         frames.append(item.pose)
         if item.light is not None:
@@ -108,7 +113,12 @@ def estimate_poses(
         if item.cut is not None:
             cuts.append(item.cut)
     return PoseTrack(
-        info=info, frames=frames, gaps_ms=sorted(gaps), light=light, cuts=cuts
+        info=info,
+        frames=frames,
+        gaps_ms=sorted(gaps),
+        light=light,
+        cuts=cuts,
+        person=PersonChoice.merge(people) if people else None,
     )
 
 
@@ -156,6 +166,7 @@ def iter_poses(
     keep_images: bool,
     on_gap: Callable[[float, float], None],
     progress: ProgressCallback | None = None,
+    people: list[PersonChoice] | None = None,
 ) -> Iterator[Posed]:
     """Every frame's raw pose, in order (the model on every ``stride``-th frame).
 
@@ -178,6 +189,10 @@ def iter_poses(
     start is found). A lane hands its frames on ``_HOLD`` frames late: when a
     cut is confirmed, the model is replaced by a fresh one, the held frames
     of the new shot are posed again, and the first carries the cut.
+
+    ``people``, when given, receives each model's person choice
+    (:meth:`~formcoach.pose.PoseEstimator.person_choice`) in time order once
+    the frames are all out.
     """
     analysis = settings.analysis
     fps = info.fps or 30.0
@@ -192,6 +207,7 @@ def iter_poses(
     ]
     started = time.monotonic()
     posed = [0] * len(runs)  # frames posed per lane (each lane writes its own)
+    choices: list[list[PersonChoice]] = [[] for _ in runs]
 
     def put(box: queue.Queue[Any], item: Any) -> bool:
         while not stop.is_set():
@@ -223,6 +239,7 @@ def iter_poses(
         def restart(cut: Cut) -> Cut | None:
             """A fresh model from the new shot's first frame; the cut to attach."""
             nonlocal estimator
+            keep_choice(estimator)
             estimator.close()
             estimator = open_estimator(settings.pose, mirrored=mirrored)
             # Near a run boundary the run before cannot confirm it: this one
@@ -236,6 +253,11 @@ def iter_poses(
                     held[i] = (frame, item._replace(pose=pose, cut=pending))
                     pending = None
             return pending
+
+        def keep_choice(model: Any) -> None:
+            choice = model.person_choice()
+            if choice is not None:
+                choices[k].append(choice)
 
         def send(frame: Any, item: Posed | None) -> bool:
             if item is None:
@@ -299,6 +321,7 @@ def iter_poses(
         except BaseException as exc:  # re-raised in the consumer's thread
             put(outbox, exc)
         finally:
+            keep_choice(estimator)
             estimator.close()
 
     threads = [
@@ -329,6 +352,8 @@ def iter_poses(
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
+        if people is not None:
+            people.extend(choice for lane in choices for choice in lane)
 
 
 def _segments(

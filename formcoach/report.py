@@ -113,6 +113,7 @@ def build_report(
     warnings: Sequence[InputWarning | dict[str, Any]],
     mirrored: bool = False,
     series_file: str | None = None,
+    person: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Assemble the report dict (see ``docs/report-schema.md``).
 
@@ -120,6 +121,8 @@ def build_report(
         series: The clip's per-frame series (``video.frames`` is its count).
         series_file: The file beside report.json with every frame's row
             (frames.csv), when one was written.
+        person: Who was coached and why
+            (:meth:`~formcoach.people.PersonChoice.as_dict`).
     """
     return {
         "schema_version": SCHEMA_VERSION,
@@ -140,6 +143,7 @@ def build_report(
         "preset": config.preset or "standard",
         "view": view,
         "pose_coverage": rounded(pose_coverage, 3),
+        "person": person,
         "summary": result.summary,
         "reps": result.reps,
         "steps": result.steps,

@@ -37,6 +37,7 @@ from .annotate import FrameAnnotator
 from .coaching import CUT_PHASE, join_results
 from .cuts import Cut
 from .exercises import ExerciseCoach
+from .people import PersonChoice
 from .pose import PoseFrame
 from .pose_pass import Posed, ProgressCallback, iter_poses
 from .report import FrameSeries
@@ -86,6 +87,7 @@ class StreamedClip:
             workout).
         applied_roll: The roll that was undone (None: none was).
         cuts: The edits found (each shot was coached on its own).
+        person: Who was coached and why (None when the choice is off).
     """
 
     info: VideoInfo
@@ -99,6 +101,7 @@ class StreamedClip:
     measured_roll: level.Roll | None = None
     applied_roll: level.Roll | None = None
     cuts: list[Cut] = field(default_factory=list)
+    person: PersonChoice | None = None
 
 
 def stream_video(
@@ -323,6 +326,7 @@ def _one_pass(
         writer.write(item.image_rgb, timestamp_ms=item.timestamp_ms)
 
     lanes = 1 if video_target is not None else max(1, analysis.pose_workers())
+    people: list[PersonChoice] = []
     posed = iter_poses(
         video_path,
         settings,
@@ -334,6 +338,7 @@ def _one_pass(
         keep_images=video_target is not None,
         on_gap=lambda a, b: gaps.add((a, b)),
         progress=progress,
+        people=people,
     )
     try:
         for item in posed:
@@ -378,6 +383,7 @@ def _one_pass(
         measured_roll=measured,
         applied_roll=applied,
         cuts=cuts,
+        person=PersonChoice.merge(people) if people else None,
     )
 
 

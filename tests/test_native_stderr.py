@@ -39,7 +39,7 @@ def test_time_limit_message_reaches_stderr_with_parallel_pose_runs(tmp_path):
 def test_readme_first_command_prints_no_native_log_lines(short_clip, tmp_path):
     proc = run_cli(
         "analyze", str(short_clip), "--exercise", "backward-walk",
-        "--set", "pose.num_poses=2", "--out", str(tmp_path / "demo"),
+        "--out", str(tmp_path / "demo"),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert not NATIVE_LOG_LINE.search(proc.stderr), proc.stderr

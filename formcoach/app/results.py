@@ -33,6 +33,13 @@ def show_summary(report: dict[str, Any]) -> None:
         f"{video['frames']} frames, {video['duration_s']} s, view: {report['view']}, "
         f"full-body pose on {report['pose_coverage']:.0%} of frames"
     )
+    person = report.get("person") or {}
+    if person.get("people_seen", 0) > 1:
+        # Several people were in the picture: say whom we coached and why.
+        st.caption(
+            f"{person['people_seen']} people in the picture; "
+            f"coached: {person['why']}."
+        )
     note = view_note(report)
     if note:
         st.info(note)
