@@ -97,6 +97,11 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="config override, as for formcoach analyze (e.g. pose.num_poses=1)",
     )
+    parser.add_argument(
+        "--person-cost",
+        action="store_true",
+        help="also time the pose model with and without the person choice",
+    )
     args = parser.parse_args()
     if not args.video.is_file():
         raise SystemExit(
@@ -108,10 +113,40 @@ def main() -> None:
             if args.cut_s
             else args.video
         )
-        print(json.dumps(measure(video, args.exercise, args.overrides)))
+        line = measure(video, args.exercise, args.overrides, args.person_cost)
+        print(json.dumps(line))
 
 
-def measure(video: Path, exercise: str, overrides: list[str]) -> dict:
+def _person_choice_cost(config, frames) -> dict:
+    """``PoseEstimator.process`` with and without the person choice (best of 2)."""
+    n = len(frames)
+    choice_s: dict[bool, float] = {}
+    choice = None
+    for enabled in (False, True, False, True):
+        options = dataclasses.replace(
+            PoseOptions.from_config(config),
+            people=dataclasses.replace(
+                PoseOptions.from_config(config).people, enabled=enabled
+            ),
+        )
+        with PoseEstimator(options) as estimator:
+            t0 = time.perf_counter()
+            for f in frames:
+                estimator.process(f.image_rgb, f.timestamp_ms, f.index)
+            spent = time.perf_counter() - t0
+            choice = estimator.person_choice()
+        choice_s[enabled] = min(choice_s.get(enabled, spent), spent)
+    return {
+        "estimator_no_choice_ms_per_frame": round(1000 * choice_s[False] / n, 2),
+        "estimator_with_choice_ms_per_frame": round(1000 * choice_s[True] / n, 2),
+        "person_choice_cost": round(choice_s[True] / choice_s[False], 3),
+        "person": choice.as_dict() if choice else None,
+    }
+
+
+def measure(
+    video: Path, exercise: str, overrides: list[str], person_cost: bool = False
+) -> dict:
     """Every figure of one run, as a dict."""
     config = load_config(overrides=overrides)
     info = VideoInfo.from_path(video)
@@ -142,21 +177,9 @@ def measure(video: Path, exercise: str, overrides: list[str]) -> dict:
 
     # The person choice (issue #15): PoseEstimator.process with and without
     # it, on the same frames, in this run (frames already decoded).
-    choice_s: dict[bool, float] = {}
-    for enabled in (False, True, False, True):
-        options = dataclasses.replace(
-            PoseOptions.from_config(config),
-            people=dataclasses.replace(
-                PoseOptions.from_config(config).people, enabled=enabled
-            ),
-        )
-        with PoseEstimator(options) as estimator:
-            t0 = time.perf_counter()
-            for f in frames:
-                estimator.process(f.image_rgb, f.timestamp_ms, f.index)
-            spent = time.perf_counter() - t0
-            choice = estimator.person_choice()
-        choice_s[enabled] = min(choice_s.get(enabled, spent), spent)
+    person: dict = {}
+    if person_cost:
+        person = _person_choice_cost(config, frames)
     del frames
 
     # Smoothing + rules, on the clip's poses: the best of 5 repeats.
@@ -182,10 +205,7 @@ def measure(video: Path, exercise: str, overrides: list[str]) -> dict:
         "pipeline_ms_per_frame": round(1000 * pipeline_s / n, 2),
         "pipeline_with_video_ms_per_frame": round(1000 * with_video_s / n, 2),
         "pipeline_vs_model": round(pipeline_s / model_s, 3),
-        "estimator_no_choice_ms_per_frame": round(1000 * choice_s[False] / n, 2),
-        "estimator_with_choice_ms_per_frame": round(1000 * choice_s[True] / n, 2),
-        "person_choice_cost": round(choice_s[True] / choice_s[False], 3),
-        "person": choice.as_dict() if choice else None,
+        **person,
         "realtime_factor": round(duration / pipeline_s, 2),
         "realtime_factor_with_video": round(duration / with_video_s, 2),
         "num_poses": config.get("pose.num_poses"),
