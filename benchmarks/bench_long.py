@@ -8,7 +8,7 @@ report.json and frames.csv.
 Usage::
 
     .venv/bin/python benchmarks/bench_long.py [--video PATH] [--minutes 1 10 60]
-        [--exercise reverse-lunge] [--with-video]
+        [--exercise reverse-lunge] [--with-video] [--set KEY=VALUE ...]
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from pathlib import Path
 from formcoach.pipeline import analyze_video
 from formcoach.settings import load_config
 video, exercise, out, write_video = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-analyze_video(video, exercise, out, load_config(), write_video=write_video == "1")
+config = load_config(overrides=sys.argv[5:])
+analyze_video(video, exercise, out, config, write_video=write_video == "1")
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"max_rss_mb": peak_kb / 1024}))
 """
@@ -56,6 +57,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, nargs="+", default=[1, 10, 60])
     parser.add_argument("--exercise", default="reverse-lunge")
     parser.add_argument("--with-video", action="store_true")
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for minutes in args.minutes:
@@ -64,7 +68,7 @@ def main() -> None:
             t0 = time.perf_counter()
             child = subprocess.run(
                 [sys.executable, "-c", CHILD, str(clip), args.exercise, str(out),
-                 "1" if args.with_video else "0"],
+                 "1" if args.with_video else "0", *args.overrides],
                 check=True, capture_output=True, text=True,
             )  # fmt: skip
             wall = time.perf_counter() - t0
@@ -74,6 +78,7 @@ def main() -> None:
                 json.dumps(
                     {
                         "minutes": minutes,
+                        "settings": args.overrides,
                         "with_video": args.with_video,
                         "wall_s": round(wall, 1),
                         "realtime_factor": round(minutes * 60 / wall, 2),
