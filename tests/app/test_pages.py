@@ -81,7 +81,8 @@ def test_upload_shows_reps_and_deletes_the_upload(tmp_path):
     assert len(at.dataframe) == 1
     work = at.session_state["work_dir"]
     files = sorted(p.name for p in Path(work).rglob("*") if p.is_file())
-    assert files == ["annotated.mp4", "report.json"]  # the upload itself is gone
+    # The upload itself is gone.
+    assert files == ["annotated.mp4", "frames.csv", "report.json"]
     delete = next(b for b in at.button if b.label == "Delete these results")
     delete.click().run()
     assert not Path(work).exists()
