@@ -173,7 +173,7 @@ def test_awkward_upload_names(tmp_path, name):
     assert at.session_state["report"]["video"]["path"] == name  # shown as given
     work = Path(at.session_state["work_dir"])
     files = sorted(p.relative_to(work).as_posix() for p in work.rglob("*"))
-    assert files == ["out", "out/annotated.mp4", "out/report.json"]
+    assert files == ["out", "out/annotated.mp4", "out/frames.csv", "out/report.json"]
 
 
 def test_two_people_main_subject_from_settings(tmp_path):
