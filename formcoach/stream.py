@@ -253,10 +253,12 @@ def _one_pass(
     max_prelude = 3 * smoother.latency_frames
     applied = plan.roll
     measured = plan.measured_roll
-    undecided = False  # settled without seeing anyone: judge again at the end
+    # What to judge again on the whole clip at the end: the turn when no one
+    # was seen early on, the roll when it could not be measured early on.
+    recheck = _Plan(turn_deg=plan.turn_deg, detect_turn=False, detect_roll=False)
 
     def settle(final: bool) -> None:
-        nonlocal prelude, applied, measured, undecided
+        nonlocal prelude, applied, measured, recheck
         assert prelude is not None
         waited = len(prelude) >= smoother.latency_frames
         if not final and not (waited and tally.posed >= settle_posed):
@@ -272,6 +274,11 @@ def _one_pass(
             measured, applied = level.clip_roll(
                 sample, settings.level, analysis.min_visibility
             )
+        recheck = replace(
+            plan,
+            detect_turn=plan.detect_turn and undecided,
+            detect_roll=plan.detect_roll and measured is None,
+        )
         held, prelude = prelude, None
         for item in held:
             push(item)
@@ -352,8 +359,7 @@ def _one_pass(
             settle(final=False)
         if prelude is not None:
             settle(final=True)
-        if undecided:
-            _judge_at_the_end(tally, plan, settings, applied)
+        _judge_at_the_end(tally, recheck, settings)
         for smooth in smoother.flush():
             emit(smooth)
         shots.append(coach.finish())
@@ -388,12 +394,12 @@ def _one_pass(
 
 
 def _judge_at_the_end(
-    tally: input_checks.ClipTally,
-    plan: _Plan,
-    settings: PipelineSettings,
-    applied: level.Roll | None,
+    tally: input_checks.ClipTally, plan: _Plan, settings: PipelineSettings
 ) -> None:
-    """No one was seen early on: judge the turn and the roll on the whole clip.
+    """Judge on the whole clip what could not be judged early on.
+
+    ``plan.detect_turn``: no one was seen early on; ``plan.detect_roll``: the
+    roll could not be measured early on (no standing frames yet).
 
     Raises:
         _Again: The clip must be analysed again, turned or levelled.
@@ -404,7 +410,7 @@ def _judge_at_the_end(
         turn = input_checks.auto_turn(sample, settings.analysis, settings.video)
         if turn:
             raise _Again(replace(plan, turn_deg=turn, detect_turn=False))
-    if plan.detect_roll and applied is None:
+    if plan.detect_roll:
         measured, roll = level.clip_roll(sample, settings.level, min_visibility)
         if roll is not None:
             raise _Again(
