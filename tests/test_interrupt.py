@@ -28,7 +28,14 @@ def test_ctrl_c_leaves_no_outputs(tmp_path, video):
         "--no-history", "--set", "analysis.workers=1",
     ] + ([] if video else ["--no-video"])  # fmt: skip
     proc = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        # As a user's terminal has it: a test run started in the background
+        # (nohup, &) ignores SIGINT, and its children would inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     # Interrupt once the analysis is writing (its temporary frames.csv exists).
     deadline = time.monotonic() + 120
