@@ -1,7 +1,7 @@
 """The offline analysis of one file, shared by the CLI, the app and batch runs.
 
 One workout is analysed in one pass (:mod:`formcoach.stream`): decode → pose
-model (on every k-th frame, as fast as the workout allows) → zero-phase
+model (on every frame, or every k-th where ``[pose_rate]`` says) → zero-phase
 smoothing over a sliding window → the exercise coach (the same coach the live
 page uses) → frames.csv row → draw → H.264 encode, in bounded memory.
 
@@ -124,6 +124,7 @@ def analyze_video(
         mirrored=mirrored,
         progress=progress,
         rows=frames_csv,
+        save_landmarks=save_landmarks,
     )
     try:
         if coach is None:
@@ -165,6 +166,7 @@ class _Job:
     mirrored: bool
     progress: ProgressCallback | None
     rows: CsvStream
+    save_landmarks: bool
 
 
 def pose_rate_hz(config: Config, coach: ExerciseCoach) -> float:
@@ -190,7 +192,7 @@ def _analyze_workout(
         overwrite=job.overwrite,
         rows=job.rows,
         progress=job.progress,
-        keep_frames=True,
+        keep_frames=job.save_landmarks,
         max_series_points=settings.analysis.series_max_points,
     )
     tally, result = streamed.tally, streamed.result
