@@ -3,8 +3,8 @@
 ::
 
     reader thread   decode → RGB                                 (prefetch)
-    pose thread     the pose model on every k-th frame           (prefetch)
-    this thread     look-ahead smoothing → coach → frames.csv row → draw
+    pose thread     the pose model (and the cut check)           (iter_poses)
+    this thread     level → look-ahead smoothing → coach → frames.csv row → draw
     writer thread   H.264 encode                                 (VideoWriter)
 
 A frame waits only for the smoother's look-ahead (``smoothing.lookahead_s`` +
@@ -15,10 +15,14 @@ series goes to frames.csv, with an evenly thinned copy for report.json
 (:class:`~formcoach.report.FrameSeries`).
 
 Each workout says how many pose estimates a second it needs
-(``[pose_rate]``): a lunge is slow, so the model looks at every second frame
-of a 30 fps video and the frames between are interpolated before smoothing;
-running contacts need every frame. ``docs/performance.md`` has the
-measurements that every count, direction and landing stays the same.
+(``[pose_rate]``); the model then looks at every k-th frame and the frames
+between are interpolated before smoothing. Measured on the shared clips,
+no workout kept every result the same at 15 Hz (``docs/performance.md``,
+"Pose rate"), so by default every frame is posed.
+
+A cut in an edited video starts a fresh coach and smoother (the takes'
+results are joined); a rolled camera is levelled before smoothing and the
+pose turned back for drawing.
 
 Whole sessions (``--exercise auto``) need the whole recording before a bout's
 coach is known, and still run in passes (:mod:`formcoach.pipeline`).
