@@ -29,7 +29,7 @@ BANDED = "rnhrn/banded_reverse_lunges_side.mp4"
 
 @pytest.fixture(scope="module")
 def split_squat_poses():
-    return estimate_poses(SPLIT_SQUAT, load_config(), workers=1).frames
+    return estimate_poses(SPLIT_SQUAT, load_config()).frames
 
 
 def test_lookahead_smoothing_matches_the_whole_clip_filter(split_squat_poses):
