@@ -226,9 +226,7 @@ def _analyze_workout(
     )
     report["pose_every"] = streamed.stride
     report["cuts"] = [cut.as_dict() for cut in streamed.cuts]
-    measured = streamed.measured_roll
-    report["video"]["roll_deg"] = measured.angle_deg if measured else None
-    report["video"]["levelled"] = streamed.applied_roll is not None
+    _camera_fields(report, streamed.measured_roll, streamed.applied_roll)
     if video_target is not None:
         report["key_frames"] = thumbnails_from_video(
             video_target, key_frame_times(result), streamed.info.fps or 30.0
@@ -271,13 +269,13 @@ def _analyze_session(job: _Job) -> tuple[dict[str, Any], list[PoseFrame]]:
     input_warnings += tilted
     coached = coach_session(track.frames, settings, config, track.cuts)
     smoothed, feedback, result = coached.frames, coached.feedback, coached.result
-    series = FrameSeries(
+    series = FrameSeries.of(
+        smoothed,
+        feedback,
         settings.analysis.min_visibility,
         settings.analysis.series_max_points,
         job.rows.write,
     )
-    for frame, fb in zip(smoothed, feedback, strict=True):
-        series.add(frame, fb)
     report = build_report(
         info=info,
         exercise=AUTO,
@@ -291,8 +289,7 @@ def _analyze_session(job: _Job) -> tuple[dict[str, Any], list[PoseFrame]]:
         series_file=FRAMES_NAME,
         person=track.person.as_dict() if track.person else None,
     )
-    report["video"]["roll_deg"] = roll.angle_deg if roll else None
-    report["video"]["levelled"] = levelled is not None
+    _camera_fields(report, roll, levelled)
     # A whole session: one entry per bout (report.json version 2).
     report["schema_version"] = 2
     report["segments"] = coached.segments
@@ -317,6 +314,14 @@ def _analyze_session(job: _Job) -> tuple[dict[str, Any], list[PoseFrame]]:
             job.out / VIDEO_NAME, key_frame_times(result), info.fps or 30.0
         )
     return report, track.frames
+
+
+def _camera_fields(
+    report: dict[str, Any], measured: level.Roll | None, applied: level.Roll | None
+) -> None:
+    """report.json's ``video.roll_deg`` and ``video.levelled``."""
+    report["video"]["roll_deg"] = measured.angle_deg if measured else None
+    report["video"]["levelled"] = applied is not None
 
 
 def _stamps(out: Path, names: list[str]) -> dict[str, tuple[int, int]]:

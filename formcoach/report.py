@@ -82,6 +82,21 @@ class FrameSeries:
         self.count = 0
         self._kept = Thinned[tuple[Any, ...]](max_points)
 
+    @classmethod
+    def of(
+        cls,
+        frames: Sequence[PoseFrame],
+        feedback: Sequence[FrameFeedback],
+        min_visibility: float,
+        max_points: int,
+        sink: Callable[[tuple[Any, ...]], None] | None = None,
+    ) -> FrameSeries:
+        """The series of a clip held in memory, frame by frame."""
+        series = cls(min_visibility, max_points, sink)
+        for frame, fb in zip(frames, feedback, strict=True):
+            series.add(frame, fb)
+        return series
+
     def add(self, frame: PoseFrame, feedback: FrameFeedback) -> None:
         """The next frame (in time order) and what the coach said on it."""
         row = series_row(frame, feedback, self.min_visibility)
@@ -162,9 +177,5 @@ def series_of(
     frames: Sequence[PoseFrame], feedback: Sequence[FrameFeedback], config: Config
 ) -> FrameSeries:
     """The series of a whole clip held in memory (every frame kept)."""
-    series = FrameSeries(
-        float(config.get("analysis.min_visibility")), max_points=max(2, len(frames))
-    )
-    for frame, fb in zip(frames, feedback, strict=True):
-        series.add(frame, fb)
-    return series
+    min_visibility = float(config.get("analysis.min_visibility"))
+    return FrameSeries.of(frames, feedback, min_visibility, max(2, len(frames)))
