@@ -74,6 +74,7 @@ def main() -> None:
             wall = time.perf_counter() - t0
             peak = json.loads(child.stdout.strip().splitlines()[-1])["max_rss_mb"]
             frames = out / "frames.csv"
+            report = json.loads((out / "report.json").read_text())
             print(
                 json.dumps(
                     {
@@ -89,6 +90,10 @@ def main() -> None:
                         "frames_csv_mb": round(frames.stat().st_size / 1e6, 2)
                         if frames.exists()
                         else None,
+                        # A looped clip jumps at every join: each is a cut
+                        # (a fresh model), as in an edited video.
+                        "cuts": len(report.get("cuts", [])),
+                        "reps": report["summary"].get("rep_count"),
                     }
                 ),
                 flush=True,

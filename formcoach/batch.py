@@ -134,12 +134,14 @@ def _manifest(path: Path, exercise: str) -> list[Job]:
 
 
 def analyse_job(
-    job: Job, out_dir: str, config: Config, write_video: bool
+    job: Job, out_dir: str, config: Config, write_video: bool, lanes: int = 1
 ) -> dict[str, Any]:
     """Run one video (on a worker). Never raises for a bad video: returns a row.
 
     ``config`` is resolved by the client (preset, config file, overrides), so a
-    worker on another machine needs none of the client's files.
+    worker on another machine needs none of the client's files. ``lanes`` pose
+    models share the video (more than one only when the batch has fewer
+    videos than workers, so the idle workers' cores are used).
     """
     from .errors import FormCoachError
     from .model_pool import keep_ready
@@ -167,13 +169,13 @@ def analyse_job(
     target = Path(out_dir) / vid
     started = time.monotonic()
     try:
-        # One video per worker process, one model per video.
-        single = config.with_overrides(["analysis.workers=1"])
+        # One video per worker process, ``lanes`` models per video.
+        share = config.with_overrides([f"analysis.workers={max(1, lanes)}"])
         report = analyze_video(
             job.path,
             job.exercise,
             target,
-            single,
+            share,
             write_video=write_video,
             overwrite=True,
         )
@@ -305,6 +307,9 @@ def run_batch(
             # Longest first (by file size), so no worker is left with a long
             # video at the end while the others idle.
             todo.sort(key=lambda j: -os.path.getsize(j.path))
+            # Fewer videos than workers: each video takes several lanes.
+            slots = len(client.scheduler_info().get("workers", {})) or 1
+            lanes = max(1, slots // len(todo))
             futures = {
                 client.submit(
                     analyse_job,
@@ -312,6 +317,7 @@ def run_batch(
                     str(out),
                     config,
                     write_video,
+                    lanes,
                     retries=retries,
                     pure=False,
                     key=f"video-{i}",

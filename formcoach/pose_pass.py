@@ -17,6 +17,7 @@ coaching can start again there too.
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -147,6 +148,7 @@ class Posed(NamedTuple):
 
 
 _DONE = object()
+_STOPPED = object()  # a run stopped early (the reader went away)
 _POLL_S = 0.1
 #: Frames a lane holds back before handing them on: a cut is confirmed up to
 #: this many frames after the new shot's first frame (a hard cut 2, a
@@ -173,11 +175,15 @@ def iter_poses(
     With one lane, one thread decodes and another runs the model, and each
     frame comes out with its picture (``keep_images``) as soon as it is
     posed. With several lanes (no annotated video) the video is cut into
-    consecutive runs, one per lane, each with its own model in its own thread
-    (MediaPipe releases the GIL), exactly as :func:`~formcoach.pose_pass.
-    estimate_poses` always does: each later run starts ``segment_warmup_s`` early so
-    its tracker has locked on. The first run's poses come out as they are
-    made; the later runs' wait (poses only, no pictures) until their turn.
+    consecutive runs of at most ``analysis.max_run_s``, dealt to the lanes in
+    turn (lane 0 takes runs 0, L, 2L, ...), each lane with its own model in
+    its own thread (MediaPipe releases the GIL). Each run after the first
+    starts ``segment_warmup_s`` early so its tracker has locked on. The run
+    being read comes out as it is posed; the others wait (poses only, no
+    pictures), and a lane starts a new run only once the one before it has
+    begun to be read, so at most a run per lane waits, however long the video.
+    A lane decodes every frame from its first run on (for exact indices and
+    times) but converts only those of its runs.
     ``progress("pose", done, total)`` counts the frames posed by every lane
     and is called from the caller's thread.
 
@@ -198,16 +204,24 @@ def iter_poses(
     fps = info.fps or 30.0
     warmup = round(analysis.segment_warmup_s * fps)
     cut_warmup = round(settings.cuts.fade_max_s * fps) + 3
-    min_frames = round(analysis.min_segment_s * fps)
-    runs = _segments(info.frame_count, lanes, min_frames)
+    runs = _runs(
+        info.frame_count,
+        lanes,
+        round(analysis.min_segment_s * fps),
+        round(analysis.max_run_s * fps),
+    )
+    lanes = min(lanes, len(runs))
     light_every = max(1, round(fps / 5))
     stop = threading.Event()
     outboxes: list[queue.Queue[Any]] = [
-        queue.Queue(maxsize=8 if k == 0 else 0) for k in range(len(runs))
+        queue.Queue(maxsize=8 if j == 0 else 0) for j in range(len(runs))
     ]
     started = time.monotonic()
-    posed = [0] * len(runs)  # frames posed per lane (each lane writes its own)
+    posed = [0] * lanes  # frames posed per lane (each lane writes its own)
     choices: list[list[PersonChoice]] = [[] for _ in runs]
+    # The run being read; a lane waits for it before starting run ``j + lanes``.
+    reading = [0]
+    turn = threading.Condition()
 
     def put(box: queue.Queue[Any], item: Any) -> bool:
         while not stop.is_set():
@@ -218,10 +232,43 @@ def iter_poses(
                 continue
         return False
 
-    def lane(k: int, start: int, stop_index: int | None) -> None:
+    def first_decoded(j: int) -> int:
+        """The first frame run ``j`` decodes (the cut check's warm-up)."""
+        return max(0, runs[j][0] - max(warmup, cut_warmup)) if j else 0
+
+    def lane(k: int) -> None:
+        mine = range(k, len(runs), lanes)
         outbox = outboxes[k]
-        posed_from = max(0, start - warmup) if k else 0
-        first = max(0, start - max(warmup, cut_warmup)) if k else 0
+        try:
+            last_stop = runs[mine[-1]][1]
+            source = iter_frames(
+                video_path,
+                start_index=first_decoded(k),
+                max_frames=last_stop,
+                on_gap=on_gap,
+                turn_deg=turn_deg,
+                only=[(first_decoded(j), runs[j][1]) for j in mine],
+            )
+            decoded = prefetch(source, maxsize=8)
+            upcoming = next(decoded, None)
+            for j in mine:
+                with turn:
+                    while reading[0] < j - lanes + 1 and not stop.is_set():
+                        turn.wait(_POLL_S)
+                if stop.is_set():
+                    return
+                outbox = outboxes[j]
+                upcoming = run(k, j, decoded, upcoming)
+                if upcoming is _STOPPED:
+                    return
+        except BaseException as exc:  # re-raised in the consumer's thread
+            put(outbox, exc)
+
+    def run(k: int, j: int, decoded: Iterator[Any], upcoming: Any) -> Any:
+        """Pose run ``j``; the first frame after it (or ``_STOPPED``)."""
+        start, stop_index = runs[j]
+        outbox = outboxes[j]
+        posed_from = max(0, start - warmup) if j else 0
         detector = ShotDetector(settings.cuts, fps)
         # (decoded frame, its item or None for a warm-up frame), not yet sent.
         held: deque[tuple[Any, Posed | None]] = deque()
@@ -257,7 +304,7 @@ def iter_poses(
         def keep_choice(model: Any) -> None:
             choice = model.person_choice()
             if choice is not None:
-                choices[k].append(choice)
+                choices[j].append(choice)
 
         def send(frame: Any, item: Posed | None) -> bool:
             if item is None:
@@ -266,16 +313,9 @@ def iter_poses(
             return put(outbox, item)
 
         try:
-            source = iter_frames(
-                video_path,
-                start_index=first,
-                max_frames=stop_index,
-                on_gap=on_gap,
-                turn_deg=turn_deg,
-            )
-            decoded = prefetch(source, maxsize=8)
-            upcoming = next(decoded, None)
             while upcoming is not None and not stop.is_set():
+                if stop_index is not None and upcoming.index >= stop_index:
+                    break  # the lane's next run
                 frame, upcoming = upcoming, next(decoded, None)
                 limit = analysis.max_seconds
                 if limit > 0 and time.monotonic() - started > limit:
@@ -301,7 +341,7 @@ def iter_poses(
                             frame.timestamp_ms,
                             analysis.min_visibility,
                         )
-                    image = frame.image_rgb if keep_images and k == 0 else None
+                    image = frame.image_rgb if keep_images and j == 0 else None
                     item = Posed(
                         frame.index,
                         frame.timestamp_ms,
@@ -313,34 +353,37 @@ def iter_poses(
                     )
                 held.append((frame, item))
                 if len(held) > _HOLD and not send(*held.popleft()):
-                    return
+                    return _STOPPED
             while held and not stop.is_set():
                 if not send(*held.popleft()):
-                    return
-            put(outbox, _DONE)
-        except BaseException as exc:  # re-raised in the consumer's thread
-            put(outbox, exc)
+                    return _STOPPED
+            if stop.is_set() or not put(outbox, _DONE):
+                return _STOPPED
+            return upcoming
         finally:
             keep_choice(estimator)
             estimator.close()
 
     threads = [
         threading.Thread(
-            target=lane, args=(k, a, b), name=f"formcoach-pose-{k}", daemon=True
+            target=lane, args=(k,), name=f"formcoach-pose-{k}", daemon=True
         )
-        for k, (a, b) in enumerate(runs)
+        for k in range(lanes)
     ]
     for thread in threads:
         thread.start()
     try:
-        for k, outbox in enumerate(outboxes):
+        for j, outbox in enumerate(outboxes):
+            with turn:
+                reading[0] = j
+                turn.notify_all()
             while True:
                 if progress:
                     progress("pose", sum(posed), info.frame_count)
                 try:
                     item = outbox.get(timeout=_POLL_S)
                 except queue.Empty:
-                    if not threads[k].is_alive() and outbox.empty():
+                    if not threads[j % lanes].is_alive() and outbox.empty():
                         raise RuntimeError("a pose thread died") from None
                     continue
                 if item is _DONE:
@@ -353,14 +396,23 @@ def iter_poses(
         for thread in threads:
             thread.join(timeout=30)
         if people is not None:
-            people.extend(choice for lane in choices for choice in lane)
+            people.extend(choice for run_choices in choices for choice in run_choices)
 
 
-def _segments(
-    n_frames: int, workers: int, min_frames: int
+def _runs(
+    n_frames: int, lanes: int, min_frames: int, max_frames: int
 ) -> list[tuple[int, int | None]]:
-    """Split ``n_frames`` into up to ``workers`` runs of at least ``min_frames``."""
-    count = max(1, min(workers, n_frames // max(min_frames, 1)))
+    """Cut ``n_frames`` into consecutive runs for ``lanes`` pose models.
+
+    Up to one run per lane, each at least ``min_frames`` long; a video too
+    long for runs of ``max_frames`` gets a multiple of ``lanes`` runs, so the
+    lanes finish together.
+    """
+    most = n_frames // max(min_frames, 1)
+    count = max(1, min(lanes, most))
+    if count > 1 and max_frames > 0 and n_frames > count * max_frames:
+        rounds = min(math.ceil(n_frames / (count * max_frames)), most // count)
+        count *= max(1, rounds)
     bounds = [round(k * n_frames / count) for k in range(count + 1)]
     # The last run goes to the real end: frame counts in headers are estimates.
     return [(bounds[k], bounds[k + 1] if k < count - 1 else None) for k in range(count)]

@@ -34,6 +34,9 @@ class AnalysisSettings:
         workers: Pose models for offline analysis; 0 = one per core (at most 4).
         min_segment_s: Shortest run of the video one worker takes.
         segment_warmup_s: Frames a later run analyses early and drops.
+        max_run_s: Longest run one worker takes at a time: a longer video is
+            cut into runs dealt to the workers in turn, so the poses waiting
+            for their turn stay few whatever the video's length.
         max_seconds: Stop an analysis after this long; 0 = no limit.
         min_visibility: Below this a landmark counts as not seen.
         full_body_min_visibility: Visibility of a full-body pose (coverage).
@@ -49,6 +52,7 @@ class AnalysisSettings:
     workers: int
     min_segment_s: float
     segment_warmup_s: float
+    max_run_s: float
     max_seconds: float
     min_visibility: float
     full_body_min_visibility: float
@@ -65,6 +69,7 @@ class AnalysisSettings:
             workers=integer(config, "analysis.workers"),
             min_segment_s=number(config, "analysis.min_segment_s"),
             segment_warmup_s=number(config, "analysis.segment_warmup_s"),
+            max_run_s=number(config, "analysis.max_run_s"),
             max_seconds=number(config, "analysis.max_seconds"),
             min_visibility=number(config, "analysis.min_visibility"),
             full_body_min_visibility=number(
@@ -112,6 +117,8 @@ class VideoSettings:
     Attributes:
         crf: x264 quality of the annotated video.
         preset: x264 speed preset.
+        max_height: The annotated video is scaled down to this height (0:
+            the source's size).
         rotate_deg: Turn every frame this much further clockwise (0, 90,
             180 or 270; checked).
         auto_rotate: Detect and undo a sideways clip.
@@ -121,6 +128,7 @@ class VideoSettings:
 
     crf: int
     preset: str
+    max_height: int
     rotate_deg: int
     auto_rotate: bool
     sideways_min_deg: float
@@ -141,6 +149,7 @@ class VideoSettings:
         return cls(
             crf=integer(config, "video.crf"),
             preset=text(config, "video.preset"),
+            max_height=integer(config, "video.max_height"),
             rotate_deg=turn,
             auto_rotate=flag(config, "video.auto_rotate"),
             sideways_min_deg=number(config, "video.sideways_min_deg"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import logging
 import math
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -164,6 +165,7 @@ def iter_frames(
     max_frames: int | None = None,
     on_gap: Callable[[float, float], None] | None = None,
     turn_deg: int = 0,
+    only: Sequence[tuple[int, int | None]] | None = None,
 ) -> Iterator[Frame]:
     """Decode the frames of a video, upright and in RGB.
 
@@ -193,6 +195,10 @@ def iter_frames(
             hole and of the first good one after it.
         turn_deg: Turn every frame this much further clockwise (0, 90, 180,
             270), on top of the file's rotation metadata.
+        only: Yield only the frames in these ``[start, stop)`` index ranges
+            (``stop`` None: to the end); the others are decoded for their
+            timing but not converted, like those before ``start_index``. A
+            pose worker taking every other run of a long video uses it.
 
     Returns:
         An iterator over the frames, in presentation order. Closing it early
@@ -210,7 +216,7 @@ def iter_frames(
     path = Path(path)
     # Not a generator itself, so a bad file raises here, at the call.
     info = VideoInfo.from_path(path).turned(turn_deg)
-    return _iter_frames(path, info, max_frames, on_gap, start_index)
+    return _iter_frames(path, info, max_frames, on_gap, start_index, only)
 
 
 def _iter_frames(
@@ -219,6 +225,7 @@ def _iter_frames(
     max_frames: int | None,
     on_gap: Callable[[float, float], None] | None,
     start_index: int = 0,
+    only: Sequence[tuple[int, int | None]] | None = None,
 ) -> Iterator[Frame]:
     if max_frames == 0:
         return
@@ -227,7 +234,7 @@ def _iter_frames(
         stream = _select_video_stream(path, container)
         # Frame + slice threading: several cores decode while we convert.
         stream.thread_type = "AUTO"
-        decoder = _FrameDecoder(path, info, stream, on_gap, start_index)
+        decoder = _FrameDecoder(path, info, stream, on_gap, start_index, only)
         for frame in decoder.run(container):
             yield frame
             if max_frames is not None and frame.index + 1 >= max_frames:
@@ -248,9 +255,12 @@ class _FrameDecoder:
         stream: Any,
         on_gap: Callable[[float, float], None] | None,
         start_index: int = 0,
+        only: Sequence[tuple[int, int | None]] | None = None,
     ) -> None:
         self.path = path
         self.start_index = start_index
+        # The wanted ranges still ahead, first one first.
+        self.only = None if only is None else deque(sorted(only, key=lambda r: r[0]))
         self.stream = stream
         self.on_gap = on_gap
         self.rot_k = -(info.rotation_deg // 90)  # np.rot90 turns anticlockwise
@@ -324,7 +334,7 @@ class _FrameDecoder:
         timestamp_ms = self._timestamp_ms(av_frame)
         if lost:
             self._report_gap(lost, timestamp_ms)
-        if self.index < self.start_index:
+        if self.index < self.start_index or not self._wanted(self.index):
             self.index += 1
             self.prev_ms = timestamp_ms
             return None  # decoded for its timing only: skip the conversion
@@ -335,6 +345,17 @@ class _FrameDecoder:
         self.index += 1
         self.prev_ms = timestamp_ms
         return frame
+
+    def _wanted(self, index: int) -> bool:
+        if self.only is None:
+            return True
+        while self.only:
+            start, stop = self.only[0]
+            if stop is not None and index >= stop:
+                self.only.popleft()
+                continue
+            return index >= start
+        return False
 
     def _timestamp_ms(self, av_frame: Any) -> float:
         pts = av_frame.pts

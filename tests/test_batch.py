@@ -181,3 +181,17 @@ def test_cli_batch_takes_preset_config_and_set_like_analyze(tmp_path, capsys):
     # A bad setting fails before any cluster starts, with one line.
     assert main([*args[:-1], "pose.num_poses=many", "--out", str(tmp_path / "p")]) == 2
     assert not (tmp_path / "p").exists()
+
+
+def test_a_lone_video_takes_every_worker(tmp_path):
+    """One video and two workers: the video gets two pose lanes, not one."""
+    from .conftest import BUNDLED_CLIP
+
+    jobs = collect_jobs([str(BUNDLED_CLIP)], "backward-walk")
+    result = run_batch(
+        jobs, tmp_path / "o", workers=2, write_video=False, save_history=False
+    )
+    (row,) = result.rows
+    assert row["status"] == "done", row
+    report = json.loads((tmp_path / "o" / row["id"] / "report.json").read_text())
+    assert report["config"]["analysis"]["workers"] == 2

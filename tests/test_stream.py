@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +14,13 @@ from formcoach.coaching import coach_clip
 from formcoach.exercises import create_coach
 from formcoach.pipeline import analyze_video
 from formcoach.pose import PoseFrame
-from formcoach.pose_pass import estimate_poses
+from formcoach.pose_pass import _runs, estimate_poses, iter_poses
 from formcoach.settings import load_config
 from formcoach.smoothing import LookaheadSmoother, smooth_offline
 from formcoach.stage_settings import PipelineSettings
 from formcoach.stream import model_stride
 from formcoach.thinned import Thinned
+from formcoach.video import VideoInfo
 
 from .conftest import shared_clip
 
@@ -102,3 +104,70 @@ def test_thinned_keeps_an_even_bounded_sample():
     gaps = np.diff(sample.items)
     assert (gaps == sample.step).all() and sample.items[0] == 0
     assert sample.items[-1] > 100_000 - 2 * sample.step
+
+
+@pytest.mark.parametrize(
+    ("n_frames", "lanes", "expected"),
+    [
+        (100, 2, [(0, None)]),  # too short for two runs of 90 frames
+        (191, 2, [(0, 96), (96, None)]),  # one run per lane
+        (400, 1, [(0, None)]),  # one lane: one run, whatever the length
+        (5000, 2, [(0, 1250), (1250, 2500), (2500, 3750), (3750, None)]),
+        (
+            108_000,
+            2,
+            [(k * 1800, k * 1800 + 1800) for k in range(59)] + [(106_200, None)],
+        ),
+    ],
+)
+def test_long_videos_are_cut_into_bounded_runs(n_frames, lanes, expected):
+    """Runs of at least 90 and at most 1800 frames, a multiple of the lanes."""
+    assert _runs(n_frames, lanes, 90, 1800) == expected
+
+
+def test_runs_dealt_in_turn_pose_every_frame_and_keep_few_waiting():
+    """A clip cut into 1-s runs over two lanes: every frame comes out once, in
+    order, with the times of a single model; the poses agree with it after
+    each run's warm-up, and no more than about a run waits to be read."""
+    clip = SPLIT_SQUAT
+    one = estimate_poses(clip, load_config(), workers=1).frames
+    config = load_config(
+        overrides=["analysis.max_run_s=1.0", "analysis.min_segment_s=1.0"]
+    )
+    settings = PipelineSettings.from_config(config)
+    info = VideoInfo.from_path(clip)
+    run_frames = round(info.fps * 1.0)
+    assert len(_runs(info.frame_count, 2, run_frames, run_frames)) >= 4
+    ahead: list[int] = []
+    read = 0
+
+    def progress(stage: str, done: int, total: int) -> None:
+        ahead.append(done - read)
+
+    out = []
+    for item in iter_poses(
+        clip,
+        settings,
+        info=info,
+        turn_deg=0,
+        mirrored=False,
+        stride=1,
+        lanes=2,
+        keep_images=False,
+        on_gap=lambda a, b: None,
+        progress=progress,
+    ):
+        out.append(item)
+        read += 1
+        time.sleep(0.01)  # a slow reader: the lanes must wait for it
+    assert [p.frame_index for p in out] == [f.frame_index for f in one]
+    assert [p.timestamp_ms for p in out] == [f.timestamp_ms for f in one]
+    diff = [
+        np.nanmedian(np.abs(p.pose.xy - f.xy))
+        for p, f in zip(out, one, strict=True)
+        if not (p.pose.is_empty() or f.is_empty())
+    ]
+    assert len(diff) > 0.9 * len(one) and np.median(diff) < 2.0  # pixels
+    # Waiting: the run being read (its queue and held frames) plus one run
+    # of the other lane and its warm-up.
+    assert max(ahead) <= 8 + 6 + 1 + run_frames + round(info.fps * 0.5) + 1

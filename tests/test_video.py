@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -502,6 +503,48 @@ def test_writer_round_trip(
     assert frames[0].image_rgb[-1, -1].astype(int) == pytest.approx(
         images[0][-1, -1].astype(int), abs=25
     )
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize(
+    ("size", "max_height", "encoded"),
+    [((192, 108), 72, (128, 72)), ((177, 99), 72, (128, 72)), ((96, 54), 72, (96, 54))],
+    ids=["16:9", "odd-shape", "already-small"],
+)
+def test_writer_scales_tall_pictures_down(
+    tmp_path: Path, size: tuple[int, int], max_height: int, encoded: tuple[int, int]
+) -> None:
+    """video.max_height: a taller picture is encoded smaller, its shape and
+    colours kept; a smaller one is left alone."""
+    width, height = size
+    out = tmp_path / "annotated.mp4"
+    images = [_marker_image(width, height, seed=i) for i in range(6)]
+    with VideoWriter(
+        out, fps=25, width=width, height=height, max_height=max_height
+    ) as writer:
+        for image in images:
+            writer.write(image)
+    stream = _ffprobe(out, "stream=width,height")["streams"][0]
+    assert (stream["width"], stream["height"]) == encoded
+    decoded = next(iter_frames(out)).image_rgb.astype(int)
+    expected = cv2.resize(images[0], encoded, interpolation=cv2.INTER_AREA)
+    assert np.abs(decoded - expected).mean() < 6
+
+
+def test_writer_colours_survive_the_round_trip(tmp_path: Path) -> None:
+    """Flat colours come back within 2 levels (the YUV conversion is tagged,
+    so a decoder converts back with the same matrix)."""
+    out = tmp_path / "colours.mp4"
+    colours = [(255, 0, 0), (0, 200, 50), (30, 60, 220), (128, 128, 128)]
+    image = np.zeros((64, 64, 3), np.uint8)
+    for k, colour in enumerate(colours):
+        image[16 * k : 16 * (k + 1)] = colour
+    with VideoWriter(out, fps=25, width=64, height=64) as writer:
+        for _ in range(3):
+            writer.write(image)
+    decoded = next(iter_frames(out)).image_rgb.astype(int)
+    for k, colour in enumerate(colours):
+        assert np.abs(decoded[16 * k + 8, 32] - np.array(colour)).max() <= 2
 
 
 def test_writer_keeps_given_timestamps(tmp_path: Path) -> None:
