@@ -64,7 +64,7 @@ def render_video(
         crf=video.crf,
         preset=video.preset,
         overwrite=overwrite,
-        max_height=video.max_height,
+        max_short_side=video.max_short_side,
     ) as writer:
         frames = iter_frames(video_path, turn_deg=turn_deg)
         for frame in prefetch(frames, maxsize=8):

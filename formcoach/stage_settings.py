@@ -117,8 +117,8 @@ class VideoSettings:
     Attributes:
         crf: x264 quality of the annotated video.
         preset: x264 speed preset.
-        max_height: The annotated video is scaled down to this height (0:
-            the source's size).
+        max_short_side: The annotated video is scaled down so its shorter
+            side is at most this (0: the source's size).
         rotate_deg: Turn every frame this much further clockwise (0, 90,
             180 or 270; checked).
         auto_rotate: Detect and undo a sideways clip.
@@ -128,7 +128,7 @@ class VideoSettings:
 
     crf: int
     preset: str
-    max_height: int
+    max_short_side: int
     rotate_deg: int
     auto_rotate: bool
     sideways_min_deg: float
@@ -149,7 +149,7 @@ class VideoSettings:
         return cls(
             crf=integer(config, "video.crf"),
             preset=text(config, "video.preset"),
-            max_height=integer(config, "video.max_height"),
+            max_short_side=integer(config, "video.max_short_side"),
             rotate_deg=turn,
             auto_rotate=flag(config, "video.auto_rotate"),
             sideways_min_deg=number(config, "video.sideways_min_deg"),

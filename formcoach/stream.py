@@ -329,7 +329,7 @@ def _one_pass(
                 crf=settings.video.crf,
                 preset=settings.video.preset,
                 overwrite=overwrite,
-                max_height=settings.video.max_height,
+                max_short_side=settings.video.max_short_side,
             )
         # Drawn on the real (rolled) picture; the decoder made this array for
         # us alone, so draw on it in place.

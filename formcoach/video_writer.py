@@ -79,7 +79,7 @@ class VideoWriter:
         crf: int = 23,
         preset: str = "veryfast",
         overwrite: bool = False,
-        max_height: int = 0,
+        max_short_side: int = 0,
     ) -> None:
         """Create the temporary file and set up the encoder.
 
@@ -93,9 +93,9 @@ class VideoWriter:
             preset: x264 speed/size trade-off (``"ultrafast"`` ...
                 ``"veryslow"``).
             overwrite: Replace ``path`` if it already exists.
-            max_height: Scale taller pictures down to this height, keeping
-                their shape (0: never). Encoding a 1080p frame costs about
-                twice a 720p one.
+            max_short_side: Scale bigger pictures down so their shorter side
+                is this long, keeping their shape (0: never). Encoding a
+                1080p frame costs about twice a 720p one.
 
         Raises:
             OutputError: If ``path`` exists (and ``overwrite`` is false) or
@@ -108,8 +108,8 @@ class VideoWriter:
             raise ValueError(f"width and height must be >= 1, got {width}x{height}")
         if not 0 <= crf <= 51:
             raise ValueError(f"crf must be between 0 and 51, got {crf}")
-        if max_height < 0:
-            raise ValueError(f"max_height must be >= 0, got {max_height}")
+        if max_short_side < 0:
+            raise ValueError(f"max_short_side must be >= 0, got {max_short_side}")
         if preset not in _X264_PRESETS:
             # libx264 would only fail at the first frame, with a vague error.
             raise ValueError(f"preset must be one of {_X264_PRESETS}, got {preset!r}")
@@ -118,13 +118,18 @@ class VideoWriter:
         self.width = width
         self.height = height
         self.overwrite = overwrite
-        # Size actually encoded: scaled down to max_height, rounded up to
+        # Size actually encoded: scaled down to max_short_side, rounded up to
         # even numbers for yuv420p.
         self._scaled: tuple[int, int] | None = None
-        if 0 < max_height < height:
-            # An even width, so a 16:9 picture stays exactly 16:9.
-            scaled_w = max(2, 2 * round(width * max_height / height / 2))
-            self._scaled = (scaled_w, max_height)
+        if 0 < max_short_side < min(width, height):
+            factor = max_short_side / min(width, height)
+            # The long side even, so a 16:9 picture stays exactly 16:9.
+            long_side = max(2, 2 * round(max(width, height) * factor / 2))
+            self._scaled = (
+                (long_side, max_short_side)
+                if width >= height
+                else (max_short_side, long_side)
+            )
         out_w, out_h = self._scaled or (width, height)
         self.encoded_width = out_w + out_w % 2
         self.encoded_height = out_h + out_h % 2

@@ -83,7 +83,7 @@ def test_annotated_video_is_h264_with_every_frame_and_plays(bundled_analysis):
     assert int(probe["nb_read_frames"]) == 230
     decoded = list(iter_frames(video))  # decodes back
     assert len(decoded) == 230
-    # Scaled down to video.max_height (720), the shape kept.
+    # Scaled down to video.max_short_side (720), the shape kept.
     assert decoded[0].image_rgb.shape == (720, 1280, 3)
     # No temp files left beside the outputs.
     assert sorted(p.name for p in bundled_analysis.iterdir()) == [

@@ -507,20 +507,25 @@ def test_writer_round_trip(
 
 @needs_ffmpeg
 @pytest.mark.parametrize(
-    ("size", "max_height", "encoded"),
-    [((192, 108), 72, (128, 72)), ((177, 99), 72, (128, 72)), ((96, 54), 72, (96, 54))],
-    ids=["16:9", "odd-shape", "already-small"],
+    ("size", "encoded"),
+    [
+        ((192, 108), (128, 72)),
+        ((177, 99), (128, 72)),
+        ((108, 192), (72, 128)),
+        ((96, 54), (96, 54)),
+    ],
+    ids=["16:9", "odd-shape", "portrait", "already-small"],
 )
-def test_writer_scales_tall_pictures_down(
-    tmp_path: Path, size: tuple[int, int], max_height: int, encoded: tuple[int, int]
+def test_writer_scales_big_pictures_down(
+    tmp_path: Path, size: tuple[int, int], encoded: tuple[int, int]
 ) -> None:
-    """video.max_height: a taller picture is encoded smaller, its shape and
-    colours kept; a smaller one is left alone."""
+    """video.max_short_side: a bigger picture is encoded smaller (its shorter
+    side 72 here), its shape and colours kept; a smaller one is left alone."""
     width, height = size
     out = tmp_path / "annotated.mp4"
     images = [_marker_image(width, height, seed=i) for i in range(6)]
     with VideoWriter(
-        out, fps=25, width=width, height=height, max_height=max_height
+        out, fps=25, width=width, height=height, max_short_side=72
     ) as writer:
         for image in images:
             writer.write(image)
