@@ -36,6 +36,20 @@ def keep_ready(enabled: bool = True) -> None:
         model.close()
 
 
+def warm(options: PoseOptions) -> None:
+    """Start making a model for ``options`` now (when :func:`keep_ready` is on).
+
+    The app calls it when its upload page opens, so the first analysis does
+    not wait for the model either.
+    """
+    with _lock:
+        if not _enabled or _ready.get(options):
+            return
+    threading.Thread(
+        target=_make_spare, args=(options,), name="formcoach-model", daemon=True
+    ).start()
+
+
 def open_estimator(options: PoseOptions, *, mirrored: bool = False) -> PoseEstimator:
     """A fresh pose model: the one made ahead of time if there is one.
 

@@ -206,3 +206,24 @@ def test_lite_model_counts_the_banded_lunges_like_the_hand_labels():
         assert rep["direction"] == "reverse"
         assert abs(rep["bottom_s"] - label["bottom_s"]) <= 0.3
         assert rep["rear_foot_landing"] == label["rear_foot_landing"] == "ball"
+
+
+def test_a_warmed_model_is_handed_to_the_next_analysis():
+    """The app's upload page warms a model: the next analysis takes it."""
+    import time
+
+    from formcoach import model_pool
+
+    options = PoseOptions.from_config(load_config())
+    model_pool.keep_ready()
+    try:
+        model_pool.warm(options)
+        deadline = time.monotonic() + 60
+        while not model_pool._ready.get(options) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (spare,) = model_pool._ready[options]
+        with model_pool.open_estimator(options) as model:
+            assert model is spare
+    finally:
+        model_pool.keep_ready(False)
+    assert not model_pool._ready
