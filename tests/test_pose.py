@@ -210,6 +210,7 @@ def test_lite_model_counts_the_banded_lunges_like_the_hand_labels():
 
 def test_a_warmed_model_is_handed_to_the_next_analysis():
     """The app's upload page warms a model: the next analysis takes it."""
+    import threading
     import time
 
     from formcoach import model_pool
@@ -226,4 +227,8 @@ def test_a_warmed_model_is_handed_to_the_next_analysis():
             assert model is spare
     finally:
         model_pool.keep_ready(False)
+        # The spare open_estimator started: let it finish (and close itself).
+        for thread in threading.enumerate():
+            if thread.name == "formcoach-model":
+                thread.join(timeout=60)
     assert not model_pool._ready
