@@ -19,15 +19,20 @@ choice then moves to someone else only on clear evidence: they have stayed a
 while and move their legs clearly more, or they are clearly nearer (feet a
 quarter of the picture lower) and not less active, or the subject has left.
 While the evidence is not yet in (several people, no clear winner yet), the
-scout looks more often. With several people in the picture the pose model
-runs on a crop around the subject (:func:`crop_window`), so it cannot drift to
-someone else; a crop also enlarges a small person in a wide picture.
+scout looks more often, and the pose stage holds its frames: when the choice
+then moves to the exerciser, a fresh pose model poses the held frames again,
+told whom to follow (:meth:`PersonChooser.prefer`), so the first rep is not
+lost to the person who happened to be nearest. With several people in the
+picture the pose model runs on a crop around the subject
+(:func:`crop_window`), so it cannot drift to someone else; a crop also
+enlarges a small person in a wide picture.
 
 Everything here is plain numpy on landmark arrays: no model, no video.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +59,11 @@ LOWER_BODY = [
     Landmark.RIGHT_FOOT_INDEX,
 ]
 _FEET = LOWER_BODY[4:]
+
+#: Looks kept per person (several seconds at the undecided rate).
+_SEEN_KEPT = 64
+#: A preferred box and a person's box overlap this much to be the same person.
+_SAME_PERSON_IOU = 0.3
 
 #: Why the coached person was chosen (``PersonChoice.reason``).
 REASONS = {
@@ -91,6 +101,9 @@ class PeopleSettings:
         motion_baseline_s: Leg motion is measured over at least this long.
         undecided_max_s: Stop looking often after this long without a clear
             winner (the nearest person stays coached).
+        replay_max_mb: Frames kept (pictures) while the choice is not
+            settled, to pose them again if it changes; beyond this, the
+            frames go on unchanged.
     """
 
     enabled: bool
@@ -107,6 +120,7 @@ class PeopleSettings:
     activity_tau_s: float
     motion_baseline_s: float
     undecided_max_s: float
+    replay_max_mb: float
 
     @classmethod
     def from_config(cls, config: Config) -> PeopleSettings:
@@ -134,6 +148,7 @@ class PeopleSettings:
             activity_tau_s=number(config, key + "activity_tau_s"),
             motion_baseline_s=number(config, key + "motion_baseline_s"),
             undecided_max_s=number(config, key + "undecided_max_s"),
+            replay_max_mb=number(config, key + "replay_max_mb"),
         )
 
     @classmethod
@@ -231,6 +246,10 @@ class _Track:
     # Where the legs were at the start of the current motion sample.
     ref_xy: npt.NDArray[np.float32] | None = None
     ref_ms: float = 0.0
+    # (time, box) of each look at this person, the last few seconds.
+    seen: deque[tuple[float, npt.NDArray[np.float32]]] = field(
+        default_factory=lambda: deque(maxlen=_SEEN_KEPT)
+    )
 
     @property
     def box(self) -> npt.NDArray[np.float32]:
@@ -309,6 +328,24 @@ class PersonChooser:
     _last_several_ms: float = -1e18
     _several_since_ms: float | None = None
     _frame_wh: tuple[int, int] = (1, 1)
+    #: The person to take first, by their box at the first look (a pose run
+    #: started again after choosing someone else too late: :meth:`prefer`).
+    _prefer: npt.NDArray[np.float32] | None = None
+
+    def prefer(self, box: npt.NDArray[np.float32]) -> None:
+        """Take the person at ``box`` (pixels) at the next first choice.
+
+        A pose run that found the exerciser only after its first looks starts
+        again from there, knowing whom to follow (``most_active``).
+        """
+        self._prefer = np.asarray(box, dtype=np.float32)
+
+    def subject_box_since(self, since_ms: float) -> npt.NDArray[np.float32] | None:
+        """The subject's box at the first look at or after ``since_ms``."""
+        track = self._by_id(self._subject)
+        if track is None:
+            return None
+        return next((box for t, box in track.seen if t >= since_ms), None)
 
     def observe(
         self,
@@ -349,21 +386,22 @@ class PersonChooser:
                 if d < best_d:
                     best, best_d = track, d
             if best is None:
-                self._tracks.append(
-                    _Track(
-                        self._next_id,
-                        xy,
-                        now_ms,
-                        now_ms,
-                        height=height,
-                        ref_xy=xy,
-                        ref_ms=now_ms,
-                    )
+                track = _Track(
+                    self._next_id,
+                    xy,
+                    now_ms,
+                    now_ms,
+                    height=height,
+                    ref_xy=xy,
+                    ref_ms=now_ms,
                 )
+                track.seen.append((now_ms, box))
+                self._tracks.append(track)
                 self._next_id += 1
                 continue
             free.remove(best)
             best.xy, best.last_ms, best.height = xy, now_ms, height
+            best.seen.append((now_ms, box))
             if best.ref_xy is None:
                 best.ref_xy, best.ref_ms = xy, now_ms
             dt = (now_ms - best.ref_ms) / 1000.0
@@ -403,6 +441,12 @@ class PersonChooser:
                 self._switches += 1
             self._subject, self._reason = nearest.track_id, "nearest"
             return
+        if current is None and self._prefer is not None:
+            prefer, self._prefer = self._prefer, None
+            match = max(present, key=lambda t: _iou(t.box, prefer))
+            if len(present) > 1 and _iou(match.box, prefer) >= _SAME_PERSON_IOU:
+                self._subject, self._reason = match.track_id, "most_active"
+                return
         if current is None:
             nearest = max(present, key=lambda t: (t.feet_y(), t.height))
             reason = "alone" if len(present) == 1 else "nearest"

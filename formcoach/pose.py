@@ -605,6 +605,29 @@ class PoseEstimator:
         """Who has been coached and why, so far (None when choice is off)."""
         return None if self._people is None else self._people.summary()
 
+    def choosing(self) -> bool:
+        """Several people in view and the choice not settled yet."""
+        return self._people is not None and self._people.undecided(
+            float(self._last_ts_ms)
+        )
+
+    def switched_to(self, since_ms: float) -> npt.NDArray[np.float32] | None:
+        """After a change of person: the new subject's box at the first look
+        at or after ``since_ms`` (None when there is none to give)."""
+        if self._people is None:
+            return None
+        return self._people.subject_box_since(since_ms)
+
+    def prefer_person(self, box: npt.NDArray[np.float32]) -> None:
+        """Coach the person at ``box`` (pixels) from the first frame on.
+
+        For a fresh model posing again frames another model saw while it
+        still followed someone else (:func:`~formcoach.pose_pass.iter_poses`).
+        """
+        if self._people is not None:
+            self._people.prefer(box)
+            self._follow, self._follow_hip = np.asarray(box, np.float32), None
+
     def _release_stderr(self) -> None:
         quiet, self._quiet = getattr(self, "_quiet", False), False
         if quiet:

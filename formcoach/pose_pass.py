@@ -196,11 +196,18 @@ def iter_poses(
     cut is confirmed, the model is replaced by a fresh one, the held frames
     of the new shot are posed again, and the first carries the cut.
 
+    While several people are in view and the person choice is open
+    (:meth:`~formcoach.pose.PoseEstimator.choosing`), a lane holds every
+    frame (up to ``pose.people.replay_max_mb`` of pictures); when the choice
+    moves to the one exercising, a fresh model poses the held frames again on
+    them, once a run.
+
     ``people``, when given, receives each model's person choice
     (:meth:`~formcoach.pose.PoseEstimator.person_choice`) in time order once
     the frames are all out.
     """
     analysis = settings.analysis
+    people_settings = settings.pose.people
     fps = info.fps or 30.0
     warmup = round(analysis.segment_warmup_s * fps)
     cut_warmup = round(settings.cuts.fade_max_s * fps) + 3
@@ -273,6 +280,12 @@ def iter_poses(
         # (decoded frame, its item or None for a warm-up frame), not yet sent.
         held: deque[tuple[Any, Posed | None]] = deque()
         estimator = open_estimator(settings.pose, mirrored=mirrored)
+        # While several people are in view and the choice is open, every
+        # frame is held (from ``choosing_from``), so a late change of person
+        # poses them again on the right one (once a run).
+        choosing_from: Any = None  # the first held frame of the open choice
+        switches = 0
+        may_replay = people_settings is not None and people_settings.enabled
 
         def pose_of(frame: Any, estimated: bool) -> PoseFrame:
             if not estimated:
@@ -306,6 +319,53 @@ def iter_poses(
             if choice is not None:
                 choices[j].append(choice)
 
+        def replay(box: Any) -> None:
+            """Pose the held frames again, following the person at ``box``."""
+            nonlocal estimator
+            estimator.close()  # its choice came too late: not reported
+            estimator = open_estimator(settings.pose, mirrored=mirrored)
+            estimator.prefer_person(box)
+            for i, (frame, item) in enumerate(held):
+                if frame.index < choosing_from.index:
+                    continue
+                pose = pose_of(frame, item is None or item.estimated)
+                if item is None:
+                    continue
+                light = item.light
+                if light is not None:
+                    light = measure_light(
+                        frame.image_rgb,
+                        pose,
+                        frame.timestamp_ms,
+                        analysis.min_visibility,
+                    )
+                held[i] = (frame, item._replace(pose=pose, light=light))
+
+        def watch_choice(frame: Any) -> bool:
+            """Follow the person choice; True while frames must be held."""
+            nonlocal choosing_from, switches, may_replay
+            if not may_replay:
+                return False
+            choice = estimator.person_choice()
+            if choosing_from is None:
+                if not estimator.choosing():
+                    return False
+                choosing_from, switches = frame, choice.switches
+                return True
+            if choice.switches > switches and choice.reason == "most_active":
+                # The exerciser found: pose the held frames on them.
+                box = estimator.switched_to(choosing_from.timestamp_ms)
+                if box is not None:
+                    replay(box)
+                may_replay = False
+                return False
+            switches = choice.switches
+            held_mb = sum(f.image_rgb.nbytes for f, _ in held) / 1e6
+            if not estimator.choosing() or held_mb > people_settings.replay_max_mb:
+                may_replay = False
+                return False
+            return True
+
         def send(frame: Any, item: Posed | None) -> bool:
             if item is None:
                 return True
@@ -327,6 +387,8 @@ def iter_poses(
                 cut = detector.update(frame.index, frame.image_rgb, frame.timestamp_ms)
                 if frame.index < posed_from:
                     continue  # the shot detector's warm-up
+                if cut is not None:
+                    may_replay = False  # a new shot: the choice starts again
                 pending = restart(cut) if cut is not None else None
                 last = upcoming is None and stop_index is None
                 estimated = frame.index % stride == 0 or last
@@ -352,8 +414,11 @@ def iter_poses(
                         pending,
                     )
                 held.append((frame, item))
-                if len(held) > _HOLD and not send(*held.popleft()):
-                    return _STOPPED
+                if watch_choice(frame):
+                    continue
+                while len(held) > _HOLD:
+                    if not send(*held.popleft()):
+                        return _STOPPED
             while held and not stop.is_set():
                 if not send(*held.popleft()):
                     return _STOPPED

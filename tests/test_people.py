@@ -21,6 +21,7 @@ from formcoach.people import (
     PersonChoice,
     PersonChooser,
     crop_window,
+    landmark_box,
     mask_others,
 )
 from formcoach.pipeline import analyze_video
@@ -72,6 +73,38 @@ def test_the_one_moving_their_legs_is_coached_over_a_bigger_still_one():
     assert choice.reason == "most_active"
     assert choice.box is not None and choice.box[0] > 0.5  # the right one
     assert choice.switches == 1
+
+
+def test_a_preferred_person_is_taken_first_and_kept():
+    """A pose run posed again after a late choice starts on the exerciser
+    (their box at the first look), not on the nearest person."""
+    frames = [
+        [person(300, 700, 340), person(900, 660, legs=120.0 * ((k + 1) % 2))]
+        for k in range(8)
+    ]
+    chooser = PersonChooser(SETTINGS)
+    chooser.prefer(landmark_box(frames[0][1]))
+    run(chooser, frames[:1], 500)
+    assert chooser.summary().reason == "most_active"
+    assert not chooser.undecided(0.0)  # nothing left to decide: no more replays
+    run(chooser, frames, 500)
+    choice = chooser.summary()
+    assert choice.box is not None and choice.box[0] > 0.5 and choice.switches == 0
+
+
+def test_a_preference_matching_no_one_is_ignored():
+    chooser = PersonChooser(SETTINGS)
+    chooser.prefer(np.array([0, 0, 40, 40], np.float32))
+    run(chooser, [[person(300, 700, 340), person(900, 660)]], 500)
+    assert chooser.summary().reason == "nearest"
+
+
+def test_the_subjects_box_since_a_time_is_their_first_look_after_it():
+    chooser = PersonChooser(SETTINGS)
+    run(chooser, [[person(600 + 10 * k, 650)] for k in range(4)], 500)
+    box = chooser.subject_box_since(1000.0)  # the third look: cx 620
+    assert box is not None and box[0] == pytest.approx(620)
+    assert chooser.subject_box_since(5000.0) is None
 
 
 def test_someone_walking_through_does_not_take_over():
@@ -192,13 +225,6 @@ def side_by_side(tmp_path_factory):
 
 @pytest.mark.shared
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue #15 item 6): the lunger is coached in the end, but "
-    "each pose run starts on the nearest person and switches to the lunger only "
-    "after ~0.3-0.6 s of leg-motion evidence, which cuts into a rep: 1-2 of the "
-    "alone clip's complete reps come out partial",
-)
 @pytest.mark.parametrize("side", ["left", "right"])
 def test_lunger_beside_a_standing_person_is_coached(side_by_side, side):
     alone, report = side_by_side["alone"], side_by_side[side]
