@@ -17,6 +17,9 @@ coaching can start again there too.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import math
 import queue
 import threading
@@ -428,6 +431,7 @@ def iter_poses(
         finally:
             keep_choice(estimator)
             estimator.close()
+            give_back_memory()
 
     threads = [
         threading.Thread(
@@ -462,6 +466,29 @@ def iter_poses(
             thread.join(timeout=30)
         if people is not None:
             people.extend(choice for run_choices in choices for choice in run_choices)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+def give_back_memory() -> None:
+    """Hand the heap freed so far back to the system (glibc only).
+
+    A closed pose model and the frames of a finished run leave freed memory
+    in glibc's per-thread heaps, which it keeps: over an hour of runs that
+    held 0.4-0.5 GB more than a one-minute analysis. ``malloc_trim`` returns
+    it; elsewhere this does nothing.
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def _runs(
