@@ -61,15 +61,11 @@ def open_estimator(options: PoseOptions, *, mirrored: bool = False) -> PoseEstim
     with _lock:
         spare = _ready.get(options)
         model = spare.pop() if spare else None
-        enabled = _enabled
     if model is None:
         model = PoseEstimator(options, mirrored=mirrored)
     else:
         model.mirrored = mirrored
-    if enabled:
-        threading.Thread(
-            target=_make_spare, args=(options,), name="formcoach-model", daemon=True
-        ).start()
+    warm(options)  # the next analysis's model, made meanwhile
     return model
 
 
