@@ -20,10 +20,10 @@ while and move their legs clearly more, or they are clearly nearer (feet a
 quarter of the picture lower) and not less active, or the subject has left.
 While the evidence is not yet in (several people, no clear winner yet), the
 scout looks more often, and the pose stage holds its frames: when the choice
-then moves to the exerciser, a fresh pose model poses the held frames again,
-told whom to follow (:meth:`PersonChooser.prefer`), so the first rep is not
-lost to the person who happened to be nearest. With several people in the
-picture the pose model runs on a crop around the subject
+then moves to the exerciser, the pose model starts over and poses the held
+frames again, told whom to follow (:meth:`PersonChooser.prefer`), so the
+first rep is not lost to the person who happened to be nearest. With several
+people in the picture the pose model runs on a crop around the subject
 (:func:`crop_window`), so it cannot drift to someone else; a crop also
 enlarges a small person in a wide picture.
 

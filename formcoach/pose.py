@@ -544,16 +544,13 @@ class PoseEstimator:
             ) from exc
         mp_options = replace_base_options(mp_options, model_bytes)
         people = self.options.people
-        self._people = (
-            PersonChooser(people) if people is not None and people.enabled else None
-        )
         self._scout: Any = None
         # fd 2 stays quiet from the model's start to close(): the graph also
         # logs from its own threads while frames are processed.
         self._quiet = _native_stderr.acquire()
         try:
             self._landmarker = vision.PoseLandmarker.create_from_options(mp_options)
-            if self._people is not None and people is not None:
+            if people is not None and people.enabled:
                 # The scout: several people, whole picture, now and then.
                 mp_options.num_poses = max(people.scout_max_people, 2)
                 self._scout = vision.PoseLandmarker.create_from_options(mp_options)
@@ -566,7 +563,21 @@ class PoseEstimator:
                     f"{path} is not a usable pose landmarker model: {exc}"
                 ) from exc
             raise
-        self._last_ts_ms = -1
+        # The graphs need ever-rising whole milliseconds: the last time given
+        # to them, and what is added to a frame's time after start_over() when
+        # the new part starts earlier than where they are.
+        self._model_ts_ms = -1
+        self._ts_offset_ms = 0
+        self._forget()
+
+    def _forget(self) -> None:
+        """Start the Python side's stream state afresh (the person, the crop)."""
+        self._last_ts_ms = -1  # of the stream as the caller gives it
+        self._rebase = True
+        people = self.options.people
+        self._people = (
+            PersonChooser(people) if people is not None and people.enabled else None
+        )
         self._selector = SubjectSelector()
         self._frame_index = 0
         self._next_scout_ms = -np.inf
@@ -577,6 +588,35 @@ class PoseEstimator:
         self._region: tuple[int, int, int, int] | None = None
         self._follow_hip: npt.NDArray[np.float32] | None = None
         self._follow_height = 1.0
+
+    def start_over(self) -> None:
+        """Forget the stream so far: the next frame starts a new stream.
+
+        What a fresh model would do, without loading one (0.2-0.4 s, and
+        native memory left behind): for a pose lane taking several runs of a
+        video in turn, after a cut, or to pose held frames again
+        (:func:`~formcoach.pose_pass.iter_poses`). MediaPipe has no reset, so
+        an empty picture goes through each graph (the tracker and the
+        landmark filter lose the person, and the next frame is searched
+        whole); the person choice and the crop start again. The new stream
+        may start at any time, earlier ones too: the graphs are given its
+        times shifted past where they are, with the same spacing.
+        """
+        import mediapipe as mp
+
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator is closed")
+        if self._model_ts_ms >= 0:
+            ts = self._model_ts_ms + 1
+            blank = mp.Image(
+                image_format=mp.ImageFormat.SRGB,
+                data=np.zeros((64, 64, 3), dtype=np.uint8),
+            )
+            self._landmarker.detect_for_video(blank, ts)
+            if self._scout is not None:
+                self._scout.detect_for_video(blank, ts)
+            self._model_ts_ms = ts
+        self._forget()
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -621,8 +661,9 @@ class PoseEstimator:
     def prefer_person(self, box: npt.NDArray[np.float32]) -> None:
         """Coach the person at ``box`` (pixels) from the first frame on.
 
-        For a fresh model posing again frames another model saw while it
-        still followed someone else (:func:`~formcoach.pose_pass.iter_poses`).
+        For a model started over (:meth:`start_over`) to pose again frames
+        it saw while it still followed someone else
+        (:func:`~formcoach.pose_pass.iter_poses`).
         """
         if self._people is not None:
             self._people.prefer(box)
@@ -660,12 +701,16 @@ class PoseEstimator:
         self._frame_index = frame_index + 1
         ts = max(round(timestamp_ms), self._last_ts_ms + 1)
         self._last_ts_ms = ts
+        if self._rebase:  # the first frame of a stream
+            self._ts_offset_ms = max(0, self._model_ts_ms + 1 - ts)
+            self._rebase = False
+        model_ts = self._model_ts_ms = ts + self._ts_offset_ms
         frame_wh = (image_rgb.shape[1], image_rgb.shape[0])
         image = mp.Image(
             image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb)
         )
         if self._people is not None:
-            self._look_around(image, ts, frame_wh)
+            self._look_around(image, ts, model_ts, frame_wh)
         region = self._crop_region(ts, frame_wh)
         guarded = region is not None
         if region is not None and self._people is not None:
@@ -676,7 +721,7 @@ class PoseEstimator:
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=crop)
             if (w, h) == frame_wh:
                 region = None  # the whole picture, others greyed out
-        result = self._landmarker.detect_for_video(image, ts)
+        result = self._landmarker.detect_for_video(image, model_ts)
         frame = PoseFrame.from_mediapipe(
             result,
             frame_index=frame_index,
@@ -692,12 +737,14 @@ class PoseEstimator:
             self._follow, self._follow_hip = landmark_box(frame.xy), None
         return frame
 
-    def _look_around(self, image: Any, ts: int, frame_wh: tuple[int, int]) -> None:
+    def _look_around(
+        self, image: Any, ts: int, model_ts: int, frame_wh: tuple[int, int]
+    ) -> None:
         """A scout run when one is due: everyone in the whole picture."""
         chooser, settings = self._people, self.options.people
         if chooser is None or settings is None or ts < self._next_scout_ms:
             return
-        result = self._scout.detect_for_video(image, ts)
+        result = self._scout.detect_for_video(image, model_ts)
         w, h = frame_wh
         people = [
             np.array([(p.x * w, p.y * h) for p in pose], dtype=np.float32)

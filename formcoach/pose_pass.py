@@ -8,8 +8,8 @@ analysis, :mod:`formcoach.stream`); :func:`estimate_poses` collects a whole
 clip (whole sessions, tests, tools).
 
 Each decoded frame is also checked for a shot change (:mod:`formcoach.cuts`):
-at a hard cut or a cross-fade the pose model starts again (a fresh tracker
-looks for the person anywhere in the new shot), the new shot's frames seen
+at a hard cut or a cross-fade the pose model starts over (its tracker looks
+for the person anywhere in the new shot), the new shot's frames seen
 before the cut was confirmed are posed again by it, and the first frame of
 the new shot carries the :class:`~formcoach.cuts.Cut` (``Posed.cut``), so the
 coaching can start again there too.
@@ -180,9 +180,11 @@ def iter_poses(
     posed. With several lanes (no annotated video) the video is cut into
     consecutive runs of at most ``analysis.max_run_s``, dealt to the lanes in
     turn (lane 0 takes runs 0, L, 2L, ...), each lane with its own model in
-    its own thread (MediaPipe releases the GIL). Each run after the first
-    starts ``segment_warmup_s`` early so its tracker has locked on. The run
-    being read comes out as it is posed; the others wait (poses only, no
+    its own thread (MediaPipe releases the GIL). A lane keeps its model from
+    run to run, its stream started over
+    (:meth:`~formcoach.pose.PoseEstimator.start_over`); each run after the
+    first starts ``segment_warmup_s`` early so its tracker has locked on. The
+    run being read comes out as it is posed; the others wait (poses only, no
     pictures), and a lane starts a new run only once the one before it has
     begun to be read, so at most a run per lane waits, however long the video.
     A lane decodes every frame from its first run on (for exact indices and
@@ -196,14 +198,14 @@ def iter_poses(
     Every decoded frame also goes to a :class:`~formcoach.cuts.ShotDetector`
     (a later run starts it a cross-fade's length early, so a cut at its very
     start is found). A lane hands its frames on ``_HOLD`` frames late: when a
-    cut is confirmed, the model is replaced by a fresh one, the held frames
-    of the new shot are posed again, and the first carries the cut.
+    cut is confirmed, the model starts over, the held frames of the new shot
+    are posed again, and the first carries the cut.
 
     While several people are in view and the person choice is open
     (:meth:`~formcoach.pose.PoseEstimator.choosing`), a lane holds every
     frame (up to ``pose.people.replay_max_mb`` of pictures); when the choice
-    moves to the one exercising, a fresh model poses the held frames again on
-    them, once a run.
+    moves to the one exercising, the model starts over and poses the held
+    frames again on them, once a run.
 
     ``people``, when given, receives each model's person choice
     (:meth:`~formcoach.pose.PoseEstimator.person_choice`) in time order once
@@ -228,6 +230,7 @@ def iter_poses(
     ]
     started = time.monotonic()
     posed = [0] * lanes  # frames posed per lane (each lane writes its own)
+    models: list[Any] = [None] * lanes  # each lane's pose model, run to run
     choices: list[list[PersonChoice]] = [[] for _ in runs]
     # The run being read; a lane waits for it before starting run ``j + lanes``.
     reading = [0]
@@ -273,6 +276,11 @@ def iter_poses(
                     return
         except BaseException as exc:  # re-raised in the consumer's thread
             put(outbox, exc)
+        finally:
+            model = models[k]
+            if model is not None:
+                model.close()
+                give_back_memory()
 
     def run(k: int, j: int, decoded: Iterator[Any], upcoming: Any) -> Any:
         """Pose run ``j``; the first frame after it (or ``_STOPPED``)."""
@@ -282,7 +290,13 @@ def iter_poses(
         detector = ShotDetector(settings.cuts, fps)
         # (decoded frame, its item or None for a warm-up frame), not yet sent.
         held: deque[tuple[Any, Posed | None]] = deque()
-        estimator = open_estimator(settings.pose, mirrored=mirrored)
+        # The lane's model goes on from its last run, started over: a model
+        # per run costs its load and leaves native memory behind.
+        estimator = models[k]
+        if estimator is None:
+            estimator = models[k] = open_estimator(settings.pose, mirrored=mirrored)
+        else:
+            estimator.start_over()
         # While several people are in view and the choice is open, every
         # frame is held (from ``choosing_from``), so a late change of person
         # poses them again on the right one (once a run).
@@ -300,11 +314,10 @@ def iter_poses(
             return estimator.process(frame.image_rgb, frame.timestamp_ms, frame.index)
 
         def restart(cut: Cut) -> Cut | None:
-            """A fresh model from the new shot's first frame; the cut to attach."""
-            nonlocal estimator
+            """The model started over from the new shot's first frame; the cut
+            to attach."""
             keep_choice(estimator)
-            estimator.close()
-            estimator = open_estimator(settings.pose, mirrored=mirrored)
+            estimator.start_over()
             # Near a run boundary the run before cannot confirm it: this one
             # owns every cut ending no earlier than a hold before its start.
             pending = cut if cut.end_index >= start - _HOLD else None
@@ -324,9 +337,7 @@ def iter_poses(
 
         def replay(box: Any) -> None:
             """Pose the held frames again, following the person at ``box``."""
-            nonlocal estimator
-            estimator.close()  # its choice came too late: not reported
-            estimator = open_estimator(settings.pose, mirrored=mirrored)
+            estimator.start_over()  # its choice came too late: not reported
             estimator.prefer_person(box)
             for i, (frame, item) in enumerate(held):
                 if frame.index < choosing_from.index:
@@ -430,8 +441,6 @@ def iter_poses(
             return upcoming
         finally:
             keep_choice(estimator)
-            estimator.close()
-            give_back_memory()
 
     threads = [
         threading.Thread(

@@ -232,3 +232,38 @@ def test_a_warmed_model_is_handed_to_the_next_analysis():
             if thread.name == "formcoach-model":
                 thread.join(timeout=60)
     assert not model_pool._ready
+
+
+@pytest.mark.parametrize(
+    ("before", "part"),
+    [
+        pytest.param(slice(0, 60), slice(120, None), id="a-later-run"),
+        pytest.param(slice(0, 100), slice(94, None), id="held-frames-again"),
+    ],
+)
+def test_a_model_started_over_poses_like_a_fresh_one(before, part):
+    """``start_over`` stands in for a fresh model (issue #17): a pose lane's
+    next run, or frames already posed and held, posed again after a cut or a
+    change of person. Same landmarks from the first frame, and the person
+    choice counts only the new stream."""
+    path = shared_clip("rnhrn/banded_reverse_lunges_side.mp4")
+    frames = list(iter_frames(path))
+    options = PoseOptions.from_config(load_config())
+    with PoseEstimator(options) as fresh:
+        expected = [
+            fresh.process(f.image_rgb, f.timestamp_ms, f.index) for f in frames[part]
+        ]
+        expected_choice = fresh.person_choice()
+    with PoseEstimator(options) as model:
+        for f in frames[before]:
+            model.process(f.image_rgb, f.timestamp_ms, f.index)
+        model.start_over()
+        got = [
+            model.process(f.image_rgb, f.timestamp_ms, f.index) for f in frames[part]
+        ]
+        choice = model.person_choice()
+    assert [g.timestamp_ms for g in got] == [e.timestamp_ms for e in expected]
+    assert all(not g.is_empty() for g in got)
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_allclose(g.xy, e.xy, atol=0.01)  # pixels
+    assert choice == expected_choice

@@ -10,8 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from formcoach import pose_pass
 from formcoach.coaching import coach_clip
 from formcoach.exercises import create_coach
+from formcoach.model_pool import open_estimator
 from formcoach.pipeline import analyze_video
 from formcoach.pose import PoseFrame
 from formcoach.pose_pass import _runs, estimate_poses, iter_poses
@@ -126,12 +128,22 @@ def test_long_videos_are_cut_into_bounded_runs(n_frames, lanes, expected):
     assert _runs(n_frames, lanes, 90, 1800) == expected
 
 
-def test_runs_dealt_in_turn_pose_every_frame_and_keep_few_waiting(tmp_path):
+def test_runs_dealt_in_turn_pose_every_frame_and_keep_few_waiting(
+    tmp_path, monkeypatch
+):
     """A clip cut into 1-s runs over two lanes: every frame comes out once, in
     order, with the times of a single model; the poses agree with it after
-    each run's warm-up, and no more than about a run waits to be read."""
+    each run's warm-up, no more than about a run waits to be read, and each
+    lane loads one model for all its runs."""
     clip = encode(SPLIT_SQUAT, tmp_path / "first8s.mp4", "-t", "8", "-an")
     one = estimate_poses(clip, load_config(), workers=1).frames
+    opened = []
+
+    def counted(*args, **kwargs):
+        opened.append(1)
+        return open_estimator(*args, **kwargs)
+
+    monkeypatch.setattr(pose_pass, "open_estimator", counted)
     config = load_config(
         overrides=["analysis.max_run_s=1.0", "analysis.min_segment_s=1.0"]
     )
@@ -172,3 +184,4 @@ def test_runs_dealt_in_turn_pose_every_frame_and_keep_few_waiting(tmp_path):
     # Waiting: the run being read (its queue and held frames) plus one run
     # of the other lane and its warm-up.
     assert max(ahead) <= 8 + 6 + 1 + run_frames + round(info.fps * 0.5) + 1
+    assert len(opened) == 2  # one per lane, not one per run
