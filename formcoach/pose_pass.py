@@ -176,17 +176,18 @@ def iter_poses(
     """Every frame's raw pose, in order (the model on every ``stride``-th frame).
 
     With one lane, one thread decodes and another runs the model, and each
-    frame comes out with its picture (``keep_images``) as soon as it is
-    posed. With several lanes (no annotated video) the video is cut into
+    frame comes out as soon as it is posed, with its picture when
+    ``keep_images``. With several lanes the video is cut into
     consecutive runs of at most ``analysis.max_run_s``, dealt to the lanes in
     turn (lane 0 takes runs 0, L, 2L, ...), each lane with its own model in
     its own thread (MediaPipe releases the GIL). A lane keeps its model from
     run to run, its stream started over
     (:meth:`~formcoach.pose.PoseEstimator.start_over`); each run after the
     first starts ``segment_warmup_s`` early so its tracker has locked on. The
-    run being read comes out as it is posed; the others wait (poses only, no
-    pictures), and a lane starts a new run only once the one before it has
-    begun to be read, so at most a run per lane waits, however long the video.
+    run being read comes out as it is posed; the others wait (poses only:
+    only the first run's frames carry pictures), and a lane starts a new run
+    only once the one before it has begun to be read, so at most a run per
+    lane waits, however long the video.
     A lane decodes every frame from its first run on (for exact indices and
     times) but converts only those of its runs.
     ``progress("pose", done, total)`` counts the frames posed by every lane

@@ -2,10 +2,17 @@
 
 ::
 
-    reader thread   decode → RGB                                 (prefetch)
-    pose thread     the pose model (and the cut check)           (iter_poses)
+    reader threads  decode → RGB                                 (prefetch)
+    pose threads    the pose models (and the cut check)          (iter_poses)
     this thread     level → look-ahead smoothing → coach → frames.csv row → draw
+    picture thread  decode again the frames posed ahead          (_Pictures)
     writer thread   H.264 encode                                 (VideoWriter)
+
+The video is cut into runs, one per pose model (a core each): the first run
+is drawn as it is posed, with the pictures its reader decoded; the later
+runs are posed ahead, only their poses wait, and their pictures are decoded
+a second time when their turn to be drawn comes (decoding costs about a
+tenth of the pose model).
 
 A frame waits only for the smoother's look-ahead (``smoothing.lookahead_s`` +
 ``smoothing.block_s``) before it is coached, drawn and encoded, so memory
@@ -31,7 +38,7 @@ coach is known, and still run in passes (:mod:`formcoach.pipeline`).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -44,12 +51,13 @@ from .exercises import ExerciseCoach
 from .people import PersonChoice
 from .pose import PoseFrame
 from .pose_pass import Posed, ProgressCallback, iter_poses
+from .prefetch import prefetch
 from .report import FrameSeries
 from .results import ExerciseResult, FrameFeedback
 from .smoothing import LookaheadSmoother
 from .stage_settings import PipelineSettings
 from .thinned import Thinned
-from .video import VideoInfo
+from .video import Frame, VideoInfo, iter_frames
 from .video_writer import VideoWriter
 
 
@@ -318,7 +326,7 @@ def _one_pass(
             views.add(smooth)
         if keep_frames:
             kept.append(smooth)
-        if annotator is None or video_target is None or item.image_rgb is None:
+        if annotator is None or video_target is None:
             return
         if writer is None:
             writer = VideoWriter(
@@ -331,13 +339,21 @@ def _one_pass(
                 overwrite=overwrite,
                 max_short_side=settings.video.max_short_side,
             )
+        image = item.image_rgb
+        if image is None and pictures is not None:
+            image = pictures.get(item.frame_index)  # a run posed ahead
+        if image is None:
+            return
         # Drawn on the real (rolled) picture; the decoder made this array for
         # us alone, so draw on it in place.
         drawn = level.unlevel(smooth, applied, (info.width, info.height))
-        annotator.annotate(item.image_rgb, drawn, feedback)
-        writer.write(item.image_rgb, timestamp_ms=item.timestamp_ms)
+        annotator.annotate(image, drawn, feedback)
+        writer.write(image, timestamp_ms=item.timestamp_ms)
 
-    lanes = 1 if video_target is not None else max(1, analysis.pose_workers())
+    lanes = max(1, analysis.pose_workers())
+    pictures = (
+        _Pictures(video_path, plan.turn_deg) if video_target is not None else None
+    )
     people: list[PersonChoice] = []
     posed = iter_poses(
         video_path,
@@ -377,6 +393,9 @@ def _one_pass(
         if writer is not None:
             writer.abort()
         raise
+    finally:
+        if pictures is not None:
+            pictures.close()
     view = body.clip_view(
         views.items,
         settings.view.side_max_width_ratio,
@@ -396,6 +415,41 @@ def _one_pass(
         cuts=cuts,
         person=PersonChoice.merge(people) if people else None,
     )
+
+
+class _Pictures:
+    """The pictures of frames posed ahead without them, decoded again in order.
+
+    Asked for frame indices in rising order; decoding starts at the first one
+    asked for (the frames before it are decoded for their timing only, as
+    every reader does) and runs a few frames ahead in its own thread.
+    """
+
+    def __init__(self, video_path: str | Path, turn_deg: int):
+        self._path = video_path
+        self._turn_deg = turn_deg
+        self._frames: Iterator[Frame] | None = None
+        self._next: Frame | None = None
+
+    def get(self, index: int) -> Any:
+        """Frame ``index``'s picture (None when the video does not give it)."""
+        if self._frames is None:
+            frames = iter_frames(self._path, start_index=index, turn_deg=self._turn_deg)
+            self._frames = prefetch(frames, maxsize=4)
+        frame = self._next
+        while frame is None or frame.index < index:
+            frame = next(self._frames, None)
+            if frame is None:
+                return None
+        self._next = None if frame.index == index else frame
+        return frame.image_rgb if frame.index == index else None
+
+    def close(self) -> None:
+        """Stop decoding (and close the file)."""
+        frames, self._frames = self._frames, None
+        close = getattr(frames, "close", None)
+        if close is not None:
+            close()
 
 
 def _judge_at_the_end(

@@ -185,3 +185,40 @@ def test_runs_dealt_in_turn_pose_every_frame_and_keep_few_waiting(
     # of the other lane and its warm-up.
     assert max(ahead) <= 8 + 6 + 1 + run_frames + round(info.fps * 0.5) + 1
     assert len(opened) == 2  # one per lane, not one per run
+
+
+def test_pictures_decoded_again_are_the_frames_asked_for():
+    """The pictures of runs posed ahead are decoded a second time
+    (stream._Pictures): each asked-for index gives exactly that frame."""
+    from formcoach.stream import _Pictures
+    from formcoach.video import iter_frames
+
+    frames = {f.index: f.image_rgb for f in iter_frames(SPLIT_SQUAT)}
+    wanted = [40, 41, 42, 60, 61, 150, max(frames)]
+    pictures = _Pictures(SPLIT_SQUAT, 0)
+    try:
+        for index in wanted:
+            np.testing.assert_array_equal(pictures.get(index), frames[index])
+        assert pictures.get(max(frames) + 1) is None  # past the end
+    finally:
+        pictures.close()
+
+
+def test_the_annotated_video_changes_no_result(tmp_path):
+    """With the annotated video the clip is posed by as many models as
+    without it (the later runs' pictures decoded again for drawing): the
+    same report either way, and every frame is in the video."""
+    clip = shared_clip(BANDED)
+    config = load_config(overrides=["analysis.workers=2"])
+    bare = analyze_video(
+        clip, "reverse-lunge", tmp_path / "a", config, write_video=False
+    )
+    drawn = analyze_video(
+        clip, "reverse-lunge", tmp_path / "b", config, write_video=True
+    )
+    assert drawn["summary"] == bare["summary"]
+    assert drawn["reps"] == bare["reps"]
+    info = VideoInfo.from_path(clip)
+    assert VideoInfo.from_path(tmp_path / "b" / "annotated.mp4").frame_count == (
+        info.frame_count
+    )
