@@ -91,8 +91,8 @@ def main() -> None:
                         "frames_csv_mb": round(frames.stat().st_size / 1e6, 2)
                         if frames.exists()
                         else None,
-                        # A looped clip jumps at every join: each is a cut
-                        # (a fresh model), as in an edited video.
+                        # A looped clip jumps at every join; a join taken
+                        # for an edit starts the pose model over.
                         "cuts": len(report.get("cuts", [])),
                         "reps": report["summary"].get("rep_count"),
                     }
