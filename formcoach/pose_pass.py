@@ -375,7 +375,7 @@ def iter_poses(
                 may_replay = False
                 return False
             switches = choice.switches
-            held_mb = sum(f.image_rgb.nbytes for f, _ in held) / 1e6
+            held_mb = len(held) * frame.image_rgb.nbytes / 1e6  # frames alike
             if not estimator.choosing() or held_mb > people_settings.replay_max_mb:
                 may_replay = False
                 return False
