@@ -7,6 +7,7 @@ enough, so a check can say "not measurable" instead of guessing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Literal
 
@@ -190,9 +191,33 @@ def facing(
     that sign and the majority wins, so a head turned to look back or a foot
     seen end-on for a while does not flip it.
     """
+    if visibility is None and type(xy) is np.ndarray and xy.ndim == 2:
+        return _facing_of_one(xy.tolist())  # a coach's frame: plain floats
     votes = np.sign(facing_votes(xy, visibility))
     total = float(np.sum(votes))
     return float(np.sign(total)) if total != 0 else float("nan")
+
+
+def _facing_of_one(xy: list[list[float]]) -> float:
+    """:func:`facing` of one frame's points, with the very sums of
+    :func:`facing_votes` on plain floats (numpy costs more per call here than
+    the arithmetic)."""
+    left_heel, left_toe = xy[L.LEFT_HEEL], xy[L.LEFT_FOOT_INDEX]
+    ears = (xy[L.LEFT_EAR][0] + xy[L.RIGHT_EAR][0]) / 2.0
+    diffs = (
+        left_toe[0] - left_heel[0],
+        xy[L.RIGHT_FOOT_INDEX][0] - xy[L.RIGHT_HEEL][0],
+        xy[L.NOSE][0] - ears,
+    )
+    dx, dy = left_heel[0] - left_toe[0], left_heel[1] - left_toe[1]
+    scale = math.sqrt(dx * dx + dy * dy)
+    if scale == 0:
+        scale = 1.0
+    total = 0.0
+    for diff in diffs:  # NaN fails the test: no vote
+        if abs(diff) > 0.2 * scale:
+            total += 1.0 if diff > 0 else -1.0
+    return math.copysign(1.0, total) if total != 0 else float("nan")
 
 
 def facing_sign(frame: PoseFrame) -> float:

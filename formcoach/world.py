@@ -17,6 +17,8 @@ Every function takes world points of shape ``(..., 33, 3)``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -38,15 +40,27 @@ def forward_axis(world: FloatArray) -> FloatArray:
     ``up × (right hip − left hip)``: for a person facing the camera it points
     toward the camera (``−z``).
     """
+    if type(world) is np.ndarray and world.ndim == 2 and world.dtype == np.float64:
+        return _forward_axis_of_one(
+            world[L.RIGHT_HIP].tolist(), world[L.LEFT_HIP].tolist()
+        )
     hips = np.asarray(world[..., L.RIGHT_HIP, :] - world[..., L.LEFT_HIP, :], float)
     # up × (hips' horizontal part) = (-hz, 0, hx), written out: np.cross costs
     # more than the rest of a frame's rules.
-    axis = np.stack(
-        [-hips[..., 2], np.zeros_like(hips[..., 0]), hips[..., 0]], axis=-1
-    )
+    axis = np.stack([-hips[..., 2], np.zeros_like(hips[..., 0]), hips[..., 0]], axis=-1)
     norm = np.sqrt((axis * axis).sum(axis=-1, keepdims=True))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(norm > 1e-6, axis / norm, np.nan)
+
+
+def _forward_axis_of_one(right_hip: list[float], left_hip: list[float]) -> FloatArray:
+    """:func:`forward_axis` of one frame, with its sums on plain floats."""
+    hx, hz = right_hip[0] - left_hip[0], right_hip[2] - left_hip[2]
+    axis = (-hz, 0.0, hx)
+    norm = math.sqrt(sum(x * x for x in axis))
+    if not norm > 1e-6:
+        return np.full(3, np.nan)
+    return np.array([x / norm for x in axis])
 
 
 def mean_direction(vectors: FloatArray) -> FloatArray:
@@ -80,6 +94,9 @@ def frontal(world: FloatArray, forward: FloatArray) -> FloatArray:
 
 def floor_depth(world: FloatArray) -> FloatArray | float:
     """How far below the hips the lowest foot point is (metres, ``≈`` hip height)."""
+    if type(world) is np.ndarray and world.ndim == 2:
+        heights = [float(world[i, 1]) for i in FOOT_POINTS]
+        return math.nan if any(map(math.isnan, heights)) else max(heights)
     return np.max(world[..., list(FOOT_POINTS), 1], axis=-1)
 
 

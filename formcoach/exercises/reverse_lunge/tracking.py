@@ -13,7 +13,7 @@ from collections import deque
 
 import numpy as np
 
-from ... import body, geometry
+from ... import body
 from ...landmarks import Landmark as L
 from ...pose import PoseFrame
 
@@ -36,6 +36,7 @@ class FootTracks:
 
     def __init__(self) -> None:
         self.tracks: np.ndarray | None = None
+        self._last: list[list[list[float]]] | None = None  # tracks, as floats
         self.labels: tuple[str, str] = ("left", "right")
         self._legs: deque[float] = deque(maxlen=90)
         self._leg_median = math.nan
@@ -45,7 +46,7 @@ class FootTracks:
 
     def reset(self) -> None:
         """Forget positions and leg length (the person left the picture)."""
-        self.tracks = None
+        self.tracks = self._last = None
         self._legs.clear()
         self._leg_median = math.nan
         self._floors.clear()
@@ -63,22 +64,26 @@ class FootTracks:
 
     def assign(self, frame: PoseFrame) -> np.ndarray:
         """Assign this frame's chains to the tracks; returns ``(2, 4, 2)``."""
-        chains = np.stack([frame.xy[list(CHAINS[s])] for s in ("left", "right")])
-        if self.tracks is None or np.isnan(self.tracks).any():
-            self.tracks = chains.astype(np.float64)
+        # Plain floats: a frame's few points cost less than numpy's calls.
+        xy = frame.xy.tolist()
+        chains = [[xy[i] for i in CHAINS[side]] for side in ("left", "right")]
+        last = self._last
+        if last is None or any(math.isnan(v) for leg in last for p in leg for v in p):
             self.labels = ("left", "right")
             self._floors.clear()
-            self._floors.append(np.max(self.tracks[:, [HEEL, TOE], 1], axis=1))
-            return self.tracks
-        same = np.nansum(geometry.distance(self.tracks, chains))
-        swap = np.nansum(geometry.distance(self.tracks, chains[::-1]))
-        if swap < same:
-            chains = chains[::-1]
-            self.labels = ("right", "left")
         else:
-            self.labels = ("left", "right")
-        self.tracks = chains.astype(np.float64)
-        self._floors.append(np.max(self.tracks[:, [HEEL, TOE], 1], axis=1))
+            same = _summed_distance(last, chains)
+            swap = _summed_distance(last, chains[::-1])
+            if swap < same:
+                chains = chains[::-1]
+                self.labels = ("right", "left")
+            else:
+                self.labels = ("left", "right")
+        self._last = chains
+        self.tracks = np.array(chains, dtype=np.float64)
+        self._floors.append(
+            np.array([_max_or_nan(leg[HEEL][1], leg[TOE][1]) for leg in chains])
+        )
         return self.tracks
 
     @property
@@ -100,4 +105,31 @@ class FootTracks:
     @staticmethod
     def feet(tracks: np.ndarray) -> np.ndarray:
         """``(2, 2)``: each track's foot position (ankle, heel and toe mean)."""
-        return tracks[:, [ANKLE, HEEL, TOE]].mean(axis=1)
+        if tracks.dtype != np.float64:
+            return tracks[:, [ANKLE, HEEL, TOE]].mean(axis=1)
+        # The same sums as numpy's mean, on plain floats (cheaper for 6 values).
+        return np.array(
+            [
+                [(leg[ANKLE][k] + leg[HEEL][k] + leg[TOE][k]) / 3.0 for k in (0, 1)]
+                for leg in tracks.tolist()
+            ]
+        )
+
+
+def _summed_distance(
+    tracks: list[list[list[float]]], chains: list[list[list[float]]]
+) -> float:
+    """The 8 point distances summed, a missing one as 0: ``np.nansum`` of
+    :func:`geometry.distance`, in numpy's pairwise order for 8 values."""
+    d = []
+    for track, chain in zip(tracks, chains, strict=True):
+        for (tx, ty), (cx, cy) in zip(track, chain, strict=True):
+            dx, dy = tx - cx, ty - cy
+            dist = math.sqrt(dx * dx + dy * dy)
+            d.append(0.0 if math.isnan(dist) else dist)
+    return ((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7]))
+
+
+def _max_or_nan(a: float, b: float) -> float:
+    """``np.max`` of two: NaN when either is."""
+    return math.nan if math.isnan(a) or math.isnan(b) else max(a, b)
