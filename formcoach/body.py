@@ -26,6 +26,7 @@ FULL_BODY = (
     L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE,
     L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX,
 )  # fmt: skip
+_FULL_BODY = np.array(FULL_BODY)  # as an index, made once
 
 #: Angles drawn on video and reported: name -> (a, vertex, b).
 JOINT_ANGLES: dict[str, tuple[L, L, L]] = {
@@ -44,10 +45,9 @@ def is_full_body(frame: PoseFrame, min_confidence: float) -> bool:
     visible: in a side view the far knee is hidden behind the near leg for
     part of every lunge, and that is not a tracking failure.
     """
-    marks = list(FULL_BODY)
     return bool(
-        np.all(frame.presence[marks] >= min_confidence)
-        and float(np.mean(frame.visibility[marks])) >= min_confidence
+        (frame.presence[_FULL_BODY] >= min_confidence).all()
+        and float(np.mean(frame.visibility[_FULL_BODY])) >= min_confidence
     )
 
 

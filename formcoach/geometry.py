@@ -89,8 +89,7 @@ def signed_lean_deg(
 def distance(a: FloatArray, b: FloatArray) -> FloatArray:
     """Euclidean distance between ``a`` and ``b`` along the last axis."""
     if _one_point(a, b):
-        d = [p - q for p, q in zip(a.tolist(), b.tolist(), strict=True)]
-        return np.float64(math.sqrt(sum(x * x for x in d)))
+        return np.float64(_distance_of_points(a.tolist(), b.tolist()))
     d = np.asarray(a, dtype=np.float64) - b
     return np.sqrt((d * d).sum(axis=-1))
 
@@ -106,6 +105,12 @@ def leg_length(hip: FloatArray, knee: FloatArray, ankle: FloatArray) -> FloatArr
     Used to normalise distances by body size so thresholds hold for people of
     any height and at any distance from the camera.
     """
+    if _one_point(hip, knee, ankle):
+        knee_point = knee.tolist()
+        return np.float64(
+            _distance_of_points(hip.tolist(), knee_point)
+            + _distance_of_points(knee_point, ankle.tolist())
+        )
     return distance(hip, knee) + distance(knee, ankle)
 
 
@@ -126,15 +131,30 @@ def _one_point(*points: object) -> bool:
     return True
 
 
+def _distance_of_points(a: list[float], b: list[float]) -> float:
+    if len(a) == len(b) == 2:  # the same sum as below, written out
+        dx, dy = a[0] - b[0], a[1] - b[1]
+        return math.sqrt(dx * dx + dy * dy)
+    d = [p - q for p, q in zip(a, b, strict=True)]
+    return math.sqrt(sum(x * x for x in d))
+
+
 def _joint_angle_of_points(
     a: list[float], b: list[float], c: list[float]
 ) -> np.float64:
-    u = [p - q for p, q in zip(a, b, strict=True)]
-    v = [p - q for p, q in zip(c, b, strict=True)]
-    norms = math.sqrt(sum(x * x for x in u) * sum(x * x for x in v))
-    if not norms > 0:  # a zero-length segment or a missing point
-        return np.float64(math.nan)
-    cos = sum(x * y for x, y in zip(u, v, strict=True)) / norms
+    if len(a) == len(b) == len(c) == 2:  # the same sums as below, written out
+        u0, u1, v0, v1 = a[0] - b[0], a[1] - b[1], c[0] - b[0], c[1] - b[1]
+        norms = math.sqrt((u0 * u0 + u1 * u1) * (v0 * v0 + v1 * v1))
+        if not norms > 0:  # a zero-length segment or a missing point
+            return np.float64(math.nan)
+        cos = (u0 * v0 + u1 * v1) / norms
+    else:
+        u = [p - q for p, q in zip(a, b, strict=True)]
+        v = [p - q for p, q in zip(c, b, strict=True)]
+        norms = math.sqrt(sum(x * x for x in u) * sum(x * x for x in v))
+        if not norms > 0:
+            return np.float64(math.nan)
+        cos = sum(x * y for x, y in zip(u, v, strict=True)) / norms
     if math.isnan(cos):
         return np.float64(math.nan)
     return np.float64(math.degrees(math.acos(min(1.0, max(-1.0, cos)))))

@@ -56,3 +56,21 @@ def test_feet_and_track_distances():
         )
         summed = tracking._summed_distance(tracks.tolist(), chains.tolist())
         assert summed == np.nansum(geometry.distance(tracks, chains))
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_angles_and_lengths_of_single_points(dims):
+    """geometry's single-point paths (joint angle, distance, leg length)."""
+    for _ in range(3000):
+        a, b, c = (RNG.normal(size=(3, dims)) * 100).astype(np.float64)
+        if RNG.random() < 0.1:
+            a[0] = np.nan
+        if RNG.random() < 0.05:
+            c = b.copy()  # a zero-length segment
+        batch = [p[None] for p in (a, b, c)]
+        for one, many in (
+            (geometry.joint_angle_deg(a, b, c), geometry.joint_angle_deg(*batch)[0]),
+            (geometry.distance(a, b), geometry.distance(*batch[:2])[0]),
+            (geometry.leg_length(a, b, c), geometry.leg_length(*batch)[0]),
+        ):
+            assert one == many or (np.isnan(one) and np.isnan(many))
