@@ -209,8 +209,7 @@ def _facing_of_one(xy: list[list[float]]) -> float:
         xy[L.RIGHT_FOOT_INDEX][0] - xy[L.RIGHT_HEEL][0],
         xy[L.NOSE][0] - ears,
     )
-    dx, dy = left_heel[0] - left_toe[0], left_heel[1] - left_toe[1]
-    scale = math.sqrt(dx * dx + dy * dy)
+    scale = geometry.distance_of_points(left_heel, left_toe)
     if scale == 0:
         scale = 1.0
     total = 0.0

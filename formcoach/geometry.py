@@ -17,6 +17,7 @@ Angle conventions:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -89,7 +90,7 @@ def signed_lean_deg(
 def distance(a: FloatArray, b: FloatArray) -> FloatArray:
     """Euclidean distance between ``a`` and ``b`` along the last axis."""
     if _one_point(a, b):
-        return np.float64(_distance_of_points(a.tolist(), b.tolist()))
+        return np.float64(distance_of_points(a.tolist(), b.tolist()))
     d = np.asarray(a, dtype=np.float64) - b
     return np.sqrt((d * d).sum(axis=-1))
 
@@ -108,8 +109,8 @@ def leg_length(hip: FloatArray, knee: FloatArray, ankle: FloatArray) -> FloatArr
     if _one_point(hip, knee, ankle):
         knee_point = knee.tolist()
         return np.float64(
-            _distance_of_points(hip.tolist(), knee_point)
-            + _distance_of_points(knee_point, ankle.tolist())
+            distance_of_points(hip.tolist(), knee_point)
+            + distance_of_points(knee_point, ankle.tolist())
         )
     return distance(hip, knee) + distance(knee, ankle)
 
@@ -131,7 +132,8 @@ def _one_point(*points: object) -> bool:
     return True
 
 
-def _distance_of_points(a: list[float], b: list[float]) -> float:
+def distance_of_points(a: Sequence[float], b: Sequence[float]) -> float:
+    """:func:`distance` of two points given as plain floats (the same sums)."""
     if len(a) == len(b) == 2:  # the same sum as below, written out
         dx, dy = a[0] - b[0], a[1] - b[1]
         return math.sqrt(dx * dx + dy * dy)

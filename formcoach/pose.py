@@ -572,8 +572,7 @@ class PoseEstimator:
 
     def _forget(self) -> None:
         """Start the Python side's stream state afresh (the person, the crop)."""
-        self._last_ts_ms = -1  # of the stream as the caller gives it
-        self._rebase = True
+        self._last_ts_ms = -1  # of the stream as the caller gives it (-1: none yet)
         people = self.options.people
         self._people = (
             PersonChooser(people) if people is not None and people.enabled else None
@@ -700,10 +699,9 @@ class PoseEstimator:
             frame_index = self._frame_index
         self._frame_index = frame_index + 1
         ts = max(round(timestamp_ms), self._last_ts_ms + 1)
-        self._last_ts_ms = ts
-        if self._rebase:  # the first frame of a stream
+        if self._last_ts_ms < 0:  # the first frame of a stream
             self._ts_offset_ms = max(0, self._model_ts_ms + 1 - ts)
-            self._rebase = False
+        self._last_ts_ms = ts
         model_ts = self._model_ts_ms = ts + self._ts_offset_ms
         frame_wh = (image_rgb.shape[1], image_rgb.shape[0])
         image = mp.Image(

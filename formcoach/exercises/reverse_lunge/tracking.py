@@ -13,7 +13,7 @@ from collections import deque
 
 import numpy as np
 
-from ... import body
+from ... import body, geometry
 from ...landmarks import Landmark as L
 from ...pose import PoseFrame
 
@@ -123,9 +123,8 @@ def _summed_distance(
     :func:`geometry.distance`, in numpy's pairwise order for 8 values."""
     d = []
     for track, chain in zip(tracks, chains, strict=True):
-        for (tx, ty), (cx, cy) in zip(track, chain, strict=True):
-            dx, dy = tx - cx, ty - cy
-            dist = math.sqrt(dx * dx + dy * dy)
+        for track_point, chain_point in zip(track, chain, strict=True):
+            dist = geometry.distance_of_points(track_point, chain_point)
             d.append(0.0 if math.isnan(dist) else dist)
     return ((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7]))
 
