@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,6 +101,20 @@ class OneEuroFilter:
         return np.where(np.isnan(x), np.nan, x_hat)
 
 
+def median_of(values: Iterable[float]) -> float:
+    """``np.median`` of a few plain floats (NaN if any is), without numpy's calls.
+
+    For an even count it is the mean of the middle two, as numpy computes it.
+    """
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0 or any(map(math.isnan, ordered)):
+        return math.nan
+    if n % 2:
+        return ordered[n // 2]
+    return (ordered[n // 2 - 1] + ordered[n // 2]) / 2.0
+
+
 def interpolate_gaps(
     values: FloatArray, timestamps_s: FloatArray, max_gap_s: float
 ) -> FloatArray:
@@ -179,12 +194,20 @@ def butterworth_filter(
     if n > min_len and not np.isnan(flat).any():
         # The usual case, a clip without lost frames: all columns in one call.
         return sosfiltfilt(sos, flat, axis=0).reshape(values.shape)
+    # Columns missing in the same frames (usually all of them: the person is
+    # lost as a whole) are filtered together, run by run; sosfiltfilt filters
+    # each column on its own, so this is the same as one column at a time.
+    valid = ~np.isnan(flat)
+    groups: dict[bytes, list[int]] = {}
     for col in range(flat.shape[1]):
-        y = flat[:, col]
-        valid = ~np.isnan(y)
+        groups.setdefault(valid[:, col].tobytes(), []).append(col)
+    for cols in groups.values():
+        mask = valid[:, cols[0]]
         # Boundaries of runs of valid samples.
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], valid.astype(int), [0]))))
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(int), [0]))))
         for start, stop in zip(edges[::2], edges[1::2], strict=True):
             if stop - start > min_len:
-                y[start:stop] = sosfiltfilt(sos, y[start:stop])
+                flat[start:stop, cols] = sosfiltfilt(
+                    sos, flat[start:stop, cols], axis=0
+                )
     return flat.reshape(values.shape)

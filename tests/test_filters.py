@@ -43,6 +43,25 @@ def test_butterworth_multidimensional_shape():
     assert butterworth_filter(values, t).shape == (100, 33, 2)
 
 
+def test_butterworth_with_gaps_filters_each_column_as_on_its_own():
+    """Columns missing in the same frames are filtered together (issue #17):
+    the result is that of filtering every column by itself, to the last bit."""
+    rng = np.random.default_rng(7)
+    t = np.arange(240) / 30.0
+    values = rng.normal(size=(240, 33, 2)) * 100
+    values[100:130] = np.nan  # the person lost: every column
+    values[20:60, 5] = np.nan  # one point lost longer
+    values[200:203, 7, 1] = np.nan  # a short gap, bridged
+    values[230:, 9] = np.nan  # a point lost at the end
+    together = butterworth_filter(values, t, cutoff_hz=6.0)
+    alone = np.empty_like(values)
+    for k in range(33):
+        for c in range(2):
+            alone[:, k, c] = butterworth_filter(values[:, k, c], t, cutoff_hz=6.0)
+    np.testing.assert_array_equal(together, alone)
+    assert np.isnan(together[100:130]).all() and np.isfinite(together[:20]).all()
+
+
 def test_interpolate_gaps_leaves_edges():
     t = np.arange(6, dtype=float)
     x = np.array([np.nan, 1.0, np.nan, 3.0, np.nan, np.nan])
