@@ -191,17 +191,18 @@ def _stretches(frames: Sequence[PoseFrame], s: GaitSettings) -> list[list[PoseFr
     """Runs of frames of one person, without long gaps or tracker jumps."""
     runs: list[list[PoseFrame]] = []
     current: list[PoseFrame] = []
+    posed = [f for f in frames if not f.is_empty()]
+    if not posed:
+        return []
+    # Every frame's hips and leg at once (the same values as frame by frame).
+    xy = np.stack([f.xy for f in posed])
+    hips = ((xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2).tolist()
+    legs = body.leg_length(xy).tolist()
     last_t = -math.inf
-    for frame in frames:
-        if frame.is_empty():
-            continue
-        hip = (frame.xy[L.LEFT_HIP] + frame.xy[L.RIGHT_HIP]) / 2
-        leg = float(body.leg_length(frame.xy))
+    for k, frame in enumerate(posed):
         t = frame.timestamp_ms / 1000.0
         if current:
-            prev = current[-1]
-            prev_hip = (prev.xy[L.LEFT_HIP] + prev.xy[L.RIGHT_HIP]) / 2
-            jump = math.dist(hip, prev_hip) > s.jump_max * leg
+            jump = math.dist(hips[k], hips[k - 1]) > s.jump_max * legs[k]
             if jump or t - last_t > s.max_gap_s:
                 runs.append(current)
                 current = []
@@ -222,6 +223,17 @@ _WORLD_UNITS_PER_M = 1000.0
 def world_side_view(frames: Sequence[PoseFrame]) -> list[PoseFrame] | None:
     """The frames seen from the side, made from their world landmarks.
 
+    The frames of :func:`world_side_xy`.
+    """
+    side = world_side_xy(frames)
+    if side is None:
+        return None
+    return [replace(f, xy=side[i]) for i, f in enumerate(frames)]
+
+
+def world_side_xy(frames: Sequence[PoseFrame]) -> np.ndarray | None:
+    """The frames' points seen from the side, made from their world landmarks.
+
     The horizontal plane of MediaPipe's world frame is x-z (y points down).
     The person's mean facing is perpendicular to their hips' and shoulders'
     left-right axis in that plane; each point's ``xy`` becomes (position
@@ -231,8 +243,8 @@ def world_side_view(frames: Sequence[PoseFrame]) -> list[PoseFrame] | None:
         frames: One person's frames.
 
     Returns:
-        The side-view frames, or None when the world landmarks are missing
-        or degenerate.
+        ``(n, 33, 2)`` float32 side-view points, or None when the world
+        landmarks are missing or degenerate.
     """
     world = np.stack([f.world_xyz for f in frames]).astype(np.float64)
     legs = np.linalg.norm(
@@ -260,10 +272,7 @@ def world_side_view(frames: Sequence[PoseFrame]) -> list[PoseFrame] | None:
     if not np.isfinite(floor).all():
         return None
     side[..., 1] -= floor[:, None]
-    return [
-        replace(f, xy=(side[i] * _WORLD_UNITS_PER_M).astype(np.float32))
-        for i, f in enumerate(frames)
-    ]
+    return (side * _WORLD_UNITS_PER_M).astype(np.float32)
 
 
 def _analyze_stretch(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalysis:
@@ -272,13 +281,16 @@ def _analyze_stretch(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalys
     The picture is used when it is a side view with steps in it; otherwise
     the world landmarks' side view (:func:`world_side_view`) is tried.
     """
-    image = _analyze_plane(frames, s)
+    xy, vis, t, idx = _arrays(frames)
+    image = _analyze_plane(xy, vis, t, idx, s)
     if image.view == "side" and image.direction != "none":
         return image
-    side = world_side_view(frames)
+    side = world_side_xy(frames)
     if side is None:
         return image
-    world = _analyze_plane(side, s, swing_direction=True)
+    world = _analyze_plane(
+        side.astype(np.float64), vis, t, idx, s, swing_direction=True
+    )
     if world.direction == "none" or not world.contacts:
         return image
     # Facing and view stay those of the picture (the coaches draw in it).
@@ -313,9 +325,15 @@ def _swing_sign(rel: np.ndarray, height: np.ndarray, fps: float) -> int | None:
 
 
 def _analyze_plane(
-    frames: Sequence[PoseFrame], s: GaitSettings, *, swing_direction: bool = False
+    xy: np.ndarray,
+    vis: np.ndarray,
+    t: np.ndarray,
+    idx: np.ndarray,
+    s: GaitSettings,
+    *,
+    swing_direction: bool = False,
 ) -> GaitAnalysis:
-    """Contacts, direction and landing from the frames' ``xy`` plane.
+    """Contacts, direction and landing from points in a plane (:func:`_arrays`).
 
     With ``swing_direction`` (heights measured from the floor under the feet,
     as in :func:`world_side_view`) the direction of travel is the way the
@@ -323,9 +341,8 @@ def _analyze_plane(
     around the peaks, which the hips' bob blurs in hip-centred points.
     """
     out = GaitAnalysis()
-    if len(frames) < 5:
+    if len(t) < 5:
         return out
-    xy, vis, t, idx = _arrays(frames)
     hip = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2
     leg = body.median_leg_length(xy)
     if math.isnan(leg):
@@ -373,7 +390,7 @@ def _analyze_plane(
             k = which[p]
             before, after = height[p - w : p, k], height[p : p + w, k]
             if np.isfinite(before).any() and np.isfinite(after).any():
-                scores.append(np.nanmean(before) - np.nanmean(after))
+                scores.append(_nanmean(before) - _nanmean(after))
         score = float(np.nanmean(scores)) if scores else -math.inf
         if swing is not None:
             # The way a raised foot moves relative to the hip decides.
@@ -452,6 +469,15 @@ def _analyze_plane(
         strides = times[2:] - times[:-2]
         out.step_time_cv = float(np.std(strides) / np.mean(strides))
     return out
+
+
+def _nanmean(values: np.ndarray) -> float:
+    """``np.nanmean`` of a short 1-D array (its steps, without its wrapper)."""
+    missing = np.isnan(values)
+    count = values.size - int(np.count_nonzero(missing))
+    if count == 0:
+        return math.nan
+    return float(np.add.reduce(np.where(missing, 0.0, values))) / count
 
 
 def _plateau_start(signal: np.ndarray, peak: int, tol: float) -> int:

@@ -68,7 +68,7 @@ def test_front_and_back_views_use_the_world_side_view(clip, direction, camera, s
     assert abs(result.step_count - 12) <= 1
     # The picture alone gets the front/back views wrong.
     if source == "world":
-        image = gait._analyze_plane(frames, settings)
+        image = gait._analyze_plane(*gait._arrays(frames), settings)
         assert (image.direction, image.step_count) != (direction, result.step_count)
 
 
