@@ -45,10 +45,14 @@ def is_full_body(frame: PoseFrame, min_confidence: float) -> bool:
     visible: in a side view the far knee is hidden behind the near leg for
     part of every lunge, and that is not a tracking failure.
     """
-    return bool(
-        (frame.presence[_FULL_BODY] >= min_confidence).all()
-        and float(np.mean(frame.visibility[_FULL_BODY])) >= min_confidence
-    )
+    if not (frame.presence[_FULL_BODY] >= min_confidence).all():
+        return False
+    # np.mean's own steps (its sum, a float64 division, back to the array's
+    # type) without its wrapper, which costs more than the sum of 12 points.
+    visibility = frame.visibility[_FULL_BODY]
+    total = np.add.reduce(visibility)
+    mean = float(total.dtype.type(float(total) / visibility.size))
+    return mean >= min_confidence
 
 
 def feet_visible(frame: PoseFrame, min_visibility: float) -> bool:
@@ -95,6 +99,8 @@ def width_ratio(xy: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]:
         profile. The mean of shoulder and hip widths is used because the
         shoulders alone shrink when the arms cross the chest.
     """
+    if type(xy) is np.ndarray and xy.ndim == 2:
+        return _width_ratio_of_one(xy)
     shoulder_w = np.abs(xy[..., L.LEFT_SHOULDER, 0] - xy[..., L.RIGHT_SHOULDER, 0])
     hip_w = np.abs(xy[..., L.LEFT_HIP, 0] - xy[..., L.RIGHT_HIP, 0])
     shoulders = geometry.midpoint(
@@ -104,6 +110,25 @@ def width_ratio(xy: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]:
     trunk = geometry.distance(shoulders, hips)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(trunk > 0, (shoulder_w + hip_w) / 2.0 / trunk, np.nan)
+
+
+def _width_ratio_of_one(xy: npt.NDArray[np.floating]) -> np.float64:
+    """:func:`width_ratio` of one frame: the same steps on scalars.
+
+    The widths keep the array's type (float32 for a model's frame), as the
+    array path does; midpoints and distance are float64.
+    """
+    (ls, rs, lh, rh) = (xy[i] for i in _TRUNK)
+    shoulder_w, hip_w = abs(ls[0] - rs[0]), abs(lh[0] - rh[0])
+    shoulders = geometry.midpoint_of_points(ls.tolist(), rs.tolist())
+    hips = geometry.midpoint_of_points(lh.tolist(), rh.tolist())
+    trunk = geometry.distance_of_points(shoulders, hips)
+    if not trunk > 0:
+        return np.float64(math.nan)
+    return np.float64(float((shoulder_w + hip_w) / 2.0) / trunk)
+
+
+_TRUNK = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 
 
 def classify_view(ratio: float, side_max: float, front_min: float) -> View:
@@ -247,10 +272,22 @@ def leg_length(
     Returns:
         Shape ``(...)``; NaN where a point is missing.
     """
+    if type(xy) is np.ndarray and xy.ndim == 2:  # one frame: plain floats
+        lengths = [_leg_of_one(xy, s) for s in _SIDES[side]]
+        if any(map(math.isnan, lengths)):
+            return np.float64(math.nan)
+        return np.float64(max(lengths))
     if side == "longer":
         return np.maximum(leg_length(xy, "left"), leg_length(xy, "right"))
     hip, knee, ankle = _LEGS[side]
     return geometry.leg_length(xy[..., hip, :], xy[..., knee, :], xy[..., ankle, :])
+
+
+_SIDES = {"left": ("left",), "right": ("right",), "longer": ("left", "right")}
+
+
+def _leg_of_one(xy: npt.NDArray[np.floating], side: str) -> float:
+    return geometry.leg_length_of_points(*(xy[i].tolist() for i in _LEGS[side]))
 
 
 def median_leg_length(

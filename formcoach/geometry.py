@@ -97,7 +97,14 @@ def distance(a: FloatArray, b: FloatArray) -> FloatArray:
 
 def midpoint(a: FloatArray, b: FloatArray) -> FloatArray:
     """Midpoint of ``a`` and ``b`` (NaN if either is NaN)."""
+    if _one_point(a, b) and a.shape == b.shape:
+        return np.array(midpoint_of_points(a.tolist(), b.tolist()))
     return (np.asarray(a, dtype=np.float64) + b) / 2.0
+
+
+def midpoint_of_points(a: Sequence[float], b: Sequence[float]) -> list[float]:
+    """:func:`midpoint` of two points given as plain floats (the same sums)."""
+    return [(p + q) / 2.0 for p, q in zip(a, b, strict=True)]
 
 
 def leg_length(hip: FloatArray, knee: FloatArray, ankle: FloatArray) -> FloatArray:
@@ -107,12 +114,17 @@ def leg_length(hip: FloatArray, knee: FloatArray, ankle: FloatArray) -> FloatArr
     any height and at any distance from the camera.
     """
     if _one_point(hip, knee, ankle):
-        knee_point = knee.tolist()
         return np.float64(
-            distance_of_points(hip.tolist(), knee_point)
-            + distance_of_points(knee_point, ankle.tolist())
+            leg_length_of_points(hip.tolist(), knee.tolist(), ankle.tolist())
         )
     return distance(hip, knee) + distance(knee, ankle)
+
+
+def leg_length_of_points(
+    hip: Sequence[float], knee: Sequence[float], ankle: Sequence[float]
+) -> float:
+    """:func:`leg_length` of points given as plain floats (the same sums)."""
+    return distance_of_points(hip, knee) + distance_of_points(knee, ankle)
 
 
 def normalised_distance(a: FloatArray, b: FloatArray, scale: FloatArray) -> FloatArray:
@@ -134,9 +146,12 @@ def _one_point(*points: object) -> bool:
 
 def distance_of_points(a: Sequence[float], b: Sequence[float]) -> float:
     """:func:`distance` of two points given as plain floats (the same sums)."""
-    if len(a) == len(b) == 2:  # the same sum as below, written out
+    if len(a) == len(b) == 2:  # the same sums as below, written out
         dx, dy = a[0] - b[0], a[1] - b[1]
         return math.sqrt(dx * dx + dy * dy)
+    if len(a) == len(b) == 3:
+        dx, dy, dz = a[0] - b[0], a[1] - b[1], a[2] - b[2]
+        return math.sqrt(dx * dx + dy * dy + dz * dz)
     d = [p - q for p, q in zip(a, b, strict=True)]
     return math.sqrt(sum(x * x for x in d))
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import math
 import os
 import sys
 import threading
@@ -323,7 +324,8 @@ class PoseFrame:
 
     def is_empty(self) -> bool:
         """True when no person was found in this frame."""
-        return bool(np.isnan(self.xy).all())
+        # A posed frame almost always has its first point: skip the full test.
+        return bool(math.isnan(self.xy[0, 0]) and np.isnan(self.xy).all())
 
     @property
     def xyn(self) -> npt.NDArray[np.float32]:

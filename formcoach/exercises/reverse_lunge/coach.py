@@ -35,6 +35,7 @@ from ...catalog import reverse_lunge as lunge
 from ...catalog.reverse_lunge import LungeRep, LungeSettings
 from ...catalog.spec import ExerciseSpec
 from ...feedback import CueScheduler
+from ...filters import median_of
 from ...landmarks import Landmark as L
 from ...pose import PoseFrame
 from ...results import Cue, ExerciseResult, FrameFeedback, fired, report_row, score
@@ -88,11 +89,14 @@ class _Rep:
         """Track index of the foot that moved from where it stood (-1 unknown)."""
         if self.stand_feet is None:
             return -1
+        # np.linalg.norm and np.argmax on plain floats (the same sums, the
+        # first of equal values); a NaN distance ranks first, as in argmax.
+        stand = self.stand_feet.tolist()
         moved = [
-            min(np.linalg.norm(feet[i] - self.stand_feet[j]) for j in (0, 1))
-            for i in (0, 1)
+            min(geometry.distance_of_points(foot, point) for point in stand)
+            for foot in feet.tolist()
         ]
-        return int(np.argmax(moved))
+        return _argmax_of_two(moved[0], moved[1])
 
 
 class ReverseLungeCoach(ExerciseCoach):
@@ -126,6 +130,7 @@ class ReverseLungeCoach(ExerciseCoach):
         self.rep: _Rep | None = None
         self.closed_since: float | None = None
         self.reps: list[LungeRep] = []
+        self._counter_text: tuple[int, str] = (-1, "")
         self.split_squat_dips = 0
         # Recent views only: the median stays cheap in a 20-minute live set.
         self.width_ratios: deque[float] = deque(maxlen=900)
@@ -288,7 +293,7 @@ class ReverseLungeCoach(ExerciseCoach):
             feedback.phase = "standing" if self.state == "standing" else ""
         feedback.counter = self._counter()
         feedback.view = self._view()
-        feedback.angles = self._angle_labels(frame, tracks, feet_px, facing)
+        feedback.angles = self._angle_labels(hip, tracks, feet_px, facing)
         feedback.cue = self.cues.update(t, faults, events)
         if feedback.cue is not None:
             feedback.events.append(f"cue:{feedback.cue.code}")
@@ -342,7 +347,7 @@ class ReverseLungeCoach(ExerciseCoach):
             if self._forwards:
                 self._forward = world.mean_direction(np.stack(self._forwards))
             if self._world_legs:
-                self._world_leg = float(np.median(self._world_legs))
+                self._world_leg = median_of(self._world_legs)
         return True
 
     def _choose_measure(self) -> None:
@@ -531,6 +536,12 @@ class ReverseLungeCoach(ExerciseCoach):
         return float(np.std(x - trend))
 
     def _counter(self) -> str:
+        # Reps are only ever appended: the text changes with their number.
+        if self._counter_text[0] != len(self.reps):
+            self._counter_text = (len(self.reps), self._count_text())
+        return self._counter_text[1]
+
+    def _count_text(self) -> str:
         done = [r for r in self.reps if r.complete]
         left = sum(r.stepping_leg == "left" for r in done)
         right = sum(r.stepping_leg == "right" for r in done)
@@ -540,11 +551,10 @@ class ReverseLungeCoach(ExerciseCoach):
         return text
 
     def _angle_labels(
-        self, frame: PoseFrame, tracks: np.ndarray, feet: np.ndarray, facing: float
+        self, hip: np.ndarray, tracks: np.ndarray, feet: np.ndarray, facing: float
     ) -> dict[str, tuple[int, float]]:
-        hip = geometry.midpoint(frame.xy[L.LEFT_HIP], frame.xy[L.RIGHT_HIP])
         f = facing if math.isfinite(facing) else 1.0
-        front = int(np.argmax(feet[:, 0] * f))
+        front = _argmax_of_two(float(feet[0, 0]) * f, float(feet[1, 0]) * f)
         out = {}
         for name, i in (("front knee", front), ("back knee", 1 - front)):
             label = self.feet.labels[i]
@@ -571,3 +581,12 @@ class ReverseLungeCoach(ExerciseCoach):
             self.front_min,
         )
         return summarise(self.reps, self.split_squat_dips, view, self.s)
+
+
+def _argmax_of_two(a: float, b: float) -> int:
+    """``np.argmax([a, b])`` on plain floats: the first NaN, else the first max."""
+    if math.isnan(a):
+        return 0
+    if math.isnan(b) or b > a:
+        return 1
+    return 0

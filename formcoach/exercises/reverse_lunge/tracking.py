@@ -13,7 +13,8 @@ from collections import deque
 
 import numpy as np
 
-from ... import body, geometry
+from ... import body
+from ...filters import median_of
 from ...landmarks import Landmark as L
 from ...pose import PoseFrame
 
@@ -99,7 +100,7 @@ class FootTracks:
             self._leg_updates += 1
             # The median is refreshed every few frames: it moves slowly.
             if self._leg_updates % 5 == 1 or math.isnan(self._leg_median):
-                self._leg_median = float(np.median(self._legs))
+                self._leg_median = median_of(self._legs)
         return self._leg_median
 
     @staticmethod
@@ -123,8 +124,9 @@ def _summed_distance(
     :func:`geometry.distance`, in numpy's pairwise order for 8 values."""
     d = []
     for track, chain in zip(tracks, chains, strict=True):
-        for track_point, chain_point in zip(track, chain, strict=True):
-            dist = geometry.distance_of_points(track_point, chain_point)
+        for (tx, ty), (cx, cy) in zip(track, chain, strict=True):
+            dx, dy = tx - cx, ty - cy  # geometry.distance_of_points, inlined
+            dist = math.sqrt(dx * dx + dy * dy)
             d.append(0.0 if math.isnan(dist) else dist)
     return ((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7]))
 
