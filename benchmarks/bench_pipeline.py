@@ -17,13 +17,19 @@ Prints one JSON line with:
   ``PoseEstimator.process`` without and with the person choice (scout runs,
   crop) on frames in memory, best of two each; ``person_choice_cost`` their
   ratio;
+* with ``--world-cost``, what the world landmarks (3D, metres) cost beyond
+  the picture's points, in ms/frame: ``world_convert_ms_per_frame`` (reading
+  them from the model's result), ``world_smooth_ms_per_frame`` (filtering
+  them) and ``world_rules_ms_per_frame`` (the coach's 3D measures: the same
+  poses with their world points removed, the coach's no-3D path), and
+  ``world_vs_model``, their sum over the bare model;
 * ``realtime_factor`` / ``realtime_factor_with_video``: seconds of video
   analysed per second of wall time (targets >= 1.8 and >= 1.5 at 720p30).
 
 Usage::
 
     .venv/bin/python benchmarks/bench_pipeline.py [--video PATH] [--exercise NAME]
-        [--cut-s 5] [--set KEY=VALUE]
+        [--cut-s 5] [--set KEY=VALUE] [--person-cost] [--world-cost]
 
 It uses only APIs every revision since issue #9 has, so
 ``benchmarks/compare_revisions.py`` can run it against older code.
@@ -43,10 +49,11 @@ import time
 from pathlib import Path
 
 import mediapipe as mp
+import numpy as np
 
 from formcoach.exercises import create_coach
 from formcoach.pipeline import analyze_video, run_coach
-from formcoach.pose import PoseEstimator, PoseOptions
+from formcoach.pose import PoseEstimator, PoseFrame, PoseOptions
 from formcoach.settings import load_config
 from formcoach.smoothing import smooth_offline
 from formcoach.stage_settings import AnalysisSettings
@@ -102,6 +109,11 @@ def main() -> None:
         action="store_true",
         help="also time the pose model with and without the person choice",
     )
+    parser.add_argument(
+        "--world-cost",
+        action="store_true",
+        help="also time what the world (3D) landmarks cost: reading, smoothing, rules",
+    )
     args = parser.parse_args()
     if not args.video.is_file():
         raise SystemExit(
@@ -113,7 +125,9 @@ def main() -> None:
             if args.cut_s
             else args.video
         )
-        line = measure(video, args.exercise, args.overrides, args.person_cost)
+        line = measure(
+            video, args.exercise, args.overrides, args.person_cost, args.world_cost
+        )
         print(json.dumps(line))
 
 
@@ -144,8 +158,60 @@ def _person_choice_cost(config, frames) -> dict:
     }
 
 
+def _best_s(work, repeats: int = 5) -> float:
+    """The best wall time of ``repeats`` calls of ``work()``."""
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _world_cost(results, frames, poses, exercise: str, config) -> dict:
+    """ms/frame the world landmarks add: reading, smoothing and the rules.
+
+    Each is timed with and without them on the same frames (best of 5): the
+    model's results with ``pose_world_landmarks`` emptied, and the poses with
+    their world points set missing (the coach's path for a source without 3D).
+    """
+    n = len(frames)
+
+    def convert(keep_world: bool):
+        for result, f in zip(results, frames, strict=True):
+            if not keep_world:
+                result = dataclasses.replace(result, pose_world_landmarks=[])
+            PoseFrame.from_mediapipe(
+                result, frame_index=f.index, timestamp_ms=f.timestamp_ms,
+                resolution_wh=(f.image_rgb.shape[1], f.image_rgb.shape[0]),
+            )  # fmt: skip
+
+    flat = [dataclasses.replace(p, world_xyz=p.world_xyz * np.nan) for p in poses]
+    smoothed = {
+        True: smooth_offline(poses, config),
+        False: smooth_offline(flat, config),
+    }
+    out = {}
+    for name, work in (
+        ("convert", convert),
+        ("smooth", lambda keep: smooth_offline(poses if keep else flat, config)),
+        (
+            "rules",
+            lambda keep: run_coach(smoothed[keep], create_coach(exercise, config)),
+        ),
+    ):
+        with_world = _best_s(lambda w=work: w(True))
+        without = _best_s(lambda w=work: w(False))
+        out[f"world_{name}_ms_per_frame"] = round(1000 * (with_world - without) / n, 3)
+    return out
+
+
 def measure(
-    video: Path, exercise: str, overrides: list[str], person_cost: bool = False
+    video: Path,
+    exercise: str,
+    overrides: list[str],
+    person_cost: bool = False,
+    world_cost: bool = False,
 ) -> dict:
     """Every figure of one run, as a dict."""
     config = load_config(overrides=overrides)
@@ -165,8 +231,10 @@ def measure(
             mp.Image(image_format=mp.ImageFormat.SRGB, data=f.image_rgb) for f in frames
         ]
         t0 = time.perf_counter()
-        for i, image in enumerate(images):
+        results = [
             landmarker.detect_for_video(image, i * 33 + 1)
+            for i, image in enumerate(images)
+        ]
         model_s = time.perf_counter() - t0
     # The clip's poses for the rules (a fresh model: timestamps start again).
     with PoseEstimator(PoseOptions.from_config(config)) as estimator:
@@ -180,7 +248,11 @@ def measure(
     person: dict = {}
     if person_cost:
         person = _person_choice_cost(config, frames)
-    del frames
+    world: dict = {}
+    if world_cost:
+        world = _world_cost(results, frames, poses, exercise, config)
+        world["world_vs_model"] = round(sum(world.values()) * n / 1000 / model_s, 4)
+    del frames, results
 
     # Smoothing + rules, on the clip's poses: the best of 5 repeats.
     rules_s = math.inf
@@ -206,6 +278,7 @@ def measure(
         "pipeline_with_video_ms_per_frame": round(1000 * with_video_s / n, 2),
         "pipeline_vs_model": round(pipeline_s / model_s, 3),
         **person,
+        **world,
         "realtime_factor": round(duration / pipeline_s, 2),
         "realtime_factor_with_video": round(duration / with_video_s, 2),
         "num_poses": config.get("pose.num_poses"),
