@@ -9,7 +9,7 @@ Usage::
 
     git worktree add /tmp/old <commit>
     .venv/bin/python benchmarks/compare_revisions.py --old /tmp/old \\
-        [--rounds 3] [--cut-s 5] [--video PATH]
+        [--rounds 3] [--cut-s 5] [--video PATH] [--exercise NAME]
 """
 
 from __future__ import annotations
@@ -56,8 +56,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cut-s", type=float, default=5.0)
     parser.add_argument("--video", type=Path, default=None)
+    parser.add_argument("--exercise", default=None, help="as for bench_pipeline")
     args = parser.parse_args()
     video = ["--video", str(args.video)] if args.video else []
+    if args.exercise:
+        video += ["--exercise", args.exercise]
     clips = {
         "full clip": video,
         f"first {args.cut_s:g} s": [*video, "--cut-s", str(args.cut_s)],
