@@ -12,9 +12,15 @@ backward shuffles). It works on a side view, overground or on a treadmill, at
 * So a foot lands when it is furthest out in the direction of travel: every
   peak of the *leading* foot's relative position is a contact, whichever
   label the model gives that foot (labels swap in side views).
-* The direction of travel is the one whose peaks look like landings: the foot
-  comes down before the peak and stays down after. Peaks in the other
-  direction are toe-offs (the foot is down before, lifts after).
+* The direction of travel is the way a raised foot moves relative to the
+  hip (:func:`_swing_sign`): heights are measured from the floor under the
+  feet, and a foot off the floor swings toward where the person travels,
+  walking or running, forward or backward, overground or on a treadmill.
+  Only when the feet never lift is it the direction whose peaks look like
+  landings (the foot comes down before the peak and stays down after; peaks
+  in the other direction are toe-offs). The landing shape alone tipped the
+  other way on a side walk filmed by a camera rolled 15 or 35 degrees and
+  levelled; the swing did not (``docs/accuracy.md``).
 * Landing type at a contact is the pitch of the landing foot: heel above toe
   by ``ball_min`` foot lengths is a ball-of-foot (toe-first) landing, toe above
   heel by ``heel_min`` a heel strike, in between flat.
@@ -288,9 +294,7 @@ def _analyze_stretch(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalys
     side = world_side_xy(frames)
     if side is None:
         return image
-    world = _analyze_plane(
-        side.astype(np.float64), vis, t, idx, s, swing_direction=True
-    )
+    world = _analyze_plane(side.astype(np.float64), vis, t, idx, s)
     if world.direction == "none" or not world.contacts:
         return image
     # Facing and view stay those of the picture (the coaches draw in it).
@@ -305,8 +309,11 @@ def _swing_sign(rel: np.ndarray, height: np.ndarray, fps: float) -> int | None:
 
     A foot off the floor is swinging toward where the person travels, and a
     foot on it (stance) moves the other way relative to the hip, overground
-    or on a treadmill. Needs heights from a floor, as in
-    :func:`world_side_view`.
+    or on a treadmill. Needs heights from a floor: the picture's floor line
+    under the feet, or the lowest foot in :func:`world_side_view`. A constant
+    offset in a foot's height (the far foot shows higher in the picture)
+    adds nothing over whole strides, where its motion relative to the hip
+    sums to zero.
 
     Args:
         rel: ``(T, 2)`` feet along the facing relative to the hip, leg lengths.
@@ -330,15 +337,12 @@ def _analyze_plane(
     t: np.ndarray,
     idx: np.ndarray,
     s: GaitSettings,
-    *,
-    swing_direction: bool = False,
 ) -> GaitAnalysis:
     """Contacts, direction and landing from points in a plane (:func:`_arrays`).
 
-    With ``swing_direction`` (heights measured from the floor under the feet,
-    as in :func:`world_side_view`) the direction of travel is the way the
-    raised feet move (:func:`_swing_sign`) instead of the landing shape
-    around the peaks, which the hips' bob blurs in hip-centred points.
+    The direction of travel is the way the raised feet move
+    (:func:`_swing_sign`, heights from the floor under the feet); only when
+    the feet never lift, the landing shape around the peaks decides.
     """
     out = GaitAnalysis()
     if len(t) < 5:
@@ -371,7 +375,7 @@ def _analyze_plane(
     rel = (feet[..., 0] - hip[:, None, 0]) * facing / leg
 
     w = max(2, round(0.08 * fps))
-    swing = _swing_sign(rel, height, fps) if swing_direction else None
+    swing = _swing_sign(rel, height, fps)
     best: tuple[float, int, np.ndarray, np.ndarray] | None = None
     for sign in (+1, -1):
         lead_rel = rel * sign
@@ -383,18 +387,11 @@ def _analyze_plane(
             distance=max(1, round(s.min_step_s * fps)),
             prominence=s.peak_prominence,
         )
-        scores = []
-        for p in peaks:
-            if p - w < 0 or p + w >= len(t):
-                continue
-            k = which[p]
-            before, after = height[p - w : p, k], height[p : p + w, k]
-            if np.isfinite(before).any() and np.isfinite(after).any():
-                scores.append(_nanmean(before) - _nanmean(after))
-        score = float(np.nanmean(scores)) if scores else -math.inf
         if swing is not None:
             # The way a raised foot moves relative to the hip decides.
             score = s.min_direction_score if sign == swing else -math.inf
+        else:
+            score = _landing_score(peaks, which, height, w)
         if best is None or score > best[0]:
             best = (score, sign, peaks, props["prominences"])
     assert best is not None
@@ -469,6 +466,25 @@ def _analyze_plane(
         strides = times[2:] - times[:-2]
         out.step_time_cv = float(np.std(strides) / np.mean(strides))
     return out
+
+
+def _landing_score(
+    peaks: np.ndarray, which: np.ndarray, height: np.ndarray, w: int
+) -> float:
+    """How far the leading foot comes down around the peaks (leg lengths).
+
+    Its mean height over ``w`` frames before each peak minus over ``w``
+    frames from it: positive when the peaks look like landings.
+    """
+    scores = []
+    for p in peaks:
+        if p - w < 0 or p + w >= len(height):
+            continue
+        k = which[p]
+        before, after = height[p - w : p, k], height[p : p + w, k]
+        if np.isfinite(before).any() and np.isfinite(after).any():
+            scores.append(_nanmean(before) - _nanmean(after))
+    return float(np.nanmean(scores)) if scores else -math.inf
 
 
 def _nanmean(values: np.ndarray) -> float:

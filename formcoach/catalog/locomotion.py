@@ -45,8 +45,9 @@ WRONG_DIRECTION = Cue(
 
 WRONG_DIRECTION_RULE = Rule(
     WRONG_DIRECTION,
-    "The feet land as in forward travel (the gait layer's direction, found "
-    "when the landing foot comes down by at least min_direction_score)",
+    "The person travels forward: the gait layer's direction, the way a raised "
+    "foot swings relative to the hip (when the feet never lift: the way the "
+    "landing foot comes down by at least min_direction_score)",
     ("gait.min_direction_score",),
     "live",
 )
