@@ -35,6 +35,18 @@ def test_swing_sign_is_none_when_the_feet_never_lift():
     assert gait._swing_sign(rel, np.zeros((30, 2)), 30.0) is None
 
 
+def _filmed(clip: str, camera: str) -> list:
+    """A shared motion-capture clip seen by a virtual ``camera``."""
+    from formcoach.mocap.analyze import load_motion
+    from formcoach.mocap.virtual_camera import CameraSettings, place_camera, pose_frames
+
+    path = SHARED / "mocap" / f"{clip}.bvh"
+    if not path.is_file():
+        pytest.skip(f"motion capture not available: {path} (../shared is absent)")
+    motion = load_motion(path)
+    return pose_frames(motion, place_camera(motion.xyz_m, CameraSettings(view=camera)))
+
+
 @pytest.mark.shared
 @pytest.mark.parametrize(
     "camera, source", [("side", "image"), ("front", "world"), ("back", "world")]
@@ -47,20 +59,7 @@ def test_swing_sign_is_none_when_the_feet_never_lift():
     ],
 )
 def test_front_and_back_views_use_the_world_side_view(clip, direction, camera, source):
-    from formcoach.mocap.analyze import load_motion
-    from formcoach.mocap.virtual_camera import (
-        CameraSettings,
-        place_camera,
-        pose_frames,
-    )
-
-    path = SHARED / "mocap" / f"{clip}.bvh"
-    if not path.is_file():
-        pytest.skip(f"motion capture not available: {path} (../shared is absent)")
-    motion = load_motion(path)
-    frames = pose_frames(
-        motion, place_camera(motion.xyz_m, CameraSettings(view=camera))
-    )
+    frames = _filmed(clip, camera)
     settings = gait.GaitSettings.from_config(load_config())
     result = gait.analyze_gait(frames, settings)
     assert result.source == source
@@ -87,17 +86,9 @@ def test_world_side_view_survives_flattened_noisy_depth(clip, direction, camera)
     smoothed as in an analysis, the steps and the direction hold."""
     import dataclasses
 
-    from formcoach.mocap.analyze import load_motion
-    from formcoach.mocap.virtual_camera import CameraSettings, place_camera, pose_frames
     from formcoach.smoothing import smooth_offline
 
-    path = SHARED / "mocap" / f"{clip}.bvh"
-    if not path.is_file():
-        pytest.skip(f"motion capture not available: {path} (../shared is absent)")
-    motion = load_motion(path)
-    frames = pose_frames(
-        motion, place_camera(motion.xyz_m, CameraSettings(view=camera))
-    )
+    frames = _filmed(clip, camera)
     rng = np.random.default_rng(0)
     rough = []
     for f in frames:
