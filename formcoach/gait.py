@@ -12,15 +12,15 @@ backward shuffles). It works on a side view, overground or on a treadmill, at
 * So a foot lands when it is furthest out in the direction of travel: every
   peak of the *leading* foot's relative position is a contact, whichever
   label the model gives that foot (labels swap in side views).
-* The direction of travel is the way a raised foot moves relative to the
-  hip (:func:`_swing_sign`): heights are measured from the floor under the
-  feet, and a foot off the floor swings toward where the person travels,
-  walking or running, forward or backward, overground or on a treadmill.
-  Only when the feet never lift is it the direction whose peaks look like
-  landings (the foot comes down before the peak and stays down after; peaks
-  in the other direction are toe-offs). The landing shape alone tipped the
-  other way on a side walk filmed by a camera rolled 15 or 35 degrees and
-  levelled; the swing did not (``docs/accuracy.md``).
+* Steps are found in the direction whose peaks look like landings (the foot
+  comes down before the peak and stays down after; peaks in the other
+  direction are toe-offs). Which way they go is checked against the way a
+  raised foot moves relative to the hip (:func:`_swing_sign`, heights from
+  the floor under the feet): a foot off the floor swings toward where the
+  person travels, walking or running, forward or backward, overground or on
+  a treadmill. Where the two disagree, the swing decides: the landing shape
+  alone tipped the other way on a side walk filmed by a camera rolled 15 or
+  35 degrees and levelled; the swing did not (``docs/accuracy.md``).
 * Landing type at a contact is the pitch of the landing foot: heel above toe
   by ``ball_min`` foot lengths is a ball-of-foot (toe-first) landing, toe above
   heel by ``heel_min`` a heel strike, in between flat.
@@ -294,7 +294,9 @@ def _analyze_stretch(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalys
     side = world_side_xy(frames)
     if side is None:
         return image
-    world = _analyze_plane(side.astype(np.float64), vis, t, idx, s)
+    world = _analyze_plane(
+        side.astype(np.float64), vis, t, idx, s, swing_decides=True
+    )
     if world.direction == "none" or not world.contacts:
         return image
     # Facing and view stay those of the picture (the coaches draw in it).
@@ -337,12 +339,17 @@ def _analyze_plane(
     t: np.ndarray,
     idx: np.ndarray,
     s: GaitSettings,
+    *,
+    swing_decides: bool = False,
 ) -> GaitAnalysis:
     """Contacts, direction and landing from points in a plane (:func:`_arrays`).
 
-    The direction of travel is the way the raised feet move
-    (:func:`_swing_sign`, heights from the floor under the feet); only when
-    the feet never lift, the landing shape around the peaks decides.
+    Steps are found where the leading foot's peaks look like landings (the
+    landing shape, at least ``min_direction_score``), and their direction is
+    the way the raised feet move (:func:`_swing_sign`, heights from the
+    floor under the feet) when the two disagree. With ``swing_decides``
+    (the world landmarks' side view, hip-centred, where the hips' bob blurs
+    the landing shape) the swing alone decides.
     """
     out = GaitAnalysis()
     if len(t) < 5:
@@ -376,7 +383,8 @@ def _analyze_plane(
 
     w = max(2, round(0.08 * fps))
     swing = _swing_sign(rel, height, fps)
-    best: tuple[float, int, np.ndarray, np.ndarray] | None = None
+    decided = swing_decides and swing is not None
+    found: dict[int, tuple[float, np.ndarray, np.ndarray]] = {}
     for sign in (+1, -1):
         lead_rel = rel * sign
         lead = np.nanmax(np.where(np.isnan(lead_rel), -np.inf, lead_rel), axis=1)
@@ -387,15 +395,20 @@ def _analyze_plane(
             distance=max(1, round(s.min_step_s * fps)),
             prominence=s.peak_prominence,
         )
-        if swing is not None:
-            # The way a raised foot moves relative to the hip decides.
-            score = s.min_direction_score if sign == swing else -math.inf
-        else:
-            score = _landing_score(peaks, which, height, w)
-        if best is None or score > best[0]:
-            best = (score, sign, peaks, props["prominences"])
-    assert best is not None
-    score, sign, peaks, prominences = best
+        score = -math.inf if decided else _landing_score(peaks, which, height, w)
+        found[sign] = (score, peaks, props["prominences"])
+    if swing_decides and swing is not None:
+        # Hip-centred world points: the way a raised foot moves decides.
+        sign, score = swing, s.min_direction_score
+    else:
+        sign = max((+1, -1), key=lambda k: found[k][0])  # +1 on a tie
+        score = found[sign][0]
+        if swing is not None and swing != sign and score >= s.min_direction_score:
+            # The landing shape finds steps; the swing says which way they
+            # go (the landing shape alone tipped the other way on a rolled,
+            # levelled side walk: docs/accuracy.md).
+            sign = swing
+    _, peaks, prominences = found[sign]
     if len(peaks) < 2 or score < s.min_direction_score:
         out.direction = "none"
         return out

@@ -45,9 +45,9 @@ WRONG_DIRECTION = Cue(
 
 WRONG_DIRECTION_RULE = Rule(
     WRONG_DIRECTION,
-    "The person travels forward: the gait layer's direction, the way a raised "
-    "foot swings relative to the hip (when the feet never lift: the way the "
-    "landing foot comes down by at least min_direction_score)",
+    "The person travels forward (the gait layer's direction: steps found where "
+    "the landing foot comes down by at least min_direction_score, their way "
+    "the swing of the raised foot where the two disagree)",
     ("gait.min_direction_score",),
     "live",
 )
