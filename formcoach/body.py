@@ -265,7 +265,8 @@ def leg_length(
     bends (:func:`geometry.leg_length`).
 
     Args:
-        xy: Landmarks ``(..., 33, 2)``.
+        xy: Landmarks ``(..., 33, 2)``, or world landmarks ``(..., 33, 3)``
+            (the length is then in metres: :func:`world.leg_length`).
         side: Which leg; ``longer`` takes the longer of the two, since in a
             side view the far leg is foreshortened or half hidden.
 

@@ -222,19 +222,8 @@ def _stretches(frames: Sequence[PoseFrame], s: GaitSettings) -> list[list[PoseFr
 #: World landmarks are used only when the legs in them are at least this long
 #: (metres): hand-built frames fill ``world_xyz`` with zeros.
 _MIN_WORLD_LEG_M = 0.3
-#: Metres to the side-view units of :func:`world_side_view` (1 unit = 1 mm).
+#: Metres to the side-view units of :func:`world_side_xy` (1 unit = 1 mm).
 _WORLD_UNITS_PER_M = 1000.0
-
-
-def world_side_view(frames: Sequence[PoseFrame]) -> list[PoseFrame] | None:
-    """The frames seen from the side, made from their world landmarks.
-
-    The frames of :func:`world_side_xy`.
-    """
-    side = world_side_xy(frames)
-    if side is None:
-        return None
-    return [replace(f, xy=side[i]) for i, f in enumerate(frames)]
 
 
 def world_side_xy(frames: Sequence[PoseFrame]) -> np.ndarray | None:
@@ -285,7 +274,7 @@ def _analyze_stretch(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalys
     """:func:`analyze_gait` on one person's uninterrupted frames.
 
     The picture is used when it is a side view with steps in it; otherwise
-    the world landmarks' side view (:func:`world_side_view`) is tried.
+    the world landmarks' side view (:func:`world_side_xy`) is tried.
     """
     xy, vis, t, idx = _arrays(frames)
     image = _analyze_plane(xy, vis, t, idx, s)
@@ -312,7 +301,7 @@ def _swing_sign(rel: np.ndarray, height: np.ndarray, fps: float) -> int | None:
     A foot off the floor is swinging toward where the person travels, and a
     foot on it (stance) moves the other way relative to the hip, overground
     or on a treadmill. Needs heights from a floor: the picture's floor line
-    under the feet, or the lowest foot in :func:`world_side_view`. A constant
+    under the feet, or the lowest foot in :func:`world_side_xy`. A constant
     offset in a foot's height (the far foot shows higher in the picture)
     adds nothing over whole strides, where its motion relative to the hip
     sums to zero.
@@ -383,7 +372,7 @@ def _analyze_plane(
 
     w = max(2, round(0.08 * fps))
     swing = _swing_sign(rel, height, fps)
-    decided = swing_decides and swing is not None
+    decided = swing if swing_decides else None  # the direction, when the swing decides
     found: dict[int, tuple[float, np.ndarray, np.ndarray]] = {}
     for sign in (+1, -1):
         lead_rel = rel * sign
@@ -395,11 +384,13 @@ def _analyze_plane(
             distance=max(1, round(s.min_step_s * fps)),
             prominence=s.peak_prominence,
         )
-        score = -math.inf if decided else _landing_score(peaks, which, height, w)
+        score = (
+            _landing_score(peaks, which, height, w) if decided is None else -math.inf
+        )
         found[sign] = (score, peaks, props["prominences"])
-    if swing_decides and swing is not None:
+    if decided is not None:
         # Hip-centred world points: the way a raised foot moves decides.
-        sign, score = swing, s.min_direction_score
+        sign, score = decided, s.min_direction_score
     else:
         sign = max((+1, -1), key=lambda k: found[k][0])  # +1 on a tie
         score = found[sign][0]

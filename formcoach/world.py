@@ -22,7 +22,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from . import geometry
+from . import body, geometry
 from .landmarks import Landmark as L
 
 FloatArray = npt.NDArray[np.float64]
@@ -101,27 +101,9 @@ def floor_depth(world: FloatArray) -> FloatArray | float:
 
 
 def leg_length(world: FloatArray) -> FloatArray | float:
-    """Hip-knee + knee-ankle in metres, the longer leg (as the image measure)."""
-    if type(world) is np.ndarray and world.ndim == 2:  # one frame: plain floats
-        points = world.tolist()
-        lengths = [
-            geometry.leg_length_of_points(points[hip], points[knee], points[ankle])
-            for hip, knee, ankle in _LEGS
-        ]
-        return math.nan if any(map(math.isnan, lengths)) else max(lengths)
-    legs = [
-        geometry.leg_length(
-            world[..., hip, :], world[..., knee, :], world[..., ankle, :]
-        )
-        for hip, knee, ankle in _LEGS
-    ]
-    return np.maximum(legs[0], legs[1])
-
-
-_LEGS = (
-    (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
-    (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
-)
+    """Hip-knee + knee-ankle in metres, the longer leg: the image measure
+    (:func:`body.leg_length`, ``"longer"``) on the world points."""
+    return body.leg_length(world, "longer")
 
 
 def joint_angle_deg(a: FloatArray, b: FloatArray, c: FloatArray) -> FloatArray:

@@ -15,7 +15,7 @@ from .conftest import SHARED, make_pose_frame
 def test_hand_built_frames_without_world_points_keep_the_image_path():
     # make_pose_frame fills world_xyz with zeros: no usable world points.
     frames = [make_pose_frame({L.LEFT_HIP: (0, 0)}, frame_index=i) for i in range(6)]
-    assert gait.world_side_view(frames) is None
+    assert gait.world_side_xy(frames) is None
 
 
 @pytest.mark.parametrize("travel", [+1, -1])
