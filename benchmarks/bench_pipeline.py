@@ -255,11 +255,9 @@ def measure(
     del frames, results
 
     # Smoothing + rules, on the clip's poses: the best of 5 repeats.
-    rules_s = math.inf
-    for _ in range(5):
-        r0 = time.perf_counter()
-        run_coach(smooth_offline(poses, config), create_coach(exercise, config))
-        rules_s = min(rules_s, time.perf_counter() - r0)
+    rules_s = _best_s(
+        lambda: run_coach(smooth_offline(poses, config), create_coach(exercise, config))
+    )
 
     pipeline_s = analyse_s(video, exercise, config, write_video=False)
     with_video_s = analyse_s(video, exercise, config, write_video=True)

@@ -58,12 +58,12 @@ def main() -> None:
     parser.add_argument("--video", type=Path, default=None)
     parser.add_argument("--exercise", default=None, help="as for bench_pipeline")
     args = parser.parse_args()
-    video = ["--video", str(args.video)] if args.video else []
+    common = ["--video", str(args.video)] if args.video else []
     if args.exercise:
-        video += ["--exercise", args.exercise]
+        common += ["--exercise", args.exercise]
     clips = {
-        "full clip": video,
-        f"first {args.cut_s:g} s": [*video, "--cut-s", str(args.cut_s)],
+        "full clip": common,
+        f"first {args.cut_s:g} s": [*common, "--cut-s", str(args.cut_s)],
     }
     results: dict[tuple[str, str], list[dict]] = {}
     for _ in range(args.rounds):
