@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import butter, sosfiltfilt
+
+from .scipy_signal import butter, sosfiltfilt
 
 FloatArray = npt.NDArray[np.floating]
 

@@ -49,12 +49,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
-from scipy.signal import find_peaks
 
 from . import body
 from .landmarks import Landmark as L
 from .pose import PoseFrame
+from .scipy_signal import find_peaks, maximum_filter1d
 from .thresholds import SectionSettings
 
 _FEET = {

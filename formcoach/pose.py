@@ -33,6 +33,7 @@ import numpy.typing as npt
 from .config_values import integer, number, text
 from .errors import InputError
 from .landmarks import MIRROR_PERMUTATION, NUM_LANDMARKS, Landmark
+from .mediapipe_api import mediapipe
 from .people import (
     PeopleSettings,
     PersonChoice,
@@ -441,9 +442,9 @@ def _model_bytes(path: str) -> bytes:
 
 def replace_base_options(options: Any, model_bytes: bytes) -> Any:
     """``options`` with the model given as bytes instead of a path."""
-    from mediapipe.tasks.python import BaseOptions
-
-    options.base_options = BaseOptions(model_asset_buffer=model_bytes)
+    options.base_options = mediapipe().tasks.BaseOptions(
+        model_asset_buffer=model_bytes
+    )
     return options
 
 
@@ -523,15 +524,15 @@ class PoseEstimator:
         Raises:
             InputError: The model file is missing or not a pose landmarker bundle.
         """
-        from mediapipe.tasks.python import BaseOptions, vision
-
+        tasks = mediapipe().tasks
+        vision = tasks.vision
         self.options = options or PoseOptions()
         self.mirrored = mirrored
         path = Path(self.options.model_path)
         if not path.is_file():
             raise InputError(f"Pose model not found: {path}")
         mp_options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(path)),
+            base_options=tasks.BaseOptions(model_asset_path=str(path)),
             running_mode=vision.RunningMode.VIDEO,
             num_poses=self.options.num_poses,
             min_pose_detection_confidence=self.options.min_detection_confidence,
@@ -603,8 +604,7 @@ class PoseEstimator:
         may start at any time, earlier ones too: the graphs are given its
         times shifted past where they are, with the same spacing.
         """
-        import mediapipe as mp
-
+        mp = mediapipe()
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator is closed")
         if self._model_ts_ms >= 0:
@@ -693,8 +693,7 @@ class PoseEstimator:
         Returns:
             The subject's :class:`PoseFrame` (empty when no one is found).
         """
-        import mediapipe as mp
-
+        mp = mediapipe()
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator is closed")
         if frame_index is None:

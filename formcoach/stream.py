@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import body, input_checks, level
+from . import body, input_checks, level, scipy_signal
 from .annotate import FrameAnnotator
 from .coaching import CUT_PHASE, join_results
 from .cuts import Cut
@@ -368,6 +368,8 @@ def _one_pass(
         progress=progress,
         people=people,
     )
+    # The smoother and the coaches' SciPy tools load while the models do.
+    scipy_signal.load_in_background()
     try:
         for item in posed:
             tally.add(item.pose, estimated=item.estimated)

@@ -43,7 +43,6 @@ from dataclasses import replace as dataclass_replace
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.signal import find_peaks
 
 from .. import body, geometry
 from ..catalog import equipment
@@ -75,6 +74,7 @@ from ..results import (
     PlotSpec,
     rounded,
 )
+from ..scipy_signal import find_peaks
 from ..settings import Config
 from ..thresholds import SectionSettings
 from .base import Check, WindowedCoach, raised, thirds

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import find_peaks
 
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
+from ..scipy_signal import find_peaks
 
 #: Columns of the per-frame signal rows.
 SIGNALS = (
