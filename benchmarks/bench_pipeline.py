@@ -24,7 +24,11 @@ Prints one JSON line with:
   poses with their world points removed, the coach's no-3D path), and
   ``world_vs_model``, their sum over the bare model;
 * ``realtime_factor`` / ``realtime_factor_with_video``: seconds of video
-  analysed per second of wall time (targets >= 1.8 and >= 1.5 at 720p30).
+  analysed per second of wall time (targets >= 1.8 and >= 1.5 at 720p30);
+* ``cli_s``, ``cli_realtime_factor`` / ``cli_realtime_factor_with_video``:
+  the same for a whole ``formcoach analyze`` command in a new process, which
+  adds the fixed costs of a one-shot analysis (interpreter, imports, model
+  loads); ``cli_startup_s`` is ``cli_s`` minus the in-process analysis.
 
 Usage::
 
@@ -44,6 +48,7 @@ import math
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -83,6 +88,28 @@ def analyse_s(video: Path, exercise: str, config, *, write_video: bool) -> float
         analyze_video(
             video, exercise, Path(tmp) / "out", config, write_video=write_video
         )
+        return time.perf_counter() - t0
+
+
+def cli_s(
+    video: Path, exercise: str, overrides: list[str], *, write_video: bool
+) -> float:
+    """Wall time of a whole ``formcoach analyze`` command, in a new process.
+
+    What a user waits for: the interpreter's start, the imports and the model
+    loads included (the fixed costs of a one-shot analysis).
+    """
+    sets = [arg for override in overrides for arg in ("--set", override)]
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [
+            sys.executable, "-m", "formcoach.cli", "analyze", str(video),
+            "--exercise", exercise, "--out", str(Path(tmp) / "out"),
+            "--quiet", "--no-history", *sets,
+        ]  # fmt: skip
+        if not write_video:
+            command.append("--no-video")
+        t0 = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
         return time.perf_counter() - t0
 
 
@@ -261,6 +288,8 @@ def measure(
 
     pipeline_s = analyse_s(video, exercise, config, write_video=False)
     with_video_s = analyse_s(video, exercise, config, write_video=True)
+    command_s = cli_s(video, exercise, overrides, write_video=False)
+    command_with_video_s = cli_s(video, exercise, overrides, write_video=True)
 
     duration = info.duration_s or n / info.fps
     return {
@@ -279,6 +308,10 @@ def measure(
         **world,
         "realtime_factor": round(duration / pipeline_s, 2),
         "realtime_factor_with_video": round(duration / with_video_s, 2),
+        "cli_s": round(command_s, 2),
+        "cli_startup_s": round(command_s - pipeline_s, 2),
+        "cli_realtime_factor": round(duration / command_s, 2),
+        "cli_realtime_factor_with_video": round(duration / command_with_video_s, 2),
         "num_poses": config.get("pose.num_poses"),
         "workers": AnalysisSettings.from_config(config).pose_workers(),
         "cpu_count": os.cpu_count(),

@@ -31,6 +31,9 @@ FIELDS = (
     "realtime_factor",
     "pipeline_with_video_ms_per_frame",
     "realtime_factor_with_video",
+    "cli_realtime_factor",
+    "cli_realtime_factor_with_video",
+    "cli_startup_s",
     "rules_ms_per_frame",
     "model_load_ms",
 )
