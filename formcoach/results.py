@@ -140,9 +140,14 @@ class Rule:
         return bool(self.check(measures, settings))
 
 
+def raised(rules: Iterable[Rule], measures: Any, settings: Any) -> list[Cue]:
+    """The cues of the ``rules`` whose condition holds, in rule order."""
+    return [r.cue for r in rules if r.fires(measures, settings)]
+
+
 def fired(rules: Iterable[Rule], measures: Any, settings: Any) -> list[Cue]:
     """The cues of the ``rules`` whose condition holds, safety first."""
-    return by_severity(r.cue for r in rules if r.fires(measures, settings))
+    return by_severity(raised(rules, measures, settings))
 
 
 @dataclass(frozen=True)

@@ -127,3 +127,25 @@ def test_each_coach_implements_its_declaration(name):
     assert coach.rep_columns == spec.rep_columns
     assert coach.step_columns == spec.step_columns
     assert coach.plots == spec.plots
+
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_each_rule_carries_its_check_or_marks_where_the_coach_decides(name):
+    """One mechanism for every workout: a rule's check sits next to it in the
+    catalog; a rule decided inside a coach's algorithm (no check) is named at
+    the place that decides it."""
+    from formcoach.catalog import equipment, locomotion, reverse_lunge
+
+    rule_names = {
+        id(value): key
+        for module in (reverse_lunge, locomotion, equipment)
+        for key, value in vars(module).items()
+        if key.endswith("_RULE")
+    }
+    coaches = "\n".join(
+        path.read_text() for path in (PACKAGE / "exercises").rglob("*.py")
+    )
+    for rule in SPECS[name].rules:
+        if rule.check is None:
+            assert rule_names[id(rule)] in coaches, f"{rule.cue.code}: decided nowhere"

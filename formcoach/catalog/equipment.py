@@ -1,15 +1,48 @@
-"""Backward cycling and reverse rowing: their per-cycle columns and plots.
+"""Backward cycling and reverse rowing: their settings, cues and rules (each
+rule's check next to it), per-cycle columns and plots.
 
-Their cues and rules are declared in :mod:`formcoach.exercises.equipment`
-next to the checks.
+The coaches (:mod:`formcoach.exercises.equipment`) measure and apply the
+rules; a rule's check reads ``check(measures, settings)``: the pedalling or
+rowing measures and the coach's own table.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..results import Column, Cue, PlotSpec, Rule
+from ..thresholds import SectionSettings
 from .spec import ExerciseSpec
 
-# -- cues and the rules that raise them (the checks live in the coach) ---------
+# -- settings -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CycleSettings(SectionSettings):
+    """``[exercises.backward_cycle]``."""
+
+    knee_flexion_min_deg: float
+    knee_flexion_max_deg: float
+    cadence_cv_max: float
+    pelvis_rocking_max: float
+    trunk_lean_max_deg: float
+    fatigue_rate_drop: float
+
+
+@dataclass(frozen=True)
+class RowSettings(SectionSettings):
+    """``[exercises.reverse_row]``."""
+
+    min_slide: float
+    recovery_to_drive_min: float
+    catch_knee_max_deg: float
+    finish_lean_back_max_deg: float
+    neck_max_deg: float
+    arms_early_max_share: float
+    fatigue_rate_drop: float
+
+
+# -- cues and the rules that raise them ----------------------------------------
 
 WRONG_DIRECTION = Cue(
     "machine.wrong_direction",
@@ -24,7 +57,7 @@ WRONG_DIRECTION_RULE = Rule(
     "The foot goes round the crank forward (at least 3/4 of a turn, with the "
     "rider's facing from the toes and nose)",
     (),
-    "live",
+    "live",    check=lambda m, s: m.direction == "forward",
 )
 
 SADDLE_HIGH = Cue(
@@ -40,7 +73,10 @@ SADDLE_HIGH_RULE = Rule(
     SADDLE_HIGH,
     "Median knee flexion at the bottom of the stroke below knee_flexion_min_deg",
     ("knee_flexion_min_deg",),
-    "live",
+    "live",    check=lambda m, s: (
+        m.bottom_knee_flexion_deg is not None
+        and m.bottom_knee_flexion_deg < s.knee_flexion_min_deg
+    ),
 )
 
 SADDLE_LOW = Cue(
@@ -55,7 +91,10 @@ SADDLE_LOW_RULE = Rule(
     SADDLE_LOW,
     "Median knee flexion at the bottom of the stroke above knee_flexion_max_deg",
     ("knee_flexion_max_deg",),
-    "live",
+    "live",    check=lambda m, s: (
+        m.bottom_knee_flexion_deg is not None
+        and m.bottom_knee_flexion_deg > s.knee_flexion_max_deg
+    ),
 )
 
 UNEVEN_CADENCE = Cue(
@@ -71,7 +110,7 @@ UNEVEN_CADENCE_RULE = Rule(
     "Over at least 3 revolutions, their times vary (coefficient of variation) "
     "by more than cadence_cv_max",
     ("cadence_cv_max",),
-    "live",
+    "live",    check=lambda m, s: (m.cadence_cv or 0) > s.cadence_cv_max,
 )
 
 ROCKING = Cue(
@@ -87,7 +126,9 @@ ROCKING_RULE = Rule(
     "The hips bob up and down (standard deviation of height) by more than "
     "pelvis_rocking_max leg lengths",
     ("pelvis_rocking_max",),
-    "live",
+    "live",    check=lambda m, s: (
+        (m.pelvis_rocking_leg_lengths or 0) > s.pelvis_rocking_max
+    ),
 )
 
 HUNCHED = Cue(
@@ -102,7 +143,7 @@ HUNCHED_RULE = Rule(
     HUNCHED,
     "Median forward trunk lean above trunk_lean_max_deg",
     ("trunk_lean_max_deg",),
-    "live",
+    "live",    check=lambda m, s: (m.trunk_lean_deg or 0) > s.trunk_lean_max_deg,
 )
 
 RUSHED_RETURN = Cue(
@@ -118,7 +159,10 @@ RUSHED_RETURN_RULE = Rule(
     RUSHED_RETURN,
     "Median recovery time over drive time below recovery_to_drive_min",
     ("recovery_to_drive_min",),
-    "live",
+    "live",    check=lambda m, s: (
+        m.recovery_to_drive is not None
+        and m.recovery_to_drive < s.recovery_to_drive_min
+    ),
 )
 
 ARMS_EARLY = Cue(
@@ -131,10 +175,10 @@ ARMS_EARLY = Cue(
 
 ARMS_EARLY_RULE = Rule(
     ARMS_EARLY,
-    "In more than half of the strokes the elbows reach 90 % of their bend "
-    "before the knees reach 90 % of their extension",
-    (),
-    "live",
+    "In more than arms_early_max_share of the strokes the elbows reach 90 % of "
+    "their bend before the knees reach 90 % of their extension",
+    ("arms_early_max_share",),
+    "live",    check=lambda m, s: (m.arms_early_share or 0) > s.arms_early_max_share,
 )
 
 OVER_LEAN = Cue(
@@ -149,7 +193,10 @@ OVER_LEAN_RULE = Rule(
     OVER_LEAN,
     "Median backward trunk lean at the finish above finish_lean_back_max_deg",
     ("finish_lean_back_max_deg",),
-    "live",
+    "live",    check=lambda m, s: (
+        m.finish_lean_deg is not None
+        and -m.finish_lean_deg > s.finish_lean_back_max_deg
+    ),
 )
 
 SHORT_STROKE = Cue(
@@ -164,7 +211,9 @@ SHORT_STROKE_RULE = Rule(
     SHORT_STROKE,
     "Median knee angle at the catch above catch_knee_max_deg",
     ("catch_knee_max_deg",),
-    "live",
+    "live",    check=lambda m, s: (
+        m.catch_knee_deg is not None and m.catch_knee_deg > s.catch_knee_max_deg
+    ),
 )
 
 NECK = Cue(
@@ -179,7 +228,9 @@ NECK_RULE = Rule(
     NECK,
     "The hip-shoulder-ear angle is more than neck_max_deg off straight (median)",
     ("neck_max_deg",),
-    "live",
+    "live",    check=lambda m, s: (
+        m.neck_deg is not None and 180 - m.neck_deg > s.neck_max_deg
+    ),
 )
 
 FATIGUE = Cue(
@@ -195,7 +246,7 @@ FATIGUE_RULE = Rule(
     "Over at least 9 revolutions or strokes, the mean cycle time of the last "
     "third is longer than the first third's by more than fatigue_rate_drop",
     ("fatigue_rate_drop",),
-    "set",
+    "set",    check=lambda m, s: m.fatigue is not None,
 )
 
 CYCLE_COLUMNS: tuple[Column, ...] = (

@@ -1,13 +1,110 @@
 """Backward locomotion: backward walking, retro running, band walks, shuffles.
 
-Their step columns and plots; their cues and rules are declared in
-:mod:`formcoach.exercises.locomotion` next to the gait checks.
+Their settings, cues and rules (each rule's check next to it), step columns
+and plots; the coaches (:mod:`formcoach.exercises.locomotion`) measure and
+apply the rules. A rule's check reads ``check(measures, limits)``: the
+coach's step measures and :class:`StepLimits`, its own table (threshold keys
+without a section) and the shared ``[exercises.locomotion]`` one.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
 from ..results import Column, Cue, PlotSpec, Rule
+from ..thresholds import SectionSettings
 from .spec import ExerciseSpec, ViewNote
+
+# -- settings -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocomotionSettings(SectionSettings):
+    """``[exercises.locomotion]``: shared by the four locomotion coaches."""
+
+    edge_margin: float
+    step_time_cv_max: float
+    looking_back_max_share: float
+    support_hand_sd_max: float
+    fatigue_cadence_drop: float
+    fatigue_heel_rise: float
+    fatigue_lean_rise_deg: float
+    cue_hold_s: float
+    cue_show_s: float
+    cue_repeat_s: float
+
+
+@dataclass(frozen=True)
+class StepSettings(SectionSettings):
+    """What every locomotion coach's own table holds."""
+
+    ball_share_min: float
+    cadence_max_spm: float
+    trunk_lean_max_deg: float
+    trunk_lean_min_deg: float
+    #: Only the fast workouts set their own smoothing.
+    smoothing_cutoff_hz: float | None
+
+
+@dataclass(frozen=True)
+class WalkSettings(StepSettings):
+    """``[exercises.backward_walk]``."""
+
+    step_length_max: float
+    arm_swing_min: float
+
+
+@dataclass(frozen=True)
+class RetroRunSettings(StepSettings):
+    """``[exercises.retro_run]``."""
+
+    trunk_lean_target_min_deg: float
+
+
+@dataclass(frozen=True)
+class BandWalkSettings(StepSettings):
+    """``[exercises.band_walk]``."""
+
+    knee_max_deg: float
+    feet_apart_min: float
+
+
+@dataclass(frozen=True)
+class ShuffleSettings(StepSettings):
+    """``[exercises.backward_shuffle]``."""
+
+    knee_mean_max_deg: float
+    crossings_max: int
+
+
+@dataclass(frozen=True)
+class StepLimits:
+    """What the step rules compare with.
+
+    Attributes:
+        own: The coach's own table (a :class:`StepSettings`; a rule names its
+            keys without a section).
+        shared: ``[exercises.locomotion]`` (``exercises.locomotion.*`` keys).
+    """
+
+    own: Any
+    shared: LocomotionSettings
+
+
+def _near_edge(m: Any, edge_margin: float) -> bool:
+    """The hips within ``edge_margin`` of the picture's width of the edge they
+    travel toward."""
+    margin = edge_margin * m.width
+    return (m.travel > 0 and m.x > m.width - margin) or (m.travel < 0 and m.x < margin)
+
+
+def _mostly_heel(m: Any, ball_share_min: float) -> bool:
+    share = m.gait.ball_landing_share()
+    judged = [c for c in m.gait.contacts if c.landing != "unknown"]
+    return share is not None and len(judged) >= 3 and share < ball_share_min
 
 KNEE_SERIES = (("left_knee_deg", "Left knee"), ("right_knee_deg", "Right knee"))
 
@@ -15,7 +112,7 @@ KNEE_SERIES = (("left_knee_deg", "Left knee"), ("right_knee_deg", "Right knee"))
 TRUNK_SERIES = (("trunk_lean_deg", "Trunk"),)
 
 
-# -- cues and the rules that raise them (the checks live in the coach) ---------
+# -- cues and the rules that raise them ----------------------------------------
 
 CLEAR_SPACE = Cue(
     "gait.clear_space",
@@ -33,6 +130,7 @@ CLEAR_SPACE_RULE = Rule(
     "picture",
     ("exercises.locomotion.edge_margin",),
     "frame",
+    check=lambda m, s: m.gone or _near_edge(m, s.shared.edge_margin),
 )
 
 WRONG_DIRECTION = Cue(
@@ -50,6 +148,7 @@ WRONG_DIRECTION_RULE = Rule(
     "the swing of the raised foot where the two disagree)",
     ("gait.min_direction_score",),
     "live",
+    check=lambda m, s: m.gait.direction == "forward",
 )
 
 HEEL_LANDING = Cue(
@@ -67,6 +166,7 @@ HEEL_LANDING_RULE = Rule(
     "heel_min is a heel strike)",
     ("ball_share_min", "gait.ball_min", "gait.heel_min"),
     "live",
+    check=lambda m, s: _mostly_heel(m, s.own.ball_share_min),
 )
 
 TOO_FAST = Cue(
@@ -78,7 +178,13 @@ TOO_FAST = Cue(
 )
 
 TOO_FAST_RULE = Rule(
-    TOO_FAST, "Cadence above cadence_max_spm", ("cadence_max_spm",), "live"
+    TOO_FAST,
+    "Cadence above cadence_max_spm",
+    ("cadence_max_spm",),
+    "live",
+    check=lambda m, s: (
+        bool(m.gait.cadence_spm) and m.gait.cadence_spm > s.own.cadence_max_spm
+    ),
 )
 
 UNEVEN = Cue(
@@ -95,6 +201,12 @@ UNEVEN_RULE = Rule(
     "variation) by more than step_time_cv_max",
     ("exercises.locomotion.step_time_cv_max",),
     "set",
+    check=lambda m, s: (
+        not m.live
+        and bool(m.gait.step_time_cv)
+        and len(m.gait.contacts) >= 6
+        and m.gait.step_time_cv > s.shared.step_time_cv_max
+    ),
 )
 
 HUNCHED = Cue(
@@ -110,6 +222,9 @@ HUNCHED_RULE = Rule(
     "Median forward trunk lean while stepping above trunk_lean_max_deg",
     ("trunk_lean_max_deg",),
     "set",
+    check=lambda m, s: (
+        (lean := m.trunk_lean_deg) is not None and lean > s.own.trunk_lean_max_deg
+    ),
 )
 
 LEANING_BACK = Cue(
@@ -125,6 +240,9 @@ LEANING_BACK_RULE = Rule(
     "Median trunk lean while stepping below trunk_lean_min_deg (leaning back)",
     ("trunk_lean_min_deg",),
     "set",
+    check=lambda m, s: (
+        (lean := m.trunk_lean_deg) is not None and lean < s.own.trunk_lean_min_deg
+    ),
 )
 
 LOOKING_BACK = Cue(
@@ -142,6 +260,10 @@ LOOKING_BACK_RULE = Rule(
     "looking_back_max_share of the frames",
     ("exercises.locomotion.looking_back_max_share",),
     "set",
+    check=lambda m, s: (
+        m.posture is not None
+        and m.posture.looking_back_share > s.shared.looking_back_max_share
+    ),
 )
 
 LONG_STEPS = Cue(
@@ -157,6 +279,10 @@ LONG_STEPS_RULE = Rule(
     "Median step length above step_length_max leg lengths",
     ("step_length_max",),
     "set",
+    check=lambda m, s: (
+        bool(steps := m.step_lengths())
+        and float(np.median(steps)) > s.own.step_length_max
+    ),
 )
 
 NO_ARM_SWING = Cue(
@@ -173,6 +299,11 @@ NO_ARM_SWING_RULE = Rule(
     "the hands are not holding on (see support)",
     ("arm_swing_min",),
     "set",
+    check=lambda m, s: (
+        m.posture is not None
+        and not m.posture.hands_still
+        and m.posture.arm_swing < s.own.arm_swing_min
+    ),
 )
 
 LEAN_FORWARD = Cue(
@@ -188,6 +319,10 @@ LEAN_FORWARD_RULE = Rule(
     "Median forward trunk lean below trunk_lean_target_min_deg",
     ("trunk_lean_target_min_deg",),
     "set",
+    check=lambda m, s: (
+        (lean := m.trunk_lean_deg) is not None
+        and lean < s.own.trunk_lean_target_min_deg
+    ),
 )
 
 KNEES_STRAIGHT = Cue(
@@ -204,6 +339,9 @@ KNEES_STRAIGHT_RULE = Rule(
     "knees' angles)",
     ("knee_max_deg",),
     "set",
+    check=lambda m, s: (
+        m.posture is not None and m.posture.knee_max_deg > s.own.knee_max_deg
+    ),
 )
 
 FEET_TOGETHER = Cue(
@@ -219,6 +357,9 @@ FEET_TOGETHER_RULE = Rule(
     "At some contact the feet are closer than feet_apart_min leg lengths",
     ("feet_apart_min",),
     "set",
+    check=lambda m, s: (
+        bool(steps := m.step_lengths()) and min(steps) < s.own.feet_apart_min
+    ),
 )
 
 STAND_LOWER = Cue(
@@ -234,6 +375,9 @@ STAND_LOWER_RULE = Rule(
     "Mean knee angle (both legs) above knee_mean_max_deg",
     ("knee_mean_max_deg",),
     "set",
+    check=lambda m, s: (
+        m.posture is not None and m.posture.knee_mean_deg > s.own.knee_mean_max_deg
+    ),
 )
 
 FEET_CROSSING = Cue(
@@ -249,6 +393,7 @@ FEET_CROSSING_RULE = Rule(
     "The feet swap order along the picture's x axis more than crossings_max times",
     ("crossings_max",),
     "set",
+    check=lambda m, s: m.crossings > s.own.crossings_max,
 )
 
 FATIGUE = Cue(
@@ -271,6 +416,7 @@ FATIGUE_RULE = Rule(
         "exercises.locomotion.fatigue_lean_rise_deg",
     ),
     "set",
+    check=lambda m, s: m.fatigue is not None,
 )
 
 SUPPORT = Cue(
@@ -288,11 +434,18 @@ SUPPORT_RULE = Rule(
     "lengths (standard deviation) in the picture",
     ("exercises.locomotion.support_hand_sd_max",),
     "set",
+    check=lambda m, s: m.support,
 )
 
 GOOD = Cue("gait.good", "Good steps!", "good", "Landings and posture look right.", "")
 
-GOOD_RULE = Rule(GOOD, "No other rule fired over a set of at least 4 steps", (), "set")
+GOOD_RULE = Rule(
+    GOOD,
+    "No other rule fired over a set of at least 4 steps",
+    (),
+    "set",
+    check=lambda m, s: m.gait.step_count >= 4,
+)
 
 STEP_COLUMNS: tuple[Column, ...] = (
     Column("t_s", "Time", "s", 2),

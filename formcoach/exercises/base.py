@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, TypeVar
 
 from .. import body
 from ..feedback import CueScheduler
@@ -32,7 +31,6 @@ from ..results import (
 from ..settings import Config
 
 T = TypeVar("T")
-M = TypeVar("M")
 
 
 class ExerciseCoach(ABC):
@@ -94,31 +92,6 @@ class ExerciseCoach(ABC):
     @abstractmethod
     def finish(self) -> ExerciseResult:
         """Close the set: partial reps, summary, warnings."""
-
-
-@dataclass(frozen=True)
-class Check(Generic[M]):
-    """A :class:`Rule` and the code that decides it, side by side.
-
-    Attributes:
-        rule: What the check raises and when, as data.
-        fails: ``fails(coach, measures)`` is True when the rule's cue is due;
-            it reads the thresholds named in ``rule.thresholds`` from the
-            coach's typed settings.
-    """
-
-    rule: Rule
-    fails: Callable[[Any, M], bool]
-
-    @property
-    def cue(self) -> Cue:
-        """The cue the rule raises."""
-        return self.rule.cue
-
-
-def raised(checks: Iterable[Check[M]], coach: Any, measures: M) -> list[Cue]:
-    """The cues of the ``checks`` that fail on ``measures``, in check order."""
-    return [c.cue for c in checks if c.fails(coach, measures)]
 
 
 def thirds(

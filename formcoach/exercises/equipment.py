@@ -3,7 +3,7 @@
 Both are filmed from the side. They buffer the smoothed frames and analyse
 the whole set at the end (and the last few seconds while live:
 :class:`~.base.WindowedCoach`). Every cue is a module constant next to the
-:class:`~formcoach.results.Rule` that raises it and its :class:`~.base.Check`.
+:class:`~formcoach.results.Rule` that raises it, with the rule's check.
 
 Angle conventions:
     Knee flexion is 180° minus the hip-knee-ankle angle (0° is a straight
@@ -62,6 +62,8 @@ from ..catalog.equipment import (
     STROKE_COLUMNS,
     UNEVEN_CADENCE_RULE,
     WRONG_DIRECTION_RULE,
+    CycleSettings,
+    RowSettings,
 )
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
@@ -72,39 +74,13 @@ from ..results import (
     FrameFeedback,
     InputWarning,
     PlotSpec,
+    Rule,
+    raised,
     rounded,
 )
 from ..scipy_signal import find_peaks
 from ..settings import Config
-from ..thresholds import SectionSettings
-from .base import Check, WindowedCoach, raised, thirds
-
-# -- settings ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CycleSettings(SectionSettings):
-    """``[exercises.backward_cycle]``."""
-
-    knee_flexion_min_deg: float
-    knee_flexion_max_deg: float
-    cadence_cv_max: float
-    pelvis_rocking_max: float
-    trunk_lean_max_deg: float
-    fatigue_rate_drop: float
-
-
-@dataclass(frozen=True)
-class RowSettings(SectionSettings):
-    """``[exercises.reverse_row]``."""
-
-    min_slide: float
-    recovery_to_drive_min: float
-    catch_knee_max_deg: float
-    finish_lean_back_max_deg: float
-    neck_max_deg: float
-    fatigue_rate_drop: float
-
+from .base import WindowedCoach, thirds
 
 # -- measures (unrounded; rounded only in the report rows) -------------------
 
@@ -236,88 +212,6 @@ class Rowing:
         }
 
 
-# -- cues, their rules and checks --------------------------------------------
-
-WRONG_DIRECTION_CHECK: Check[Pedalling] = Check(
-    WRONG_DIRECTION_RULE, lambda coach, m: m.direction == "forward"
-)
-
-SADDLE_HIGH_CHECK: Check[Pedalling] = Check(
-    SADDLE_HIGH_RULE,
-    lambda coach, m: (
-        m.bottom_knee_flexion_deg is not None
-        and m.bottom_knee_flexion_deg < coach.settings.knee_flexion_min_deg
-    ),
-)
-
-SADDLE_LOW_CHECK: Check[Pedalling] = Check(
-    SADDLE_LOW_RULE,
-    lambda coach, m: (
-        m.bottom_knee_flexion_deg is not None
-        and m.bottom_knee_flexion_deg > coach.settings.knee_flexion_max_deg
-    ),
-)
-
-UNEVEN_CADENCE_CHECK: Check[Pedalling] = Check(
-    UNEVEN_CADENCE_RULE,
-    lambda coach, m: (m.cadence_cv or 0) > coach.settings.cadence_cv_max,
-)
-
-ROCKING_CHECK: Check[Pedalling] = Check(
-    ROCKING_RULE,
-    lambda coach, m: (
-        (m.pelvis_rocking_leg_lengths or 0) > coach.settings.pelvis_rocking_max
-    ),
-)
-
-HUNCHED_CHECK: Check[Pedalling] = Check(
-    HUNCHED_RULE,
-    lambda coach, m: (m.trunk_lean_deg or 0) > coach.settings.trunk_lean_max_deg,
-)
-
-RUSHED_RETURN_CHECK: Check[Rowing] = Check(
-    RUSHED_RETURN_RULE,
-    lambda coach, m: (
-        m.recovery_to_drive is not None
-        and m.recovery_to_drive < coach.settings.recovery_to_drive_min
-    ),
-)
-
-#: More than this share of strokes with the arms ahead of the legs is a habit.
-ARMS_EARLY_MAX_SHARE = 0.5
-
-ARMS_EARLY_CHECK: Check[Rowing] = Check(
-    ARMS_EARLY_RULE, lambda coach, m: (m.arms_early_share or 0) > ARMS_EARLY_MAX_SHARE
-)
-
-OVER_LEAN_CHECK: Check[Rowing] = Check(
-    OVER_LEAN_RULE,
-    lambda coach, m: (
-        m.finish_lean_deg is not None
-        and -m.finish_lean_deg > coach.settings.finish_lean_back_max_deg
-    ),
-)
-
-SHORT_STROKE_CHECK: Check[Rowing] = Check(
-    SHORT_STROKE_RULE,
-    lambda coach, m: (
-        m.catch_knee_deg is not None
-        and m.catch_knee_deg > coach.settings.catch_knee_max_deg
-    ),
-)
-
-NECK_CHECK: Check[Rowing] = Check(
-    NECK_RULE,
-    lambda coach, m: (
-        m.neck_deg is not None and 180 - m.neck_deg > coach.settings.neck_max_deg
-    ),
-)
-
-FATIGUE_CHECK: Check[Pedalling | Rowing] = Check(
-    FATIGUE_RULE, lambda coach, m: m.fatigue is not None
-)
-
-
 def _series(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xy = np.stack([f.xy for f in frames]).astype(np.float64)
     vis = np.stack([f.visibility for f in frames]).astype(np.float64)
@@ -346,14 +240,14 @@ class _MachineCoach(WindowedCoach):
     live_min_frames: ClassVar[int] = 20
 
     settings_type: ClassVar[type[CycleSettings | RowSettings]]
-    #: Checks run on the live window and on the whole set.
-    live_checks: ClassVar[tuple[Check[Any], ...]] = ()
-    #: Checks that close the set.
-    closing_checks: ClassVar[tuple[Check[Any], ...]] = (FATIGUE_CHECK,)
+    #: Rules judged on the live window and on the whole set.
+    live_rules: ClassVar[tuple[Rule, ...]] = ()
+    #: Rules that close the set.
+    closing_rules: ClassVar[tuple[Rule, ...]] = (FATIGUE_RULE,)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.rules = tuple(c.rule for c in (*cls.live_checks, *cls.closing_checks))
+        cls.rules = (*cls.live_rules, *cls.closing_rules)
 
     def __init__(self, config: Config):
         self.settings = self.settings_type.from_config(config, self.section)
@@ -374,7 +268,7 @@ class _MachineCoach(WindowedCoach):
         window = self._live_window(t)
         if window is not None:
             self.live = self._analyse(window)
-            faults = raised(self.live_checks, self, self.live)
+            faults = raised(self.live_rules, self.live, self.settings)
         feedback = FrameFeedback(
             counter=self._counter(self.live),
             phase=self.live.phase if self.live is not None else "",
@@ -397,7 +291,7 @@ class _MachineCoach(WindowedCoach):
                     measures,
                     f"The rate fell by {drop:.0%} from the first to the last third.",
                 )
-        faults = raised((*self.live_checks, *self.closing_checks), self, measures)
+        faults = raised(self.rules, measures, self.settings)
         summary = measures.summary()
         summary["per_minute"] = self._per_minute(cycles)
         summary["top_cues"] = self._top_cues(faults)
@@ -446,13 +340,13 @@ class BackwardCycleCoach(_MachineCoach):
         "(saddle height), trunk, pelvis rocking, per-minute summary, fatigue"
     )
     settings_type: ClassVar[type[CycleSettings | RowSettings]] = CycleSettings
-    live_checks: ClassVar[tuple[Check[Any], ...]] = (
-        WRONG_DIRECTION_CHECK,
-        SADDLE_HIGH_CHECK,
-        SADDLE_LOW_CHECK,
-        UNEVEN_CADENCE_CHECK,
-        ROCKING_CHECK,
-        HUNCHED_CHECK,
+    live_rules: ClassVar[tuple[Rule, ...]] = (
+        WRONG_DIRECTION_RULE,
+        SADDLE_HIGH_RULE,
+        SADDLE_LOW_RULE,
+        UNEVEN_CADENCE_RULE,
+        ROCKING_RULE,
+        HUNCHED_RULE,
     )
     rep_columns: ClassVar[tuple[Column, ...]] = CYCLE_COLUMNS
     plots: ClassVar[tuple[PlotSpec, ...]] = equipment.BACKWARD_CYCLE.plots
@@ -546,12 +440,12 @@ class ReverseRowCoach(_MachineCoach):
         "summary, fatigue"
     )
     settings_type: ClassVar[type[CycleSettings | RowSettings]] = RowSettings
-    live_checks: ClassVar[tuple[Check[Any], ...]] = (
-        RUSHED_RETURN_CHECK,
-        ARMS_EARLY_CHECK,
-        OVER_LEAN_CHECK,
-        SHORT_STROKE_CHECK,
-        NECK_CHECK,
+    live_rules: ClassVar[tuple[Rule, ...]] = (
+        RUSHED_RETURN_RULE,
+        ARMS_EARLY_RULE,
+        OVER_LEAN_RULE,
+        SHORT_STROKE_RULE,
+        NECK_RULE,
     )
     rep_columns: ClassVar[tuple[Column, ...]] = STROKE_COLUMNS
     plots: ClassVar[tuple[PlotSpec, ...]] = equipment.REVERSE_ROW.plots

@@ -6,9 +6,9 @@ it re-runs the gait layer over the last few seconds every few frames to count
 steps and cue; at the end of the set it runs it once over the whole set, which
 is what the report uses.
 
-Every cue is a module constant next to the :class:`~formcoach.results.Rule`
-that raises it and the check that decides it (a :class:`~.base.Check`); each
-coach lists the checks it runs, and its ``rules`` are read from them.
+Every cue, the :class:`~formcoach.results.Rule` that raises it and the rule's
+check are declared in :mod:`formcoach.catalog.locomotion`; each coach lists
+the rules it applies, in the order it applies them.
 
 Angle conventions:
     Trunk lean is the hip-mid → shoulder-mid line from vertical, positive
@@ -54,6 +54,13 @@ from ..catalog.locomotion import (
     TOO_FAST_RULE,
     UNEVEN_RULE,
     WRONG_DIRECTION_RULE,
+    BandWalkSettings,
+    LocomotionSettings,
+    RetroRunSettings,
+    ShuffleSettings,
+    StepLimits,
+    StepSettings,
+    WalkSettings,
 )
 from ..gait import Contact, GaitAnalysis, GaitSettings, analyze_gait
 from ..landmarks import Landmark as L
@@ -65,73 +72,12 @@ from ..results import (
     FrameFeedback,
     InputWarning,
     PlotSpec,
+    Rule,
+    raised,
     rounded,
 )
 from ..settings import Config
-from ..thresholds import SectionSettings
-from .base import Check, WindowedCoach, raised, thirds
-
-# -- settings ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LocomotionSettings(SectionSettings):
-    """``[exercises.locomotion]``: shared by the four locomotion coaches."""
-
-    edge_margin: float
-    step_time_cv_max: float
-    looking_back_max_share: float
-    support_hand_sd_max: float
-    fatigue_cadence_drop: float
-    fatigue_heel_rise: float
-    fatigue_lean_rise_deg: float
-    cue_hold_s: float
-    cue_show_s: float
-    cue_repeat_s: float
-
-
-@dataclass(frozen=True)
-class StepSettings(SectionSettings):
-    """What every locomotion coach's own table holds."""
-
-    ball_share_min: float
-    cadence_max_spm: float
-    trunk_lean_max_deg: float
-    trunk_lean_min_deg: float
-    #: Only the fast workouts set their own smoothing.
-    smoothing_cutoff_hz: float | None
-
-
-@dataclass(frozen=True)
-class WalkSettings(StepSettings):
-    """``[exercises.backward_walk]``."""
-
-    step_length_max: float
-    arm_swing_min: float
-
-
-@dataclass(frozen=True)
-class RetroRunSettings(StepSettings):
-    """``[exercises.retro_run]``."""
-
-    trunk_lean_target_min_deg: float
-
-
-@dataclass(frozen=True)
-class BandWalkSettings(StepSettings):
-    """``[exercises.band_walk]``."""
-
-    knee_max_deg: float
-    feet_apart_min: float
-
-
-@dataclass(frozen=True)
-class ShuffleSettings(StepSettings):
-    """``[exercises.backward_shuffle]``."""
-
-    knee_mean_max_deg: float
-    crossings_max: int
-
+from .base import WindowedCoach, thirds
 
 # -- measures (unrounded; rounded only in the report rows) -------------------
 
@@ -184,131 +130,30 @@ class StepMeasures:
         """Step lengths of the contacts where measurable, in leg lengths."""
         return [c.step_length for c in self.gait.contacts if c.step_length is not None]
 
-
-def _lean(m: StepMeasures) -> float | None:
-    return m.posture.trunk_lean_deg if m.posture is not None else None
-
-
-def _heel_landings(m: StepMeasures, share_min: float) -> bool:
-    share = m.gait.ball_landing_share()
-    judged = [c for c in m.gait.contacts if c.landing != "unknown"]
-    return share is not None and len(judged) >= 3 and share < share_min
+    @property
+    def trunk_lean_deg(self) -> float | None:
+        """The set's median trunk lean (None live or with no frames)."""
+        return self.posture.trunk_lean_deg if self.posture is not None else None
 
 
-# -- cues, their rules and checks --------------------------------------------
+@dataclass(frozen=True)
+class PictureEdge:
+    """Where the hips are, in one frame, relative to the edge of the picture
+    the person travels toward (what the clear-space rule judges).
 
-#: Judged per frame: ``fails(coach, (frame, in_view))``.
-CLEAR_SPACE_CHECK: Check[tuple[PoseFrame, bool]] = Check(
-    CLEAR_SPACE_RULE, lambda coach, m: coach._leaving_picture(*m)
-)
+    Attributes:
+        gone: The person just left the picture while travelling.
+        x: The hips' x in pixels (NaN when not travelling, or facing unknown).
+        width: The picture's width in pixels.
+        travel: Toward the picture's right (> 0) or left (< 0); 0 when still.
+    """
 
-WRONG_DIRECTION_CHECK: Check[StepMeasures] = Check(
-    WRONG_DIRECTION_RULE, lambda coach, m: m.gait.direction == "forward"
-)
+    gone: bool = False
+    x: float = math.nan
+    width: int = 0
+    travel: float = 0.0
 
-HEEL_LANDING_CHECK: Check[StepMeasures] = Check(
-    HEEL_LANDING_RULE, lambda coach, m: _heel_landings(m, coach.settings.ball_share_min)
-)
 
-TOO_FAST_CHECK: Check[StepMeasures] = Check(
-    TOO_FAST_RULE,
-    lambda coach, m: (
-        bool(m.gait.cadence_spm) and m.gait.cadence_spm > coach.settings.cadence_max_spm
-    ),
-)
-
-UNEVEN_CHECK: Check[StepMeasures] = Check(
-    UNEVEN_RULE,
-    lambda coach, m: (
-        not m.live
-        and bool(m.gait.step_time_cv)
-        and len(m.gait.contacts) >= 6
-        and m.gait.step_time_cv > coach.shared.step_time_cv_max
-    ),
-)
-
-HUNCHED_CHECK: Check[StepMeasures] = Check(
-    HUNCHED_RULE,
-    lambda coach, m: (
-        (lean := _lean(m)) is not None and lean > coach.settings.trunk_lean_max_deg
-    ),
-)
-
-LEANING_BACK_CHECK: Check[StepMeasures] = Check(
-    LEANING_BACK_RULE,
-    lambda coach, m: (
-        (lean := _lean(m)) is not None and lean < coach.settings.trunk_lean_min_deg
-    ),
-)
-
-LOOKING_BACK_CHECK: Check[StepMeasures] = Check(
-    LOOKING_BACK_RULE,
-    lambda coach, m: (
-        m.posture is not None
-        and m.posture.looking_back_share > coach.shared.looking_back_max_share
-    ),
-)
-
-LONG_STEPS_CHECK: Check[StepMeasures] = Check(
-    LONG_STEPS_RULE,
-    lambda coach, m: (
-        bool(steps := m.step_lengths())
-        and float(np.median(steps)) > coach.settings.step_length_max
-    ),
-)
-
-NO_ARM_SWING_CHECK: Check[StepMeasures] = Check(
-    NO_ARM_SWING_RULE,
-    lambda coach, m: (
-        m.posture is not None
-        and not m.posture.hands_still
-        and m.posture.arm_swing < coach.settings.arm_swing_min
-    ),
-)
-
-LEAN_FORWARD_CHECK: Check[StepMeasures] = Check(
-    LEAN_FORWARD_RULE,
-    lambda coach, m: (
-        (lean := _lean(m)) is not None
-        and lean < coach.settings.trunk_lean_target_min_deg
-    ),
-)
-
-KNEES_STRAIGHT_CHECK: Check[StepMeasures] = Check(
-    KNEES_STRAIGHT_RULE,
-    lambda coach, m: (
-        m.posture is not None and m.posture.knee_max_deg > coach.settings.knee_max_deg
-    ),
-)
-
-FEET_TOGETHER_CHECK: Check[StepMeasures] = Check(
-    FEET_TOGETHER_RULE,
-    lambda coach, m: (
-        bool(steps := m.step_lengths()) and min(steps) < coach.settings.feet_apart_min
-    ),
-)
-
-STAND_LOWER_CHECK: Check[StepMeasures] = Check(
-    STAND_LOWER_RULE,
-    lambda coach, m: (
-        m.posture is not None
-        and m.posture.knee_mean_deg > coach.settings.knee_mean_max_deg
-    ),
-)
-
-FEET_CROSSING_CHECK: Check[StepMeasures] = Check(
-    FEET_CROSSING_RULE, lambda coach, m: m.crossings > coach.settings.crossings_max
-)
-
-FATIGUE_CHECK: Check[StepMeasures] = Check(
-    FATIGUE_RULE, lambda coach, m: m.fatigue is not None
-)
-
-SUPPORT_CHECK: Check[StepMeasures] = Check(SUPPORT_RULE, lambda coach, m: m.support)
-
-GOOD_CHECK: Check[StepMeasures] = Check(
-    GOOD_RULE, lambda coach, m: m.gait.step_count >= 4
-)
 
 #: Posture is judged only while stepping, over at least this many steps.
 MIN_STEPS_JUDGED = 4
@@ -333,42 +178,39 @@ class LocomotionCoach(WindowedCoach):
 
     #: The type of this coach's own config table.
     settings_type: ClassVar[type[StepSettings]] = StepSettings
-    #: Checks run on the live window and on the whole set.
-    live_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
-        WRONG_DIRECTION_CHECK,
-        HEEL_LANDING_CHECK,
-        TOO_FAST_CHECK,
+    #: Rules judged on the live window and on the whole set.
+    live_rules: ClassVar[tuple[Rule, ...]] = (
+        WRONG_DIRECTION_RULE,
+        HEEL_LANDING_RULE,
+        TOO_FAST_RULE,
     )
-    #: Checks of the gait over the whole set.
-    set_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (UNEVEN_CHECK,)
-    #: Posture checks, judged over a set of at least MIN_STEPS_JUDGED steps;
+    #: Rules of the gait over the whole set.
+    set_rules: ClassVar[tuple[Rule, ...]] = (UNEVEN_RULE,)
+    #: Posture rules, judged over a set of at least MIN_STEPS_JUDGED steps;
     #: each coach composes its own.
-    posture_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
-        HUNCHED_CHECK,
-        LEANING_BACK_CHECK,
-        LOOKING_BACK_CHECK,
+    posture_rules: ClassVar[tuple[Rule, ...]] = (
+        HUNCHED_RULE,
+        LEANING_BACK_RULE,
+        LOOKING_BACK_RULE,
     )
-    #: Checks that close the set.
-    closing_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
-        FATIGUE_CHECK,
-        SUPPORT_CHECK,
-    )
+    #: Rules that close the set.
+    closing_rules: ClassVar[tuple[Rule, ...]] = (FATIGUE_RULE, SUPPORT_RULE)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        checks = (
-            CLEAR_SPACE_CHECK,
-            *cls.live_checks,
-            *cls.set_checks,
-            *cls.posture_checks,
-            *cls.closing_checks,
-            GOOD_CHECK,
+        cls.rules = (
+            CLEAR_SPACE_RULE,
+            *cls.live_rules,
+            *cls.set_rules,
+            *cls.posture_rules,
+            *cls.closing_rules,
+            GOOD_RULE,
         )
-        cls.rules = tuple(c.rule for c in checks)
 
     def __init__(self, config: Config):
         self.settings = self.settings_type.from_config(config, self.section)
         self.shared = LocomotionSettings.from_config(config, "exercises.locomotion")
+        self.limits = StepLimits(self.settings, self.shared)
         self.gait_settings = GaitSettings.from_config(config)
         super().__init__(config)
         self.live_contacts: dict[int, Contact] = {}
@@ -394,8 +236,8 @@ class LocomotionCoach(WindowedCoach):
         in_view = self._buffer(frame)
         faults: list[Cue] = []
         feedback = FrameFeedback()
-        if CLEAR_SPACE_CHECK.fails(self, (frame, in_view)):
-            faults.append(CLEAR_SPACE_CHECK.cue)
+        if CLEAR_SPACE_RULE.fires(self._picture_edge(frame, in_view), self.limits):
+            faults.append(CLEAR_SPACE)
             if not self.edge_events or t - self.edge_events[-1] > 3.0:
                 self.edge_events.append(t)
         if in_view:
@@ -409,7 +251,7 @@ class LocomotionCoach(WindowedCoach):
                     self.live_contacts[c.frame_index] = c
                     feedback.events.append(f"contact:{c.foot}:{c.landing}")
             live = StepMeasures(self.live_gait, live=True)
-            faults += raised(self.live_checks, self, live)
+            faults += raised(self.live_rules, live, self.limits)
         feedback.counter = self._counter()
         feedback.phase = self._phase()
         feedback.cue = self.cues.update(t, faults)
@@ -429,22 +271,19 @@ class LocomotionCoach(WindowedCoach):
             "forward": "moving forward",
         }.get(direction, direction)
 
-    def _leaving_picture(self, frame: PoseFrame, in_view: bool) -> bool:
-        """Near the picture's edge where the person travels, or just gone."""
-        if in_view:
-            return self._near_edge(frame)
-        return self.was_seen and self.live_gait.direction in ("backward", "forward")
-
-    def _near_edge(self, frame: PoseFrame) -> bool:
-        """Close to the picture's edge on the side the person travels toward."""
+    def _picture_edge(self, frame: PoseFrame, in_view: bool) -> PictureEdge:
+        """Where the hips are relative to the edge the person travels toward."""
         gait = self.live_gait
-        if gait.direction not in ("backward", "forward") or math.isnan(gait.facing):
-            return False
-        travel = gait.facing * (1 if gait.direction == "forward" else -1)
-        width = frame.resolution_wh[0]
-        x = float(np.nanmean(frame.xy[[L.LEFT_HIP, L.RIGHT_HIP], 0]))
-        margin = self.shared.edge_margin * width
-        return (travel > 0 and x > width - margin) or (travel < 0 and x < margin)
+        moving = gait.direction in ("backward", "forward")
+        if not in_view:
+            return PictureEdge(gone=self.was_seen and moving)
+        if not moving or math.isnan(gait.facing):
+            return PictureEdge()
+        return PictureEdge(
+            x=float(np.nanmean(frame.xy[[L.LEFT_HIP, L.RIGHT_HIP], 0])),
+            width=frame.resolution_wh[0],
+            travel=gait.facing * (1 if gait.direction == "forward" else -1),
+        )
 
     # -- measures ------------------------------------------------------------
 
@@ -538,10 +377,10 @@ class LocomotionCoach(WindowedCoach):
         """Whole-set gait analysis: steps, summary, warnings."""
         m = self._measure_set()
         gait, posture = m.gait, m.posture
-        faults = raised(self.live_checks + self.set_checks, self, m)
+        faults = raised(self.live_rules + self.set_rules, m, self.limits)
         if self.seen and gait.step_count >= MIN_STEPS_JUDGED:
-            faults += raised(self.posture_checks, self, m)
-        faults += raised(self.closing_checks, self, m)
+            faults += raised(self.posture_rules, m, self.limits)
+        faults += raised(self.closing_rules, m, self.limits)
         warnings = [
             InputWarning(
                 CLEAR_SPACE.code,
@@ -576,7 +415,7 @@ class LocomotionCoach(WindowedCoach):
                 k: sum(c.landing == k for c in gait.contacts)
                 for k in ("ball", "flat", "heel", "unknown")
             },
-            "trunk_lean_deg": rounded(_lean(m), 1),
+            "trunk_lean_deg": rounded(m.trunk_lean_deg, 1),
             "looking_back_share": rounded(
                 posture.looking_back_share if posture is not None else None, 2
             ),
@@ -590,8 +429,8 @@ class LocomotionCoach(WindowedCoach):
             "top_cues": self._top_cues(faults),
         }
         summary.update(self._extra_summary(m))
-        if not faults and GOOD_CHECK.fails(self, m):
-            summary["top_cues"] = self._top_cues([GOOD_CHECK.cue])
+        if not faults and GOOD_RULE.fires(m, self.limits):
+            summary["top_cues"] = self._top_cues([GOOD_RULE.cue])
         return ExerciseResult(
             summary=summary,
             steps=[c.as_dict() for c in gait.contacts],
@@ -613,12 +452,12 @@ class BackwardWalkCoach(LocomotionCoach):
         "looking back, arm swing, rhythm, clear space, fatigue, support"
     )
     settings_type: ClassVar[type[StepSettings]] = WalkSettings
-    posture_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
-        HUNCHED_CHECK,
-        LEANING_BACK_CHECK,
-        LOOKING_BACK_CHECK,
-        LONG_STEPS_CHECK,
-        NO_ARM_SWING_CHECK,
+    posture_rules: ClassVar[tuple[Rule, ...]] = (
+        HUNCHED_RULE,
+        LEANING_BACK_RULE,
+        LOOKING_BACK_RULE,
+        LONG_STEPS_RULE,
+        NO_ARM_SWING_RULE,
     )
     plots: ClassVar[tuple[PlotSpec, ...]] = locomotion.BACKWARD_WALK.plots
 
@@ -634,11 +473,11 @@ class RetroRunCoach(LocomotionCoach):
         "clear space, fatigue; time on a treadmill"
     )
     settings_type: ClassVar[type[StepSettings]] = RetroRunSettings
-    posture_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
-        HUNCHED_CHECK,
-        LEANING_BACK_CHECK,
-        LOOKING_BACK_CHECK,
-        LEAN_FORWARD_CHECK,
+    posture_rules: ClassVar[tuple[Rule, ...]] = (
+        HUNCHED_RULE,
+        LEANING_BACK_RULE,
+        LOOKING_BACK_RULE,
+        LEAN_FORWARD_RULE,
     )
     plots: ClassVar[tuple[PlotSpec, ...]] = locomotion.RETRO_RUN.plots
 
@@ -657,12 +496,12 @@ class BandWalkCoach(LocomotionCoach):
         "ball-of-foot landings, feet kept apart, clear space, fatigue"
     )
     settings_type: ClassVar[type[StepSettings]] = BandWalkSettings
-    posture_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
-        LEANING_BACK_CHECK,
-        LOOKING_BACK_CHECK,
-        KNEES_STRAIGHT_CHECK,
-        HUNCHED_CHECK,
-        FEET_TOGETHER_CHECK,
+    posture_rules: ClassVar[tuple[Rule, ...]] = (
+        LEANING_BACK_RULE,
+        LOOKING_BACK_RULE,
+        KNEES_STRAIGHT_RULE,
+        HUNCHED_RULE,
+        FEET_TOGETHER_RULE,
     )
     plots: ClassVar[tuple[PlotSpec, ...]] = locomotion.BAND_WALK.plots
 
@@ -678,12 +517,12 @@ class BackwardShuffleCoach(LocomotionCoach):
         "ball-of-foot landings, clear space, fatigue"
     )
     settings_type: ClassVar[type[StepSettings]] = ShuffleSettings
-    posture_checks: ClassVar[tuple[Check[StepMeasures], ...]] = (
-        HUNCHED_CHECK,
-        LEANING_BACK_CHECK,
-        LOOKING_BACK_CHECK,
-        STAND_LOWER_CHECK,
-        FEET_CROSSING_CHECK,
+    posture_rules: ClassVar[tuple[Rule, ...]] = (
+        HUNCHED_RULE,
+        LEANING_BACK_RULE,
+        LOOKING_BACK_RULE,
+        STAND_LOWER_RULE,
+        FEET_CROSSING_RULE,
     )
     plots: ClassVar[tuple[PlotSpec, ...]] = locomotion.BACKWARD_SHUFFLE.plots
 

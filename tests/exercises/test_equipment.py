@@ -209,6 +209,17 @@ def test_sequencing_and_layback():
     assert "machine.over_lean" in {c["code"] for c in far["top_cues"]}
 
 
+def test_the_arms_early_share_is_a_setting():
+    """The habit threshold is read from the config, so a user can change it."""
+    frames = rowing(arms_early=True)  # the arms lead in every stroke
+    codes = {c["code"] for c in coach("reverse-row", frames).summary["top_cues"]}
+    assert "machine.arms_early" in codes
+    lenient = coach(
+        "reverse-row", frames, "exercises.reverse_row.arms_early_max_share=1.0"
+    ).summary
+    assert "machine.arms_early" not in {c["code"] for c in lenient["top_cues"]}
+
+
 def _pedalling(clip: Path) -> dict:
     """The backward-cycle coach's summary of a real clip (its own smoothing)."""
     config = load_config()
