@@ -47,24 +47,13 @@ import numpy as np
 from .. import body, geometry
 from ..catalog import equipment
 from ..catalog.equipment import (
-    ARMS_EARLY_RULE,
     CYCLE_COLUMNS,
     FATIGUE,
-    FATIGUE_RULE,
-    HUNCHED_RULE,
-    NECK_RULE,
-    OVER_LEAN_RULE,
-    ROCKING_RULE,
-    RUSHED_RETURN_RULE,
-    SADDLE_HIGH_RULE,
-    SADDLE_LOW_RULE,
-    SHORT_STROKE_RULE,
     STROKE_COLUMNS,
-    UNEVEN_CADENCE_RULE,
-    WRONG_DIRECTION_RULE,
     CycleSettings,
     RowSettings,
 )
+from ..catalog.spec import ExerciseSpec
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
 from ..results import (
@@ -73,7 +62,6 @@ from ..results import (
     ExerciseResult,
     FrameFeedback,
     InputWarning,
-    PlotSpec,
     Rule,
     raised,
     rounded,
@@ -240,14 +228,22 @@ class _MachineCoach(WindowedCoach):
     live_min_frames: ClassVar[int] = 20
 
     settings_type: ClassVar[type[CycleSettings | RowSettings]]
-    #: Rules judged on the live window and on the whole set.
+    #: The workout's declaration, whose rules the coach applies.
+    spec: ClassVar[ExerciseSpec]
+    #: Rules judged on the live window and on the whole set (scope "live").
     live_rules: ClassVar[tuple[Rule, ...]] = ()
-    #: Rules that close the set.
-    closing_rules: ClassVar[tuple[Rule, ...]] = (FATIGUE_RULE,)
+    #: Rules that close the set (scope "set").
+    closing_rules: ClassVar[tuple[Rule, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        rules = cls.spec.rules
+        cls.live_rules = tuple(r for r in rules if r.scope == "live")
+        cls.closing_rules = tuple(r for r in rules if r.scope == "set")
         cls.rules = (*cls.live_rules, *cls.closing_rules)
+        if cls.rules != rules:
+            raise TypeError(f"{cls.__name__}: declare live rules, then set rules")
+        cls.plots = cls.spec.plots
 
     def __init__(self, config: Config):
         self.settings = self.settings_type.from_config(config, self.section)
@@ -340,16 +336,8 @@ class BackwardCycleCoach(_MachineCoach):
         "(saddle height), trunk, pelvis rocking, per-minute summary, fatigue"
     )
     settings_type: ClassVar[type[CycleSettings | RowSettings]] = CycleSettings
-    live_rules: ClassVar[tuple[Rule, ...]] = (
-        WRONG_DIRECTION_RULE,
-        SADDLE_HIGH_RULE,
-        SADDLE_LOW_RULE,
-        UNEVEN_CADENCE_RULE,
-        ROCKING_RULE,
-        HUNCHED_RULE,
-    )
+    spec: ClassVar[ExerciseSpec] = equipment.BACKWARD_CYCLE
     rep_columns: ClassVar[tuple[Column, ...]] = CYCLE_COLUMNS
-    plots: ClassVar[tuple[PlotSpec, ...]] = equipment.BACKWARD_CYCLE.plots
 
     def _analyse(self, frames: Sequence[PoseFrame]) -> Pedalling:
         if len(frames) < 10:
@@ -440,15 +428,8 @@ class ReverseRowCoach(_MachineCoach):
         "summary, fatigue"
     )
     settings_type: ClassVar[type[CycleSettings | RowSettings]] = RowSettings
-    live_rules: ClassVar[tuple[Rule, ...]] = (
-        RUSHED_RETURN_RULE,
-        ARMS_EARLY_RULE,
-        OVER_LEAN_RULE,
-        SHORT_STROKE_RULE,
-        NECK_RULE,
-    )
+    spec: ClassVar[ExerciseSpec] = equipment.REVERSE_ROW
     rep_columns: ClassVar[tuple[Column, ...]] = STROKE_COLUMNS
-    plots: ClassVar[tuple[PlotSpec, ...]] = equipment.REVERSE_ROW.plots
 
     def _analyse(self, frames: Sequence[PoseFrame]) -> Rowing:
         if len(frames) < 10:
