@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from .scipy_signal import butter, sosfiltfilt
+from .slow_imports import butter, sosfiltfilt
 
 FloatArray = npt.NDArray[np.floating]
 

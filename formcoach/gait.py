@@ -53,7 +53,7 @@ import numpy as np
 from . import body
 from .landmarks import Landmark as L
 from .pose import PoseFrame
-from .scipy_signal import find_peaks, maximum_filter1d
+from .slow_imports import find_peaks, maximum_filter1d
 from .thresholds import SectionSettings
 
 _FEET = {

@@ -33,7 +33,6 @@ import numpy.typing as npt
 from .config_values import integer, number, text
 from .errors import InputError
 from .landmarks import MIRROR_PERMUTATION, NUM_LANDMARKS, Landmark
-from .mediapipe_api import mediapipe
 from .people import (
     PeopleSettings,
     PersonChoice,
@@ -42,6 +41,7 @@ from .people import (
     landmark_box,
     mask_others,
 )
+from .slow_imports import mediapipe
 
 if TYPE_CHECKING:
     from .settings import Config

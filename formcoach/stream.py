@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import body, input_checks, level, scipy_signal
+from . import body, input_checks, level, slow_imports
 from .annotate import FrameAnnotator
 from .coaching import CUT_PHASE, join_results
 from .cuts import Cut
@@ -369,7 +369,7 @@ def _one_pass(
         people=people,
     )
     # The smoother and the coaches' SciPy tools load while the models do.
-    scipy_signal.load_in_background()
+    slow_imports.load_scipy_in_background()
     try:
         for item in posed:
             tally.add(item.pose, estimated=item.estimated)

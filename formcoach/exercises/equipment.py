@@ -66,8 +66,8 @@ from ..results import (
     raised,
     rounded,
 )
-from ..scipy_signal import find_peaks
 from ..settings import Config
+from ..slow_imports import find_peaks
 from .base import WindowedCoach, thirds
 
 # -- measures (unrounded; rounded only in the report rows) -------------------

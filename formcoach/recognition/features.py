@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
-from ..scipy_signal import find_peaks
+from ..slow_imports import find_peaks
 
 #: Columns of the per-frame signal rows.
 SIGNALS = (

@@ -1,0 +1,116 @@
+"""The two slow imports of an analysis, made cheap and never run at once.
+
+``import mediapipe`` loads every task of the Tasks API, and with them
+``matplotlib.pyplot`` (for its drawing helpers) and ``sounddevice`` (for its
+audio tasks): about 0.5 s of the 1.0 s the import takes on the development
+machine. FormCoach uses neither, so :func:`mediapipe` imports those two
+lazily: they are loaded only if something uses them (the PDF export's plots
+load pyplot themselves, as usual).
+
+``import scipy.signal`` takes 1-1.5 s (it imports most of SciPy) for the four
+functions FormCoach uses, wrapped here. A one-shot ``formcoach analyze``
+needs them only once poses come in, so :func:`load_scipy_in_background`
+starts the import when the pose models start loading; it then overlaps their
+load and first frames instead of coming before them.
+
+Both imports go through one lock: two threads importing at once can deadlock
+on the module locks of packages both use, and imports hold the GIL anyway, so
+running them one after the other costs nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import threading
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+#: Imported by MediaPipe's package ``__init__`` but used only by its drawing
+#: and audio helpers.
+DEFERRED = frozenset({"matplotlib.pyplot", "sounddevice"})
+
+_importing = threading.Lock()
+_starting = threading.Lock()
+_mediapipe: ModuleType | None = None
+_scipy: tuple[ModuleType, ModuleType] | None = None
+_scipy_loader_started = False
+
+
+class _Deferred(importlib.abc.MetaPathFinder):
+    """Finds the :data:`DEFERRED` modules as usual, with a lazy loader."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in DEFERRED:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return None  # the usual finders decide
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
+def mediapipe() -> ModuleType:
+    """The ``mediapipe`` package (imported on the first call, thread-safe)."""
+    global _mediapipe
+    if _mediapipe is None:
+        with _importing:
+            if _mediapipe is None:
+                finder = _Deferred()
+                sys.meta_path.insert(0, finder)
+                try:
+                    import mediapipe as mp
+                finally:
+                    sys.meta_path.remove(finder)
+                _mediapipe = mp
+    return _mediapipe
+
+
+def _scipy_modules() -> tuple[ModuleType, ModuleType]:
+    """``scipy.signal`` and ``scipy.ndimage`` (imported on the first call)."""
+    global _scipy
+    if _scipy is None:
+        with _importing:
+            if _scipy is None:
+                import scipy.ndimage
+                import scipy.signal
+
+                _scipy = (scipy.signal, scipy.ndimage)
+    return _scipy
+
+
+def load_scipy_in_background() -> None:
+    """Start importing SciPy's signal tools in a background thread (once)."""
+    global _scipy_loader_started
+    with _starting:
+        if _scipy_loader_started or _scipy is not None:
+            return
+        _scipy_loader_started = True
+    threading.Thread(
+        target=_scipy_modules, name="formcoach-import", daemon=True
+    ).start()
+
+
+def butter(*args: Any, **kwargs: Any) -> Any:
+    """:func:`scipy.signal.butter`."""
+    return _scipy_modules()[0].butter(*args, **kwargs)
+
+
+def sosfiltfilt(*args: Any, **kwargs: Any) -> Any:
+    """:func:`scipy.signal.sosfiltfilt`."""
+    return _scipy_modules()[0].sosfiltfilt(*args, **kwargs)
+
+
+def find_peaks(*args: Any, **kwargs: Any) -> Any:
+    """:func:`scipy.signal.find_peaks`."""
+    return _scipy_modules()[0].find_peaks(*args, **kwargs)
+
+
+def maximum_filter1d(*args: Any, **kwargs: Any) -> Any:
+    """:func:`scipy.ndimage.maximum_filter1d`."""
+    return _scipy_modules()[1].maximum_filter1d(*args, **kwargs)

@@ -1,0 +1,90 @@
+"""The slow imports: MediaPipe without pyplot and sounddevice (which still work
+when something uses them later), SciPy loaded in the background while other
+threads import MediaPipe and call SciPy's tools."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+DEFERRED = textwrap.dedent(
+    """
+    import sys
+    from formcoach.slow_imports import mediapipe
+
+    mp = mediapipe()
+    assert mp.tasks.vision.PoseLandmarker is not None
+    assert mediapipe() is mp
+    # Deferred: named in sys.modules, not run (pyplot's figure module unloaded).
+    assert "matplotlib.figure" not in sys.modules, "pyplot was loaded"
+    assert "_sounddevice" not in sys.modules, "sounddevice was loaded"
+
+    # What the report's angle plots do (formcoach/export/common.py).
+    import io
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0.0, 0.1, 0.2], [170.0, 120.0, 95.0])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    assert buffer.getvalue().startswith(b"\\x89PNG")
+    print("ok")
+    """
+)
+
+CONCURRENT = textwrap.dedent(
+    """
+    import sys
+    import threading
+
+    import numpy as np
+
+    from formcoach import slow_imports
+
+    slow_imports.load_scipy_in_background()
+    errors = []
+
+    def lane():
+        try:
+            slow_imports.mediapipe()
+        except BaseException as exc:
+            errors.append(exc)
+
+    lanes = [threading.Thread(target=lane) for _ in range(2)]
+    for t in lanes:
+        t.start()
+    sos = slow_imports.butter(4, 0.2, output="sos")
+    smooth = slow_imports.sosfiltfilt(sos, np.sin(np.arange(60) / 5.0))
+    peaks, _ = slow_imports.find_peaks(smooth)
+    for t in lanes:
+        t.join()
+    assert not errors, errors
+    import scipy.signal
+
+    want = scipy.signal.sosfiltfilt(scipy.signal.butter(4, 0.2, output="sos"),
+                                    np.sin(np.arange(60) / 5.0))
+    assert np.array_equal(smooth, want)
+    assert list(peaks) == list(scipy.signal.find_peaks(want)[0])
+    print("ok")
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "script", [DEFERRED, CONCURRENT], ids=["mediapipe_deferred", "concurrent"]
+)
+def test_slow_imports(script, tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-3000:]
