@@ -10,12 +10,12 @@ load pyplot themselves, as usual).
 ``import scipy.signal`` takes 1-1.5 s (it imports most of SciPy) for the four
 functions FormCoach uses, wrapped here. A one-shot ``formcoach analyze``
 needs them only once poses come in, so :func:`load_scipy_in_background`
-starts the import when the pose models start loading; it then overlaps their
-load and first frames instead of coming before them.
+starts the import when the pose models start loading, after MediaPipe's; it
+then overlaps their load and first frames instead of coming before them.
 
-Both imports go through one lock: two threads importing at once can deadlock
-on the module locks of packages both use, and imports hold the GIL anyway, so
-running them one after the other costs nothing.
+The two imports run one after the other, MediaPipe first: two threads
+importing at once can deadlock on the module locks of packages both use, and
+imports hold the GIL anyway, so taking turns costs nothing.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from typing import Any
 #: and audio helpers.
 DEFERRED = frozenset({"matplotlib.pyplot", "sounddevice"})
 
-_importing = threading.Lock()
+_mediapipe_lock = threading.Lock()
+_scipy_lock = threading.Lock()
 _starting = threading.Lock()
 _mediapipe: ModuleType | None = None
 _scipy: tuple[ModuleType, ModuleType] | None = None
@@ -59,7 +60,7 @@ def mediapipe() -> ModuleType:
     """The ``mediapipe`` package (imported on the first call, thread-safe)."""
     global _mediapipe
     if _mediapipe is None:
-        with _importing:
+        with _mediapipe_lock:
             if _mediapipe is None:
                 finder = _Deferred()
                 sys.meta_path.insert(0, finder)
@@ -75,8 +76,10 @@ def _scipy_modules() -> tuple[ModuleType, ModuleType]:
     """``scipy.signal`` and ``scipy.ndimage`` (imported on the first call)."""
     global _scipy
     if _scipy is None:
-        with _importing:
+        with _scipy_lock:
             if _scipy is None:
+                with _mediapipe_lock:
+                    pass  # let a MediaPipe import in progress finish first
                 import scipy.ndimage
                 import scipy.signal
 
@@ -84,15 +87,25 @@ def _scipy_modules() -> tuple[ModuleType, ModuleType]:
     return _scipy
 
 
+def _mediapipe_then_scipy() -> None:
+    mediapipe()
+    _scipy_modules()
+
+
 def load_scipy_in_background() -> None:
-    """Start importing SciPy's signal tools in a background thread (once)."""
+    """Start importing SciPy's signal tools in a background thread (once).
+
+    MediaPipe is imported first (by that thread, or by whichever thread asks
+    for it first): the pose models need it before anything else, and SciPy is
+    imported while they build themselves (native code, without the GIL).
+    """
     global _scipy_loader_started
     with _starting:
         if _scipy_loader_started or _scipy is not None:
             return
         _scipy_loader_started = True
     threading.Thread(
-        target=_scipy_modules, name="formcoach-import", daemon=True
+        target=_mediapipe_then_scipy, name="formcoach-import", daemon=True
     ).start()
 
 
