@@ -23,11 +23,14 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import logging
 import sys
 import threading
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 #: Imported by MediaPipe's package ``__init__`` but used only by its drawing
 #: and audio helpers.
@@ -88,8 +91,11 @@ def _scipy_modules() -> tuple[ModuleType, ModuleType]:
 
 
 def _mediapipe_then_scipy() -> None:
-    mediapipe()
-    _scipy_modules()
+    try:
+        mediapipe()
+        _scipy_modules()
+    except Exception:  # the code that needs them will say what is wrong
+        logger.debug("importing ahead failed", exc_info=True)
 
 
 def load_scipy_in_background() -> None:
