@@ -57,7 +57,8 @@ WRONG_DIRECTION_RULE = Rule(
     "The foot goes round the crank forward (at least 3/4 of a turn, with the "
     "rider's facing from the toes and nose)",
     (),
-    "live",    check=lambda m, s: m.direction == "forward",
+    "live",
+    check=lambda m, s: m.direction == "forward",
 )
 
 SADDLE_HIGH = Cue(
@@ -73,7 +74,8 @@ SADDLE_HIGH_RULE = Rule(
     SADDLE_HIGH,
     "Median knee flexion at the bottom of the stroke below knee_flexion_min_deg",
     ("knee_flexion_min_deg",),
-    "live",    check=lambda m, s: (
+    "live",
+    check=lambda m, s: (
         m.bottom_knee_flexion_deg is not None
         and m.bottom_knee_flexion_deg < s.knee_flexion_min_deg
     ),
@@ -91,7 +93,8 @@ SADDLE_LOW_RULE = Rule(
     SADDLE_LOW,
     "Median knee flexion at the bottom of the stroke above knee_flexion_max_deg",
     ("knee_flexion_max_deg",),
-    "live",    check=lambda m, s: (
+    "live",
+    check=lambda m, s: (
         m.bottom_knee_flexion_deg is not None
         and m.bottom_knee_flexion_deg > s.knee_flexion_max_deg
     ),
@@ -110,7 +113,8 @@ UNEVEN_CADENCE_RULE = Rule(
     "Over at least 3 revolutions, their times vary (coefficient of variation) "
     "by more than cadence_cv_max",
     ("cadence_cv_max",),
-    "live",    check=lambda m, s: (m.cadence_cv or 0) > s.cadence_cv_max,
+    "live",
+    check=lambda m, s: (m.cadence_cv or 0) > s.cadence_cv_max,
 )
 
 ROCKING = Cue(
@@ -126,9 +130,8 @@ ROCKING_RULE = Rule(
     "The hips bob up and down (standard deviation of height) by more than "
     "pelvis_rocking_max leg lengths",
     ("pelvis_rocking_max",),
-    "live",    check=lambda m, s: (
-        (m.pelvis_rocking_leg_lengths or 0) > s.pelvis_rocking_max
-    ),
+    "live",
+    check=lambda m, s: (m.pelvis_rocking_leg_lengths or 0) > s.pelvis_rocking_max,
 )
 
 HUNCHED = Cue(
@@ -143,7 +146,8 @@ HUNCHED_RULE = Rule(
     HUNCHED,
     "Median forward trunk lean above trunk_lean_max_deg",
     ("trunk_lean_max_deg",),
-    "live",    check=lambda m, s: (m.trunk_lean_deg or 0) > s.trunk_lean_max_deg,
+    "live",
+    check=lambda m, s: (m.trunk_lean_deg or 0) > s.trunk_lean_max_deg,
 )
 
 RUSHED_RETURN = Cue(
@@ -159,7 +163,8 @@ RUSHED_RETURN_RULE = Rule(
     RUSHED_RETURN,
     "Median recovery time over drive time below recovery_to_drive_min",
     ("recovery_to_drive_min",),
-    "live",    check=lambda m, s: (
+    "live",
+    check=lambda m, s: (
         m.recovery_to_drive is not None
         and m.recovery_to_drive < s.recovery_to_drive_min
     ),
@@ -178,7 +183,8 @@ ARMS_EARLY_RULE = Rule(
     "In more than arms_early_max_share of the strokes the elbows reach 90 % of "
     "their bend before the knees reach 90 % of their extension",
     ("arms_early_max_share",),
-    "live",    check=lambda m, s: (m.arms_early_share or 0) > s.arms_early_max_share,
+    "live",
+    check=lambda m, s: (m.arms_early_share or 0) > s.arms_early_max_share,
 )
 
 OVER_LEAN = Cue(
@@ -193,7 +199,8 @@ OVER_LEAN_RULE = Rule(
     OVER_LEAN,
     "Median backward trunk lean at the finish above finish_lean_back_max_deg",
     ("finish_lean_back_max_deg",),
-    "live",    check=lambda m, s: (
+    "live",
+    check=lambda m, s: (
         m.finish_lean_deg is not None
         and -m.finish_lean_deg > s.finish_lean_back_max_deg
     ),
@@ -211,7 +218,8 @@ SHORT_STROKE_RULE = Rule(
     SHORT_STROKE,
     "Median knee angle at the catch above catch_knee_max_deg",
     ("catch_knee_max_deg",),
-    "live",    check=lambda m, s: (
+    "live",
+    check=lambda m, s: (
         m.catch_knee_deg is not None and m.catch_knee_deg > s.catch_knee_max_deg
     ),
 )
@@ -228,9 +236,8 @@ NECK_RULE = Rule(
     NECK,
     "The hip-shoulder-ear angle is more than neck_max_deg off straight (median)",
     ("neck_max_deg",),
-    "live",    check=lambda m, s: (
-        m.neck_deg is not None and 180 - m.neck_deg > s.neck_max_deg
-    ),
+    "live",
+    check=lambda m, s: m.neck_deg is not None and 180 - m.neck_deg > s.neck_max_deg,
 )
 
 FATIGUE = Cue(
@@ -246,7 +253,8 @@ FATIGUE_RULE = Rule(
     "Over at least 9 revolutions or strokes, the mean cycle time of the last "
     "third is longer than the first third's by more than fatigue_rate_drop",
     ("fatigue_rate_drop",),
-    "set",    check=lambda m, s: m.fatigue is not None,
+    "set",
+    check=lambda m, s: m.fatigue is not None,
 )
 
 CYCLE_COLUMNS: tuple[Column, ...] = (

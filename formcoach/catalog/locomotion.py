@@ -106,6 +106,7 @@ def _mostly_heel(m: Any, ball_share_min: float) -> bool:
     judged = [c for c in m.gait.contacts if c.landing != "unknown"]
     return share is not None and len(judged) >= 3 and share < ball_share_min
 
+
 KNEE_SERIES = (("left_knee_deg", "Left knee"), ("right_knee_deg", "Right knee"))
 
 

@@ -154,7 +154,6 @@ class PictureEdge:
     travel: float = 0.0
 
 
-
 #: Posture is judged only while stepping, over at least this many steps.
 MIN_STEPS_JUDGED = 4
 
