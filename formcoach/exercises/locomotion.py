@@ -37,18 +37,8 @@ from ..catalog.locomotion import (
     CLEAR_SPACE_RULE,
     FATIGUE,
     FATIGUE_RULE,
-    FEET_CROSSING_RULE,
-    FEET_TOGETHER_RULE,
     GOOD_RULE,
     HEEL_LANDING_RULE,
-    HUNCHED_RULE,
-    KNEES_STRAIGHT_RULE,
-    LEAN_FORWARD_RULE,
-    LEANING_BACK_RULE,
-    LONG_STEPS_RULE,
-    LOOKING_BACK_RULE,
-    NO_ARM_SWING_RULE,
-    STAND_LOWER_RULE,
     STEP_COLUMNS,
     SUPPORT_RULE,
     TOO_FAST_RULE,
@@ -62,6 +52,7 @@ from ..catalog.locomotion import (
     StepSettings,
     WalkSettings,
 )
+from ..catalog.spec import ExerciseSpec
 from ..gait import Contact, GaitAnalysis, GaitSettings, analyze_gait
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
@@ -71,7 +62,6 @@ from ..results import (
     ExerciseResult,
     FrameFeedback,
     InputWarning,
-    PlotSpec,
     Rule,
     raised,
     rounded,
@@ -185,26 +175,27 @@ class LocomotionCoach(WindowedCoach):
     )
     #: Rules of the gait over the whole set.
     set_rules: ClassVar[tuple[Rule, ...]] = (UNEVEN_RULE,)
-    #: Posture rules, judged over a set of at least MIN_STEPS_JUDGED steps;
-    #: each coach composes its own.
-    posture_rules: ClassVar[tuple[Rule, ...]] = (
-        HUNCHED_RULE,
-        LEANING_BACK_RULE,
-        LOOKING_BACK_RULE,
-    )
     #: Rules that close the set.
     closing_rules: ClassVar[tuple[Rule, ...]] = (FATIGUE_RULE, SUPPORT_RULE)
+    #: The workout's declaration, whose rules the coach applies.
+    spec: ClassVar[ExerciseSpec]
+    #: Posture rules, judged over a set of at least MIN_STEPS_JUDGED steps: the
+    #: declared rules other than the ones every locomotion coach applies.
+    posture_rules: ClassVar[tuple[Rule, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.rules = (
-            CLEAR_SPACE_RULE,
-            *cls.live_rules,
-            *cls.set_rules,
-            *cls.posture_rules,
-            *cls.closing_rules,
-            GOOD_RULE,
-        )
+        shared = (CLEAR_SPACE_RULE, *cls.live_rules, *cls.set_rules)
+        ending = (*cls.closing_rules, GOOD_RULE)
+        common = {id(r) for r in (*shared, *ending)}
+        cls.posture_rules = tuple(r for r in cls.spec.rules if id(r) not in common)
+        cls.rules = (*shared, *cls.posture_rules, *ending)
+        if cls.rules != cls.spec.rules:
+            raise TypeError(
+                f"{cls.__name__}: declare the shared rules, the posture rules, "
+                "then the closing rules"
+            )
+        cls.plots = cls.spec.plots
 
     def __init__(self, config: Config):
         self.settings = self.settings_type.from_config(config, self.section)
@@ -451,14 +442,7 @@ class BackwardWalkCoach(LocomotionCoach):
         "looking back, arm swing, rhythm, clear space, fatigue, support"
     )
     settings_type: ClassVar[type[StepSettings]] = WalkSettings
-    posture_rules: ClassVar[tuple[Rule, ...]] = (
-        HUNCHED_RULE,
-        LEANING_BACK_RULE,
-        LOOKING_BACK_RULE,
-        LONG_STEPS_RULE,
-        NO_ARM_SWING_RULE,
-    )
-    plots: ClassVar[tuple[PlotSpec, ...]] = locomotion.BACKWARD_WALK.plots
+    spec: ClassVar[ExerciseSpec] = locomotion.BACKWARD_WALK
 
 
 class RetroRunCoach(LocomotionCoach):
@@ -472,13 +456,7 @@ class RetroRunCoach(LocomotionCoach):
         "clear space, fatigue; time on a treadmill"
     )
     settings_type: ClassVar[type[StepSettings]] = RetroRunSettings
-    posture_rules: ClassVar[tuple[Rule, ...]] = (
-        HUNCHED_RULE,
-        LEANING_BACK_RULE,
-        LOOKING_BACK_RULE,
-        LEAN_FORWARD_RULE,
-    )
-    plots: ClassVar[tuple[PlotSpec, ...]] = locomotion.RETRO_RUN.plots
+    spec: ClassVar[ExerciseSpec] = locomotion.RETRO_RUN
 
     def _extra_summary(self, m: StepMeasures) -> dict[str, Any]:
         return {"interval_time_s": rounded(self._active_s(), 1)}
@@ -495,14 +473,7 @@ class BandWalkCoach(LocomotionCoach):
         "ball-of-foot landings, feet kept apart, clear space, fatigue"
     )
     settings_type: ClassVar[type[StepSettings]] = BandWalkSettings
-    posture_rules: ClassVar[tuple[Rule, ...]] = (
-        LEANING_BACK_RULE,
-        LOOKING_BACK_RULE,
-        KNEES_STRAIGHT_RULE,
-        HUNCHED_RULE,
-        FEET_TOGETHER_RULE,
-    )
-    plots: ClassVar[tuple[PlotSpec, ...]] = locomotion.BAND_WALK.plots
+    spec: ClassVar[ExerciseSpec] = locomotion.BAND_WALK
 
 
 class BackwardShuffleCoach(LocomotionCoach):
@@ -516,14 +487,7 @@ class BackwardShuffleCoach(LocomotionCoach):
         "ball-of-foot landings, clear space, fatigue"
     )
     settings_type: ClassVar[type[StepSettings]] = ShuffleSettings
-    posture_rules: ClassVar[tuple[Rule, ...]] = (
-        HUNCHED_RULE,
-        LEANING_BACK_RULE,
-        LOOKING_BACK_RULE,
-        STAND_LOWER_RULE,
-        FEET_CROSSING_RULE,
-    )
-    plots: ClassVar[tuple[PlotSpec, ...]] = locomotion.BACKWARD_SHUFFLE.plots
+    spec: ClassVar[ExerciseSpec] = locomotion.BACKWARD_SHUFFLE
 
     def _extra_summary(self, m: StepMeasures) -> dict[str, Any]:
         duration = self._active_s()
