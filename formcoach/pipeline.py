@@ -32,7 +32,13 @@ from .config_values import number
 from .exercises import ExerciseCoach, create_coach
 from .outputs import CsvStream, prepare_output_dir, write_json_atomic
 from .pose import PoseFrame
-from .pose_pass import PoseTrack, ProgressCallback, estimate_poses
+from .pose_pass import (
+    PoseSource,
+    PoseTrack,
+    ProgressCallback,
+    estimate_poses,
+    iter_poses,
+)
 from .render import key_frame_times, render_video, thumbnails_from_video
 from .report import SERIES_COLUMNS, FrameSeries, build_report
 from .results import InputWarning
@@ -60,6 +66,7 @@ def analyze_video(
     mirrored: bool = False,
     progress: ProgressCallback | None = None,
     save_landmarks: bool = False,
+    pose_source: PoseSource = iter_poses,
 ) -> dict[str, Any]:
     """Analyse one video and write ``report.json`` (and ``annotated.mp4``).
 
@@ -81,6 +88,9 @@ def analyze_video(
         mirrored: The video is a mirror view (selfie camera).
         progress: Optional progress callback.
         save_landmarks: Also write the world landmarks as ``landmarks.trc``.
+        pose_source: Where one workout's poses come from (see
+            :func:`~formcoach.stream.stream_video`); a whole session always
+            runs the pose models here.
 
     Returns:
         The report (as written to ``report.json``).
@@ -125,6 +135,7 @@ def analyze_video(
         progress=progress,
         rows=frames_csv,
         save_landmarks=save_landmarks,
+        pose_source=pose_source,
     )
     try:
         if coach is None:
@@ -167,6 +178,7 @@ class _Job:
     progress: ProgressCallback | None
     rows: CsvStream
     save_landmarks: bool
+    pose_source: PoseSource
 
 
 def pose_rate_hz(config: Config, coach: ExerciseCoach) -> float:
@@ -194,6 +206,7 @@ def _analyze_workout(
         progress=job.progress,
         keep_frames=job.save_landmarks,
         max_series_points=settings.analysis.series_max_points,
+        pose_source=job.pose_source,
     )
     tally, result = streamed.tally, streamed.result
     warnings: list[InputWarning] = []

@@ -21,6 +21,7 @@ import ctypes
 import ctypes.util
 import functools
 import math
+import os
 import queue
 import threading
 import time
@@ -28,7 +29,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -150,6 +151,29 @@ class Posed(NamedTuple):
     cut: Cut | None = None
 
 
+class PoseSource(Protocol):
+    """Where an analysis gets every frame's raw pose: :func:`iter_poses`, or
+    poses made elsewhere (:class:`~formcoach.pose_parts.PartsSource`)."""
+
+    def __call__(
+        self,
+        video_path: str | Path,
+        settings: PipelineSettings,
+        *,
+        info: VideoInfo,
+        turn_deg: int,
+        mirrored: bool,
+        stride: int,
+        lanes: int,
+        keep_images: bool,
+        on_gap: Callable[[float, float], None],
+        progress: ProgressCallback | None = None,
+        people: list[PersonChoice] | None = None,
+    ) -> Iterator[Posed]:
+        """Every frame's raw pose, in order (see :func:`iter_poses`)."""
+        ...
+
+
 _DONE = object()
 _STOPPED = object()  # a run stopped early (the reader went away)
 _POLL_S = 0.1
@@ -172,6 +196,7 @@ def iter_poses(
     on_gap: Callable[[float, float], None],
     progress: ProgressCallback | None = None,
     people: list[PersonChoice] | None = None,
+    span: tuple[int, int | None] | None = None,
 ) -> Iterator[Posed]:
     """Every frame's raw pose, in order (the model on every ``stride``-th frame).
 
@@ -211,18 +236,26 @@ def iter_poses(
     ``people``, when given, receives each model's person choice
     (:meth:`~formcoach.pose.PoseEstimator.person_choice`) in time order once
     the frames are all out.
+
+    ``span`` ``(start, stop)`` poses only those frames, as the run of a video
+    cut elsewhere (stop None: to the end): with its warm-up before ``start``,
+    one lane, no pictures. A batch poses a long video's parts on several
+    workers this way (:mod:`formcoach.pose_parts`).
     """
     analysis = settings.analysis
     people_settings = settings.pose.people
     fps = info.fps or 30.0
     warmup = round(analysis.segment_warmup_s * fps)
     cut_warmup = round(settings.cuts.fade_max_s * fps) + 3
-    runs = _runs(
-        info.frame_count,
-        lanes,
-        round(analysis.min_segment_s * fps),
-        round(analysis.max_run_s * fps),
-    )
+    if span is not None:
+        runs, keep_images = [span], False
+    else:
+        runs = _runs(
+            info.frame_count,
+            lanes,
+            round(analysis.min_segment_s * fps),
+            round(analysis.max_run_s * fps),
+        )
     lanes = min(lanes, len(runs))
     light_every = max(1, round(fps / 5))
     stop = threading.Event()
@@ -248,7 +281,7 @@ def iter_poses(
 
     def first_decoded(j: int) -> int:
         """The first frame run ``j`` decodes (the cut check's warm-up)."""
-        return max(0, runs[j][0] - max(warmup, cut_warmup)) if j else 0
+        return max(0, runs[j][0] - max(warmup, cut_warmup))
 
     def lane(k: int) -> None:
         mine = range(k, len(runs), lanes)
@@ -287,7 +320,7 @@ def iter_poses(
         """Pose run ``j``; the first frame after it (or ``_STOPPED``)."""
         start, stop_index = runs[j]
         outbox = outboxes[j]
-        posed_from = max(0, start - warmup) if j else 0
+        posed_from = max(0, start - warmup)
         detector = ShotDetector(settings.cuts, fps)
         # (decoded frame, its item or None for a warm-up frame), not yet sent.
         held: deque[tuple[Any, Posed | None]] = deque()
@@ -499,6 +532,30 @@ def give_back_memory() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+#: glibc's ``mallopt`` parameters, and the largest mmap threshold its dynamic
+#: rule reaches on 64-bit systems (``DEFAULT_MMAP_THRESHOLD_MAX``).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
+
+
+def undo_malloc_trim_setting() -> None:
+    """Let glibc keep decoded frames' memory for reuse again, in this process.
+
+    Dask starts its worker processes with ``MALLOC_TRIM_THRESHOLD_=65536``.
+    Setting it also pins glibc's mmap threshold at 128 KB, so every decoded
+    frame (2.7 MB at 720p) is mapped, zeroed and unmapped anew: a one-model
+    analysis took 31.2 s instead of 24.4 s (docs/performance.md, session 9).
+    This sets the mmap threshold to where glibc's own rule takes it, and the
+    trim threshold above it. Does nothing unless the variable is set, or off
+    glibc.
+    """
+    libc = _libc()
+    if libc is None or "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+        return
+    libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)
+    libc.mallopt(_M_TRIM_THRESHOLD, 2 * _MMAP_THRESHOLD_MAX)
 
 
 def _runs(

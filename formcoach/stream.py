@@ -50,7 +50,7 @@ from .cuts import Cut
 from .exercises import ExerciseCoach
 from .people import PersonChoice
 from .pose import PoseFrame
-from .pose_pass import Posed, ProgressCallback, iter_poses
+from .pose_pass import Posed, PoseSource, ProgressCallback, iter_poses
 from .prefetch import prefetch
 from .report import FrameSeries
 from .results import ExerciseResult, FrameFeedback
@@ -130,6 +130,7 @@ def stream_video(
     progress: ProgressCallback | None = None,
     keep_frames: bool = False,
     max_series_points: int = 3000,
+    pose_source: PoseSource = iter_poses,
 ) -> StreamedClip:
     """Analyse a video in one pass, drawing the annotated video as it goes.
 
@@ -154,6 +155,9 @@ def stream_video(
         progress: ``progress(stage, done, total)``, from this thread.
         keep_frames: Keep every smoothed pose frame (to save the landmarks).
         max_series_points: report.json's series keeps about this many frames.
+        pose_source: Gives every frame's raw pose: the pose models here
+            (:func:`~formcoach.pose_pass.iter_poses`), or poses made in parts
+            by a batch's workers (:class:`~formcoach.pose_parts.PartsSource`).
 
     Raises:
         InputError: The video cannot be read, or the time limit was reached.
@@ -180,6 +184,7 @@ def stream_video(
                 progress=progress,
                 keep_frames=keep_frames,
                 max_series_points=max_series_points,
+                pose_source=pose_source,
             )
         except _Again as again:
             plan = again.plan
@@ -220,6 +225,7 @@ def _one_pass(
     progress: ProgressCallback | None,
     keep_frames: bool,
     max_series_points: int,
+    pose_source: PoseSource,
 ) -> StreamedClip:
     analysis = settings.analysis
     info = VideoInfo.from_path(video_path).turned(plan.turn_deg)
@@ -355,7 +361,7 @@ def _one_pass(
         _Pictures(video_path, plan.turn_deg) if video_target is not None else None
     )
     people: list[PersonChoice] = []
-    posed = iter_poses(
+    posed = pose_source(
         video_path,
         settings,
         info=info,
