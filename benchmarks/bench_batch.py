@@ -1,14 +1,20 @@
 """Benchmark: `formcoach batch` on 2 cores vs `analyze` in a loop, same run.
 
-    .venv/bin/python benchmarks/bench_batch.py [--no-video] [VIDEO ...]
+    .venv/bin/python benchmarks/bench_batch.py [--no-video] [--cli-loop]
+        [--set KEY=VALUE ...] [VIDEO ...]
 
 Defaults to the shared lunge clips. Prints one JSON line: seconds of video,
-wall time of each way, and throughput as × real time.
+wall time of each way, and throughput as × real time. The loop calls
+``analyze_video`` in this process (no start-up per video); ``--cli-loop``
+also times ``formcoach analyze`` run once per video, as a shell loop would.
+``--set`` overrides settings for every way (e.g. ``batch.max_parts=1``).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,12 +35,29 @@ DEFAULT = [
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if a != "--no-video"]
-    write_video = "--no-video" not in sys.argv[1:]
-    videos = [Path(v) for v in args] or DEFAULT
+    parser = argparse.ArgumentParser()
+    parser.add_argument("videos", nargs="*")
+    parser.add_argument("--no-video", action="store_true")
+    parser.add_argument("--cli-loop", action="store_true")
+    parser.add_argument("--set", action="append", default=[], dest="overrides")
+    args = parser.parse_args()
+    write_video = not args.no_video
+    videos = [Path(v) for v in args.videos] or DEFAULT
     seconds = sum(VideoInfo.from_path(v).duration_s for v in videos)
-    config = load_config()
+    config = load_config(overrides=args.overrides)
+    extra: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        if args.cli_loop:
+            t0 = time.perf_counter()
+            for i, v in enumerate(videos):
+                command = [sys.executable, "-m", "formcoach.cli", "analyze", str(v)]
+                command += ["--exercise", "reverse-lunge"]
+                command += ["--out", str(Path(tmp) / f"cli{i}")]
+                command += [] if write_video else ["--no-video"]
+                for override in args.overrides:
+                    command += ["--set", override]
+                subprocess.run(command, check=True, capture_output=True)
+            extra["cli_loop_s"] = round(time.perf_counter() - t0, 1)
         t0 = time.perf_counter()
         for i, v in enumerate(videos):
             analyze_video(
@@ -49,6 +72,7 @@ def main() -> None:
         batch = run_batch(
             [Job(str(v), "reverse-lunge") for v in videos],
             Path(tmp) / "batch",
+            config=config,
             workers=2,
             save_history=False,
             write_video=write_video,
@@ -65,6 +89,8 @@ def main() -> None:
                 "batch_x_realtime": round(seconds / batch_s, 2),
                 "batch_vs_loop": round(loop_s / batch_s, 2),
                 "batch_per_video_wall_s": [r.get("wall_s") for r in batch.rows],
+                "batch_parts": [r.get("parts") for r in batch.rows],
+                **extra,
             }
         )
     )

@@ -17,6 +17,12 @@ writes, per video, ``DIR/<stable id>/report.json`` (+ ``annotated.mp4``), plus
   bytes for every video (a fresh tracker per video, as VIDEO mode needs), and
   keeps the next video's model loaded while it analyses one
   (:mod:`formcoach.model_pool`).
+* **Long videos in parts.** A video longer than its fair share of the batch
+  (and than two ``batch.part_s``) is cut into parts (at most
+  ``batch.max_parts``), each posed by its own task on any worker, and one
+  more task coaches the video from the parts' poses as they are written
+  (:mod:`formcoach.pose_parts`, :func:`plan_parts`). So a long and a short
+  video, or one long video on a cluster of machines, keep every worker busy.
 * **History.** The client, not the workers, writes the history database.
 """
 
@@ -28,6 +34,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,8 +42,10 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import SPECS
-from .errors import InputError
+from .config_values import integer, number
+from .errors import FormCoachError, InputError
 from .outputs import write_bytes_atomic, write_json_atomic
+from .pose_parts import PartPlan
 from .settings import Config, load_config
 from .stage_settings import PipelineSettings
 
@@ -56,8 +65,33 @@ SUMMARY_FIELDS = [
     "score",
     "top_cues",
     "wall_s",
+    "parts",
     "error",
 ]
+#: Where the parts of long videos wait for their coaching, under the output.
+PARTS_DIR = ".parts"
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """The ``[batch]`` table.
+
+    Attributes:
+        part_s: A video at least twice this long is posed in parts of at
+            least this long, one task each.
+        max_parts: At most this many parts per video.
+    """
+
+    part_s: float
+    max_parts: int
+
+    @classmethod
+    def from_config(cls, config: Config) -> BatchSettings:
+        """Read ``[batch]``; a missing or mistyped key raises InputError."""
+        return cls(
+            part_s=number(config, "batch.part_s"),
+            max_parts=integer(config, "batch.max_parts"),
+        )
 
 
 @dataclass(frozen=True)
@@ -133,8 +167,40 @@ def _manifest(path: Path, exercise: str) -> list[Job]:
     ]
 
 
+def pose_part_job(
+    job: Job, config: Config, plan: PartPlan, index: int, folder: str
+) -> dict[str, Any]:
+    """Pose one part of a long video (on a worker) into ``folder``.
+
+    Never raises for a bad video: returns ``{"error": message}``, and the
+    video's coaching task records it.
+    """
+    from .model_pool import keep_ready
+    from .pose_parts import pose_part
+    from .pose_pass import undo_malloc_trim_setting
+
+    undo_malloc_trim_setting()
+    keep_ready()
+    started = time.monotonic()
+    try:
+        settings = PipelineSettings.from_config(config)
+        pose_part(job.path, settings, plan, index, Path(folder))
+    except FormCoachError as exc:
+        return {"error": str(exc)}
+    except Exception as exc:  # a crash in one video must not stop the batch
+        logger.exception("posing part %d of %s crashed", index, job.path)
+        return {"error": f"internal error: {exc!r}"}
+    return {"wall_s": time.monotonic() - started}
+
+
 def analyse_job(
-    job: Job, out_dir: str, config: Config, write_video: bool, lanes: int = 1
+    job: Job,
+    out_dir: str,
+    config: Config,
+    write_video: bool,
+    lanes: int = 1,
+    plan: PartPlan | None = None,
+    part_names: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run one video (on a worker). Never raises for a bad video: returns a row.
 
@@ -142,11 +208,20 @@ def analyse_job(
     worker on another machine needs none of the client's files. ``lanes`` pose
     models share the video (more than one only when the batch has fewer
     videos than workers, so the idle workers' cores are used).
+
+    A video cut into parts (``plan``) takes its poses from the files its
+    part tasks (:func:`pose_part_job`) write as they pose; ``part_names``
+    name the Dask variables holding those tasks. It starts with them and
+    follows the parts in order; while it waits it gives its worker's slot
+    to the parts (Dask's ``secede``), so waiting never holds a slot the
+    parts need.
     """
-    from .errors import FormCoachError
     from .model_pool import keep_ready
     from .pipeline import analyze_video
+    from .pose_parts import PartsSource
+    from .pose_pass import PoseSource, iter_poses, undo_malloc_trim_setting
 
+    undo_malloc_trim_setting()
     # A worker analyses video after video: its next model loads meanwhile.
     keep_ready()
 
@@ -166,9 +241,16 @@ def analyse_job(
             "error": f"Cannot read: {exc.strerror}",
         }
     row["id"] = vid
+    row["parts"] = len(plan.spans) if plan is not None else 1
     target = Path(out_dir) / vid
+    folder = _parts_folder(Path(out_dir), vid)
     started = time.monotonic()
+    source: PoseSource = iter_poses
+    parts: _PartTasks | None = None
     try:
+        if plan is not None:
+            parts = _PartTasks(part_names or [])
+            source = PartsSource(plan, folder, parts.check)
         # One video per worker process, ``lanes`` models per video.
         share = config.with_overrides([f"analysis.workers={max(1, lanes)}"])
         report = analyze_video(
@@ -178,20 +260,120 @@ def analyse_job(
             share,
             write_video=write_video,
             overwrite=True,
+            pose_source=source,
         )
     except FormCoachError as exc:
         return {**row, "status": "failed", "error": str(exc)}
     except Exception as exc:  # a crash in one video must not stop the batch
         logger.exception("analysis of %s crashed", job.path)
         return {**row, "status": "failed", "error": f"internal error: {exc!r}"}
-    elapsed = round(time.monotonic() - started, 2)
+    finally:
+        if plan is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+    # Worker time: the coaching task's and its parts'.
+    elapsed = time.monotonic() - started
+    elapsed += parts.worker_s() if parts is not None else 0.0
     return {
         **row,
         **_summary_row(report),
         "status": "done",
         "error": "",
-        "wall_s": elapsed,
+        "wall_s": round(elapsed, 2),
     }
+
+
+class _PartTasks:
+    """A cut video's part tasks, followed from its coaching task.
+
+    Made inside the coaching task: it secedes from its worker's thread pool,
+    so waiting for the parts never holds a slot they need.
+    """
+
+    def __init__(self, names: list[str]):
+        from dask.distributed import Variable, secede
+
+        secede()
+        # A future made by another client is only followed through a Dask
+        # variable (a bare ``Future(key)`` made here is never told).
+        self._futures = [Variable(name).get() for name in names]
+
+    def check(self, k: int) -> None:
+        """Raise when part ``k`` failed (nothing while it is posed).
+
+        Raises:
+            InputError: Its video could not be posed (the reason), or its
+                worker died every time it was tried.
+        """
+        future = self._futures[k]
+        if not future.done():
+            return
+        try:
+            result = future.result()
+        except Exception as exc:
+            raise InputError(
+                f"worker lost while posing part {k + 1} ({type(exc).__name__})"
+            ) from exc
+        if "error" in result:
+            raise InputError(result["error"])
+
+    def worker_s(self) -> float:
+        """The seconds the parts took on their workers (all are done)."""
+        return sum(future.result()["wall_s"] for future in self._futures)
+
+
+def _parts_folder(out: Path, video_id: str) -> Path:
+    return out / PARTS_DIR / video_id
+
+
+def plan_parts(
+    jobs: list[Job],
+    config: Config,
+    settings: PipelineSettings,
+    batch: BatchSettings,
+    slots: int,
+    *,
+    one_machine: bool,
+) -> dict[Job, PartPlan | None]:
+    """Which videos to cut into parts, and how (None: one task for the video).
+
+    A video is cut when it is longer than its fair share of the batch (all
+    the videos' duration over the workers), so it would keep one worker busy
+    while the others idle, and at least two ``batch.part_s`` long. Each part
+    costs a model load, a warm-up and decoding the video before it. With
+    fewer videos than workers on one machine nothing is cut: each video
+    takes several pose lanes in its worker instead (threads, no part files).
+    A whole session (``auto``) is never cut: its coaches are known only once
+    the whole recording is posed; nor is a video that cannot be read: its
+    one task says what is wrong.
+    """
+    from .exercises import create_coach
+    from .pipeline import pose_rate_hz
+    from .stream import model_stride
+    from .video import VideoInfo
+
+    plans: dict[Job, PartPlan | None] = dict.fromkeys(jobs)
+    if slots < 2 or (one_machine and len(jobs) < slots):
+        return plans
+    turn = settings.video.rotate_deg
+    infos: dict[Job, VideoInfo] = {}
+    for job in jobs:
+        try:
+            infos[job] = VideoInfo.from_path(job.path).turned(turn)
+        except FormCoachError:
+            continue
+    fair_s = sum(info.duration_s for info in infos.values()) / slots
+    for job, info in infos.items():
+        if job.exercise not in SPECS or info.duration_s <= fair_s:
+            continue
+        fps = info.fps or 30.0
+        spans = PartPlan.spans_for(
+            info.frame_count, round(batch.part_s * fps), batch.max_parts
+        )
+        if len(spans) < 2:
+            continue
+        rate_hz = pose_rate_hz(config, create_coach(job.exercise, config))
+        plans[job] = PartPlan(spans, turn, model_stride(fps, rate_hz))
+    return plans
 
 
 def _summary_row(report: dict[str, Any]) -> dict[str, Any]:
@@ -238,7 +420,7 @@ def run_batch(
     on_cluster: Callable[[Any], None] | None = None,
 ) -> BatchResult:
     """Analyse ``jobs`` on Dask; write the per-video outputs and the summaries."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, LocalCluster, Variable, as_completed
 
     # Dask's own INFO chatter (workers starting and stopping) is not for users.
     logging.getLogger("distributed").setLevel(logging.WARNING)
@@ -246,12 +428,14 @@ def run_batch(
     config = config if config is not None else load_config()
     # Check the whole config once, before any worker starts: a missing or
     # mistyped key fails here with its name, not once per video.
-    PipelineSettings.from_config(config)
+    settings = PipelineSettings.from_config(config)
+    batch = BatchSettings.from_config(config)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     result = BatchResult()
     todo: list[Job] = []
+    ids: dict[Job, str] = {}
     for job in jobs:
         try:
             vid = job.video_id
@@ -283,6 +467,7 @@ def run_batch(
             )
         else:
             todo.append(job)
+            ids[job] = vid
     total = len(jobs)
     if progress:
         for k, row in enumerate(result.rows, start=1):
@@ -307,23 +492,51 @@ def run_batch(
             # Longest first (by file size), so no worker is left with a long
             # video at the end while the others idle.
             todo.sort(key=lambda j: -os.path.getsize(j.path))
-            # Fewer videos than workers: each video takes several lanes.
             slots = len(client.scheduler_info().get("workers", {})) or 1
+            plans = plan_parts(
+                todo, config, settings, batch, slots, one_machine=cluster is not None
+            )
+            # Fewer videos than workers: each video not cut into parts takes
+            # several lanes.
             lanes = max(1, slots // len(todo))
-            futures = {
-                client.submit(
+            futures = {}
+            variables: list[Any] = []
+            for i, job in enumerate(todo):
+                plan = plans[job]
+                names: list[str] = []
+                if plan is not None:
+                    folder = str(_parts_folder(out, ids[job]))
+                    for k in range(len(plan.spans)):
+                        part = client.submit(
+                            pose_part_job,
+                            job,
+                            config,
+                            plan,
+                            k,
+                            folder,
+                            retries=retries,
+                            pure=False,
+                        )
+                        variable = Variable(f"formcoach-{part.key}", client=client)
+                        variable.set(part)
+                        variables.append(variable)
+                        names.append(variable.name)
+                # A cut video's coaching starts at once and reads its parts
+                # as they are written.
+                future = client.submit(
                     analyse_job,
                     job,
                     str(out),
                     config,
                     write_video,
-                    lanes,
+                    lanes if plan is None else 1,
+                    plan,
+                    names,
                     retries=retries,
                     pure=False,
                     key=f"video-{i}",
-                ): job
-                for i, job in enumerate(todo)
-            }
+                )
+                futures[future] = job
             for future in as_completed(futures):
                 job = futures[future]
                 try:
@@ -343,10 +556,14 @@ def run_batch(
                     _save_history(out / row["id"] / "report.json")
                 if progress:
                     progress(len(result.rows), total, row)
+            for variable in variables:
+                variable.delete()
         finally:
             client.close()
             if cluster is not None:
                 cluster.close()
+            # Parts left by videos whose coaching never ran.
+            shutil.rmtree(out / PARTS_DIR, ignore_errors=True)
     result.wall_s = time.monotonic() - started
     _write_summaries(out, result)
     return result

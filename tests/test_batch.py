@@ -195,3 +195,64 @@ def test_a_lone_video_takes_every_worker(tmp_path):
     assert row["status"] == "done", row
     report = json.loads((tmp_path / "o" / row["id"] / "report.json").read_text())
     assert report["config"]["analysis"]["workers"] == 2
+
+
+@pytest.fixture(scope="module")
+def long_and_short(tmp_path_factory):
+    """A 16-s video and a 6-s one: the long one is more than its fair share."""
+    from .degrade import encode
+    from .test_pose_parts import SPLIT_SQUAT
+
+    folder = tmp_path_factory.mktemp("long_and_short")
+    long_clip = encode(SPLIT_SQUAT, folder / "long.mp4", "-t", "16", "-an")
+    return long_clip, shared_clip(CLIPS[0])
+
+
+def test_a_long_video_beside_a_short_one_is_posed_in_parts(long_and_short, tmp_path):
+    """The long video is posed in two parts on both workers and coached as they
+    come: the report and every frame's row are those `analyze` gives with two
+    pose lanes cut at the same frame, and no part file is left behind."""
+    long_clip, short = long_and_short
+    config = load_config(overrides=["batch.part_s=2", "batch.max_parts=2"])
+    jobs = collect_jobs([str(long_clip), str(short)], "reverse-lunge")
+    out = tmp_path / "out"
+    result = run_batch(
+        jobs, out, config=config, workers=2, write_video=False, save_history=False
+    )
+    rows = {os.path.basename(r["path"]): r for r in result.rows}
+    assert rows["long.mp4"]["status"] == "done", rows
+    assert rows["long.mp4"]["parts"] == 2
+    assert rows[short.name]["status"] == "done" and rows[short.name]["parts"] == 1
+    assert not (out / ".parts").exists()
+    alone = analyze_video(
+        long_clip,
+        "reverse-lunge",
+        tmp_path / "alone",
+        load_config(overrides=["analysis.workers=2"]),
+        write_video=False,
+    )
+    batch_dir = out / rows["long.mp4"]["id"]
+    assert comparable(json.loads((batch_dir / "report.json").read_text())) == (
+        comparable(alone)
+    )
+    assert (batch_dir / "frames.csv").read_text() == (
+        tmp_path / "alone" / "frames.csv"
+    ).read_text()
+
+
+def test_a_part_that_fails_fails_its_video_with_the_reason(long_and_short, tmp_path):
+    long_clip, short = long_and_short
+    config = load_config(
+        overrides=["batch.part_s=2", "batch.max_parts=2", "analysis.max_seconds=1"]
+    )
+    jobs = collect_jobs([str(long_clip), str(short)], "reverse-lunge")
+    out = tmp_path / "out"
+    result = run_batch(
+        jobs, out, config=config, workers=2, write_video=False, save_history=False
+    )
+    rows = {os.path.basename(r["path"]): r for r in result.rows}
+    assert rows["long.mp4"]["status"] == "failed"
+    assert rows["long.mp4"]["parts"] == 2
+    assert "analysis.max_seconds" in rows["long.mp4"]["error"]
+    assert not (out / ".parts").exists()
+    assert not (out / rows["long.mp4"]["id"] / "report.json").exists()
