@@ -93,7 +93,10 @@ def test_two_live_sessions_are_independent(tmp_path):
     samples = result["samples"]
     assert all(s["fps_a"] and s["fps_b"] for s in samples[-5:])  # both streams alive
     assert samples[-1]["reps_b"] > 0
-    assert samples[-1]["reps_a"] > samples[-1]["reps_b"]  # A's counter is its own
+    # A's counter is its own. The samples go with a failure: in one CI run of
+    # session 8 the two were equal at the end, and whether A was reset when B
+    # started or only lost reps under load could not be told afterwards.
+    assert samples[-1]["reps_a"] > samples[-1]["reps_b"], json.dumps(samples)
     # Stopping A saved A's set; B kept counting afterwards.
     assert "Set summary" in result["a_summary_text"]
     assert result["b_kept_counting"]
