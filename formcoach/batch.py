@@ -36,6 +36,7 @@ import logging
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,10 +212,10 @@ def analyse_job(
 
     A video cut into parts (``plan``) takes its poses from the files its
     part tasks (:func:`pose_part_job`) write as they pose; ``part_names``
-    name the Dask variables holding those tasks. It starts with them and
-    follows the parts in order; while it waits it gives its worker's slot
-    to the parts (Dask's ``secede``), so waiting never holds a slot the
-    parts need.
+    name the Dask variables holding those tasks. It is submitted before
+    them, starts first and follows the parts in order as they are written;
+    while it waits it gives its worker's slot to the parts (Dask's
+    ``secede``), so waiting never holds a slot the parts need.
     """
     from .model_pool import keep_ready
     from .pipeline import analyze_video
@@ -246,11 +247,9 @@ def analyse_job(
     folder = _parts_folder(Path(out_dir), vid)
     started = time.monotonic()
     source: PoseSource = iter_poses
-    parts: _PartTasks | None = None
     try:
         if plan is not None:
-            parts = _PartTasks(part_names or [])
-            source = PartsSource(plan, folder, parts.check)
+            source = PartsSource(plan, folder, _PartTasks(part_names or []).check)
         # One video per worker process, ``lanes`` models per video.
         share = config.with_overrides([f"analysis.workers={max(1, lanes)}"])
         report = analyze_video(
@@ -270,9 +269,8 @@ def analyse_job(
     finally:
         if plan is not None:
             shutil.rmtree(folder, ignore_errors=True)
-    # Worker time: the coaching task's and its parts'.
+    # A cut video's coaching starts with its parts and ends with its report.
     elapsed = time.monotonic() - started
-    elapsed += parts.worker_s() if parts is not None else 0.0
     return {
         **row,
         **_summary_row(report),
@@ -315,10 +313,6 @@ class _PartTasks:
             ) from exc
         if "error" in result:
             raise InputError(result["error"])
-
-    def worker_s(self) -> float:
-        """The seconds the parts took on their workers (all are done)."""
-        return sum(future.result()["wall_s"] for future in self._futures)
 
 
 def _parts_folder(out: Path, video_id: str) -> Path:
@@ -503,26 +497,11 @@ def run_batch(
             variables: list[Any] = []
             for i, job in enumerate(todo):
                 plan = plans[job]
-                names: list[str] = []
-                if plan is not None:
-                    folder = str(_parts_folder(out, ids[job]))
-                    for k in range(len(plan.spans)):
-                        part = client.submit(
-                            pose_part_job,
-                            job,
-                            config,
-                            plan,
-                            k,
-                            folder,
-                            retries=retries,
-                            pure=False,
-                        )
-                        variable = Variable(f"formcoach-{part.key}", client=client)
-                        variable.set(part)
-                        variables.append(variable)
-                        names.append(variable.name)
-                # A cut video's coaching starts at once and reads its parts
-                # as they are written.
+                spans = plan.spans if plan is not None else ()
+                names = [f"formcoach-part-{uuid.uuid4().hex}" for _ in spans]
+                # A cut video's coaching is submitted before its parts, so it
+                # starts first, gives its slot back and follows the parts as
+                # they are written.
                 future = client.submit(
                     analyse_job,
                     job,
@@ -536,6 +515,20 @@ def run_batch(
                     pure=False,
                     key=f"video-{i}",
                 )
+                for k, name in enumerate(names):
+                    part = client.submit(
+                        pose_part_job,
+                        job,
+                        config,
+                        plan,
+                        k,
+                        str(_parts_folder(out, ids[job])),
+                        retries=retries,
+                        pure=False,
+                    )
+                    variable = Variable(name, client=client)
+                    variable.set(part)
+                    variables.append(variable)
                 futures[future] = job
             for future in as_completed(futures):
                 job = futures[future]
