@@ -173,8 +173,8 @@ def pose_part_job(
 ) -> dict[str, Any]:
     """Pose one part of a long video (on a worker) into ``folder``.
 
-    Never raises for a bad video: returns ``{"error": message}``, and the
-    video's coaching task records it.
+    Never raises for a bad video: returns ``{"error": message}`` (else an
+    empty dict), and the video's coaching task records it.
     """
     from .model_pool import keep_ready
     from .pose_parts import pose_part
@@ -182,7 +182,6 @@ def pose_part_job(
 
     undo_malloc_trim_setting()
     keep_ready()
-    started = time.monotonic()
     try:
         settings = PipelineSettings.from_config(config)
         pose_part(job.path, settings, plan, index, Path(folder))
@@ -191,7 +190,7 @@ def pose_part_job(
     except Exception as exc:  # a crash in one video must not stop the batch
         logger.exception("posing part %d of %s crashed", index, job.path)
         return {"error": f"internal error: {exc!r}"}
-    return {"wall_s": time.monotonic() - started}
+    return {}
 
 
 def analyse_job(

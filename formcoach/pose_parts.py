@@ -3,7 +3,7 @@
 A batch (:mod:`formcoach.batch`) cuts a long video into parts. Each part is
 posed by a task of its own (:func:`pose_part`: the pose stage of
 :func:`~formcoach.pose_pass.iter_poses` over one span of frames, with its
-warm-up before it) and written to a part file. One more task then analyses
+warm-up before it) and written to part files. One more task then analyses
 the video as ``formcoach analyze`` does, taking the poses from the part files
 in order (:class:`PartsSource`) instead of running the model: smoothing,
 coaching, the report and the annotated video. The coaching needs the frames
