@@ -87,7 +87,10 @@ def coach_clip(
     shots = [s for s in split_at_cuts(frames, cuts, _frame_index) if s]
     if len(shots) <= 1 and len(cuts) == 0:
         smoothed = smooth_offline(
-            frames, settings.smoothing, cutoff_hz=coach.smoothing_cutoff_hz
+            frames,
+            settings.smoothing,
+            cutoff_hz=coach.smoothing_cutoff_hz,
+            mend_legs=coach.mends_legs,
         )
         feedback, result = run_coach(smoothed, coach)
         return CoachedClip(smoothed, feedback, result, _view(smoothed, settings))
@@ -96,7 +99,10 @@ def coach_clip(
     for k, shot in enumerate(shots):
         shot_coach = coach if k == 0 else create_coach(coach.name, coach.config)
         smoothed = smooth_offline(
-            shot, settings.smoothing, cutoff_hz=shot_coach.smoothing_cutoff_hz
+            shot,
+            settings.smoothing,
+            cutoff_hz=shot_coach.smoothing_cutoff_hz,
+            mend_legs=shot_coach.mends_legs,
         )
         feedback, result = run_coach(smoothed, shot_coach)
         by_index.update(

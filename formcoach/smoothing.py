@@ -15,6 +15,7 @@ import numpy as np
 
 from .config_values import integer, number
 from .filters import OneEuroFilter, butterworth_filter, interpolate_gaps
+from .leg_mending import LegMender, LegMendingSettings
 from .pose import PoseFrame
 
 if TYPE_CHECKING:
@@ -35,6 +36,13 @@ class SmoothingSettings:
         lookahead_s: One-pass analysis: what follows a frame before it is out.
         history_s: One-pass analysis: what precedes a block in the filter.
         block_s: One-pass analysis: frames given out per filter run.
+        leg_swap_cost: Leg mending (:mod:`formcoach.leg_mending`): what a
+            frame kept against the model's leg labels costs.
+        leg_glitch_window_s: Leg mending: the medians before and after.
+        leg_glitch_leg_lengths: Leg mending: how far off its path a still
+            point may stand.
+        leg_glitch_path_share: Leg mending: what a moving point may stand
+            off its path besides.
     """
 
     butterworth_cutoff_hz: float
@@ -46,6 +54,10 @@ class SmoothingSettings:
     lookahead_s: float
     history_s: float
     block_s: float
+    leg_swap_cost: float
+    leg_glitch_window_s: float
+    leg_glitch_leg_lengths: float
+    leg_glitch_path_share: float
 
     @classmethod
     def from_config(cls, config: Config) -> SmoothingSettings:
@@ -60,6 +72,21 @@ class SmoothingSettings:
             lookahead_s=number(config, "smoothing.lookahead_s"),
             history_s=number(config, "smoothing.history_s"),
             block_s=number(config, "smoothing.block_s"),
+            leg_swap_cost=number(config, "smoothing.leg_swap_cost"),
+            leg_glitch_window_s=number(config, "smoothing.leg_glitch_window_s"),
+            leg_glitch_leg_lengths=number(config, "smoothing.leg_glitch_leg_lengths"),
+            leg_glitch_path_share=number(config, "smoothing.leg_glitch_path_share"),
+        )
+
+    @property
+    def legs(self) -> LegMendingSettings:
+        """The leg-mending settings (offline analysis of the lunge family)."""
+        return LegMendingSettings(
+            swap_cost=self.leg_swap_cost,
+            glitch_window_s=self.leg_glitch_window_s,
+            glitch_leg_lengths=self.leg_glitch_leg_lengths,
+            glitch_path_share=self.leg_glitch_path_share,
+            max_gap_s=self.max_gap_s,
         )
 
     @classmethod
@@ -73,23 +100,35 @@ def smooth_offline(
     settings: SmoothingSettings | Config,
     *,
     cutoff_hz: float | None = None,
+    fps: float | None = None,
+    mend_legs: bool = False,
 ) -> list[PoseFrame]:
     """Zero-phase Butterworth smoothing of a whole clip, bridging short gaps.
 
     Frames without a person inside a short gap get interpolated landmarks and
     visibilities, so a one-frame dropout does not break a rep; longer gaps
-    stay empty.
+    stay empty. With ``mend_legs`` the legs are mended first
+    (:class:`~formcoach.leg_mending.LegMender`, with the same decisions as in
+    :class:`LookaheadSmoother`).
 
     Args:
         frames: The clip's poses in time order.
         settings: The ``[smoothing]`` settings (or a config to read them from).
         cutoff_hz: Overrides ``butterworth_cutoff_hz`` (a coach's own cut-off).
+        fps: The video's frame rate (default: from the frames' timestamps).
+        mend_legs: Mend the model's leg swaps and glitches first (the
+            coach's :attr:`~formcoach.exercises.base.ExerciseCoach.mends_legs`).
     """
     if not frames:
         return []
-    return _smooth_span(
-        frames, SmoothingSettings.of(settings), cutoff_hz, 0, len(frames)
-    )
+    settings = SmoothingSettings.of(settings)
+    if not mend_legs:
+        return _smooth_span(frames, settings, cutoff_hz, 0, len(frames))
+    if fps is None:
+        t_ms = [f.timestamp_ms for f in frames]
+        fps = 1000.0 / float(np.median(np.diff(t_ms))) if len(t_ms) > 1 else 0.0
+    frames = LegMender.run(frames, settings.legs, fps)
+    return _smooth_span(frames, settings, cutoff_hz, 0, len(frames))
 
 
 def _smooth_span(
@@ -191,7 +230,8 @@ class LookaheadSmoother:
 
     Frames the pose model skipped (see ``[pose_rate]``) come in as empty
     frames; like any short gap they are filled by interpolation before the
-    filter runs.
+    filter runs. With ``mend_legs`` the legs are mended first
+    (:class:`~formcoach.leg_mending.LegMender`, a look-ahead of its own).
 
     Example:
         >>> smoother = LookaheadSmoother(settings, fps=30.0)  # doctest: +SKIP
@@ -208,16 +248,20 @@ class LookaheadSmoother:
         *,
         fps: float,
         cutoff_hz: float | None = None,
-        lookahead_s: float = 1.0,
-        history_s: float = 1.0,
-        block_s: float = 0.25,
+        lookahead_s: float | None = None,
+        history_s: float | None = None,
+        block_s: float | None = None,
+        mend_legs: bool = False,
     ):
         self.settings = SmoothingSettings.of(settings)
         self.cutoff_hz = cutoff_hz
         rate = fps if fps > 0 else 30.0
-        self.lookahead = max(1, round(lookahead_s * rate))
-        self.history = max(1, round(history_s * rate))
-        self.block = max(1, round(block_s * rate))
+        self.lookahead = max(
+            1, round(_or(lookahead_s, self.settings.lookahead_s) * rate)
+        )
+        self.history = max(1, round(_or(history_s, self.settings.history_s) * rate))
+        self.block = max(1, round(_or(block_s, self.settings.block_s) * rate))
+        self._mender = LegMender(self.settings.legs, fps) if mend_legs else None
         #: Raw frames: ``history`` already given out, then the ones waiting.
         self._raw: list[PoseFrame] = []
         self._given = 0  # how many of ``_raw`` have been given out
@@ -225,18 +269,26 @@ class LookaheadSmoother:
     @property
     def latency_frames(self) -> int:
         """Most frames held back before the first one comes out."""
-        return self.block + self.lookahead
+        mending = self._mender.latency_frames if self._mender else 0
+        return mending + self.block + self.lookahead
 
     def push(self, frame: PoseFrame) -> list[PoseFrame]:
         """Add the next raw frame; the smoothed frames now ready, in order."""
-        self._raw.append(frame)
-        if len(self._raw) - self._given < self.block + self.lookahead:
-            return []
-        return self._emit(self.block, final=False)
+        out: list[PoseFrame] = []
+        for mended in self._mender.push(frame) if self._mender else [frame]:
+            self._raw.append(mended)
+            if len(self._raw) - self._given >= self.block + self.lookahead:
+                out += self._emit(self.block, final=False)
+        return out
 
     def flush(self) -> list[PoseFrame]:
         """The stream ended: every frame still held, smoothed."""
-        return self._emit(len(self._raw) - self._given, final=True)
+        out: list[PoseFrame] = []
+        for mended in self._mender.flush() if self._mender else []:
+            self._raw.append(mended)
+            if len(self._raw) - self._given >= self.block + self.lookahead:
+                out += self._emit(self.block, final=False)
+        return out + self._emit(len(self._raw) - self._given, final=True)
 
     def _emit(self, count: int, *, final: bool) -> list[PoseFrame]:
         if count <= 0:
@@ -251,3 +303,7 @@ class LookaheadSmoother:
             del self._raw[:drop]
             self._given -= drop
         return out
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value

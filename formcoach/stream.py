@@ -239,6 +239,7 @@ def _one_pass(
             smoothing,
             fps=fps,
             cutoff_hz=coach.smoothing_cutoff_hz,
+            mend_legs=coach.mends_legs,
             lookahead_s=smoothing.lookahead_s,
             block_s=smoothing.block_s,
             history_s=smoothing.history_s,

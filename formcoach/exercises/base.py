@@ -59,6 +59,11 @@ class ExerciseCoach(ABC):
     step_columns: ClassVar[tuple[Column, ...]] = ()
     #: Per-frame plots for reports and pages.
     plots: ClassVar[tuple[PlotSpec, ...]] = ()
+    #: Mend the model's short leg swaps and glitches before offline
+    #: smoothing (:mod:`formcoach.leg_mending`). Measured on lunges; gait
+    #: and pedalling follow the feet without their labels, and a foot going
+    #: round a crank at 15 fps moves like a glitch.
+    mends_legs: ClassVar[bool] = False
 
     def __init__(self, config: Config):
         self.config = config
