@@ -106,7 +106,12 @@ def _outcome(coach_name: str, video: Path, overrides: tuple[str, ...], model: st
     track = estimate_poses(video, config)
     pass_s = time.perf_counter() - t0
     coach = create_coach(coach_name, config)
-    smoothed = smooth_offline(track.frames, config, cutoff_hz=coach.smoothing_cutoff_hz)
+    smoothed = smooth_offline(
+        track.frames,
+        config,
+        cutoff_hz=coach.smoothing_cutoff_hz,
+        mend_legs=coach.mends_legs,
+    )
     result = run_coach(smoothed, coach)[1]
     fps = track.info.fps or 30.0
     s = result.summary

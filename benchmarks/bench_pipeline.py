@@ -282,9 +282,13 @@ def measure(
     del frames, results
 
     # Smoothing + rules, on the clip's poses: the best of 5 repeats.
-    rules_s = _best_s(
-        lambda: run_coach(smooth_offline(poses, config), create_coach(exercise, config))
-    )
+    def smooth_and_coach() -> object:
+        coach = create_coach(exercise, config)
+        return run_coach(
+            smooth_offline(poses, config, mend_legs=coach.mends_legs), coach
+        )
+
+    rules_s = _best_s(smooth_and_coach)
 
     pipeline_s = analyse_s(video, exercise, config, write_video=False)
     with_video_s = analyse_s(video, exercise, config, write_video=True)

@@ -63,9 +63,9 @@ def main() -> None:
         label_path = SHARED / "labels" / f"{clip}.json"
         labels = json.loads(label_path.read_text()) if label_path.exists() else {}
         track = estimate_poses(video, config)
-        result = run_coach(
-            smooth_offline(track.frames, config), create_coach("reverse-lunge", config)
-        )[1]
+        coach = create_coach("reverse-lunge", config)
+        smoothed = smooth_offline(track.frames, config, mend_legs=coach.mends_legs)
+        result = run_coach(smoothed, coach)[1]
         s = result.summary
         reps = [r for r in result.reps if r["direction"] != "forward"]
         print(

@@ -61,6 +61,9 @@ class _Rep:
     start_s: float
     partial_start: bool
     stand_feet: np.ndarray | None  # (2, 2) track positions when standing
+    #: (2, 2) track positions on the standing frame, in the last second
+    #: before the step, where the feet were closest together.
+    together_feet: np.ndarray | None
     max_depth: float = 0.0
     bottom_s: float = math.nan
     bottom: Bottom | None = None
@@ -86,12 +89,18 @@ class _Rep:
     floor_levels: np.ndarray | None = None  # each track's floor (picture y)
 
     def stepping_index(self, feet: np.ndarray) -> int:
-        """Track index of the foot that moved from where it stood (-1 unknown)."""
-        if self.stand_feet is None:
+        """Track index of the foot that moved from where it stood (-1 unknown).
+
+        Where it stood is taken where the feet were closest together: the
+        last standing frame is already a little into the step, and a noisy
+        model can pull the other foot toward the stepping one there.
+        """
+        stood = self.together_feet
+        if stood is None:
             return -1
         # np.linalg.norm and np.argmax on plain floats (the same sums, the
         # first of equal values); a NaN distance ranks first, as in argmax.
-        stand = self.stand_feet.tolist()
+        stand = stood.tolist()
         moved = [
             min(geometry.distance_of_points(foot, point) for point in stand)
             for foot in feet.tolist()
@@ -108,6 +117,7 @@ class ReverseLungeCoach(ExerciseCoach):
     checks: ClassVar[str] = lunge.SPEC.checks
     valid_views: ClassVar[tuple[str, ...]] = lunge.SPEC.valid_views
     section: ClassVar[str] = lunge.SECTION
+    mends_legs: ClassVar[bool] = True
     rules = lunge.SPEC.rules
     rep_columns = lunge.SPEC.rep_columns
     plots = lunge.SPEC.plots
@@ -143,6 +153,8 @@ class ReverseLungeCoach(ExerciseCoach):
         self._recent: deque[tuple[float, float]] = deque()
         self._last_hip: np.ndarray | None = None
         self._stand_feet: np.ndarray | None = None
+        #: Standing frames of the last second: (time, split, track positions).
+        self._standing: deque[tuple[float, float, np.ndarray]] = deque()
         # Front views are measured on the world (3D) points, in the body's axes.
         self.measured_in = "picture"
         self._forwards: deque[np.ndarray] = deque(maxlen=90)
@@ -210,6 +222,9 @@ class ReverseLungeCoach(ExerciseCoach):
             if split < s.split_close:
                 self.state = "standing"
                 self._stand_feet = feet_px.copy()
+                self._standing.append((t, split, self._stand_feet))
+                while t - self._standing[0][0] > 1.0:
+                    self._standing.popleft()
                 self._last_stand_t = t
                 self._stand_hip_x = hip[0]
                 self.stand_hip_y = (
@@ -225,6 +240,7 @@ class ReverseLungeCoach(ExerciseCoach):
                     start_s=t if partial else self._step_start(),
                     partial_start=partial,
                     stand_feet=None if partial else self._stand_feet,
+                    together_feet=None if partial else self._together_feet(),
                     measured_in=self.measured_in,
                     floor_levels=self.feet.floor_levels(),
                 )
@@ -372,7 +388,14 @@ class ReverseLungeCoach(ExerciseCoach):
         self.feet.reset()
         self.stand_hip_y = None
         self._stand_feet = None
+        self._standing.clear()
         self.state = "unknown"
+
+    def _together_feet(self) -> np.ndarray | None:
+        """Track positions where the feet stood closest together lately."""
+        if not self._standing:
+            return None
+        return min(self._standing, key=lambda entry: entry[1])[2]
 
     def _phase(self, rep: _Rep, depth: float) -> str:
         if rep.max_depth < self.s.min_depth:
