@@ -37,6 +37,7 @@ both mend through it, so they mend alike.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -173,7 +174,7 @@ def mend_frames(
 class LegMender:
     """Mends a stream of raw poses block by block, with a short look-ahead.
 
-    Each block of ``leg_glitch_window_s`` of frames is settled once twice that
+    Each block of twice ``leg_glitch_window_s`` of frames is settled once as
     much has followed it, in a window that also holds as much of the settled
     frames before it; the same frames give the same decisions however they
     are pushed.
@@ -190,9 +191,10 @@ class LegMender:
     def __init__(self, settings: LegMendingSettings, fps: float):
         self.settings = settings
         rate = fps if fps > 0 else 30.0
-        self.block = max(1, round(settings.glitch_window_s * rate))
-        self.lookahead = 2 * self.block
-        self.history = 2 * self.block
+        self.lookahead = max(1, round(2 * settings.glitch_window_s * rate))
+        self.history = self.lookahead
+        # Settled once per block: each settling runs over the whole window.
+        self.block = self.lookahead
         self._frames: list[PoseFrame] = []
         self._settled = 0  # how many of ``_frames`` are settled (given out)
 
@@ -264,39 +266,30 @@ def _swaps(
     if len(idx) < 2:
         return swapped
     a = legs[idx]  # (m, 2, 4, 2)
-    b = a[:, ::-1]
-    prev_a, prev_b, cur_a, cur_b = a[:-1], b[:-1], a[1:], b[1:]
-
-    def moved(p: npt.NDArray[np.float64], q: npt.NDArray[np.float64]) -> npt.NDArray:
-        return np.linalg.norm(p - q, axis=-1).sum(axis=(1, 2)) / scale
-
-    # move[k][s, t]: from state s at seen frame k to state t at k + 1.
-    move = np.stack(
-        [
-            np.stack([moved(prev_a, cur_a), moved(prev_a, cur_b)], -1),
-            np.stack([moved(prev_b, cur_a), moved(prev_b, cur_b)], -1),
-        ],
-        1,
-    )  # (m-1, 2, 2)
+    # From one seen frame to the next, both in the same state (the distances
+    # are the same either way) or one swapped and the other not.
+    same = np.linalg.norm(a[1:] - a[:-1], axis=-1).sum(axis=(1, 2)) / scale
+    cross = np.linalg.norm(a[1:, ::-1] - a[:-1], axis=-1).sum(axis=(1, 2)) / scale
     # Across a gap the smoother does not bridge, the legs start afresh.
     apart = np.diff(t_s[idx]) > settings.max_gap_s
-    move[apart] = 0.0
-    stay = np.array([0.0, settings.swap_cost])
-    m = len(idx)
-    cost = stay.copy()
-    if idx[0] < fixed:
-        cost[1] = np.inf  # already mended: as it is
-    back = np.zeros((m, 2), np.intp)
-    for k in range(1, m):
-        total = cost[:, None] + move[k - 1]
-        back[k] = np.argmin(total, axis=0)
-        cost = total[back[k], [0, 1]] + stay
-        if idx[k] < fixed:
-            cost[1] = np.inf
-    state = int(np.argmin(cost))
-    for k in range(m - 1, -1, -1):
+    same[apart] = cross[apart] = 0.0
+    if (cross >= same).all():
+        return swapped  # no swap moves the legs less: the model's labels
+    # Viterbi on plain floats (a window is a few dozen frames).
+    same_l, cross_l, is_fixed = same.tolist(), cross.tolist(), (idx < fixed).tolist()
+    cost0, cost1 = 0.0, math.inf if is_fixed[0] else settings.swap_cost
+    back: list[tuple[int, int]] = [(0, 1)]
+    for k in range(1, len(idx)):
+        s_k, c_k = same_l[k - 1], cross_l[k - 1]
+        from0 = (0, cost0 + s_k) if cost0 + s_k <= cost1 + c_k else (1, cost1 + c_k)
+        from1 = (0, cost0 + c_k) if cost0 + c_k <= cost1 + s_k else (1, cost1 + s_k)
+        back.append((from0[0], from1[0]))
+        cost0 = from0[1]
+        cost1 = math.inf if is_fixed[k] else from1[1] + settings.swap_cost
+    state = 0 if cost0 <= cost1 else 1
+    for k in range(len(idx) - 1, -1, -1):
         swapped[idx[k]] = bool(state)
-        state = int(back[k, state])
+        state = back[k][state]
     return swapped
 
 
