@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from formcoach.pipeline import analyze_video
@@ -54,6 +55,19 @@ COUNT_KEYS = (
     "rep_count", "partial_reps", "forward_lunges", "reps_left", "reps_right",
     "step_count", "direction", "revolutions", "direction_of_pedalling", "strokes",
 )  # fmt: skip
+
+
+def selected(
+    substrings: list[str],
+) -> Iterator[tuple[str, Path, str, tuple[str, ...]]]:
+    """(name, path, exercise, settings) of each shared clip on hand whose name
+    holds one of ``substrings`` (all of them when empty)."""
+    for name, (exercise, settings) in CLIPS.items():
+        if substrings and not any(c in name for c in substrings):
+            continue
+        clip = SHARED / name
+        if clip.exists():
+            yield name, clip, exercise, settings
 
 
 def analyse(clip: Path, exercise: str, settings: list[str]) -> dict:
@@ -120,12 +134,7 @@ def main() -> None:
         "| max event shift (frames) | cues |"
     )
     print("|---|---|---|---|---|---|---|")
-    for name, (exercise, settings) in CLIPS.items():
-        if args.clips and not any(c in name for c in args.clips):
-            continue
-        clip = SHARED / name
-        if not clip.exists():
-            continue
+    for name, clip, exercise, settings in selected(args.clips):
         key = exercise.replace("-", "_")
         full = analyse(clip, exercise, [*settings, f"pose_rate.{key}=0"])
         strided = analyse(clip, exercise, [*settings, f"pose_rate.{key}={args.rate}"])

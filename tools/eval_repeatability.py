@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_pose_rate import CLIPS, SHARED, analyse, compare
+from eval_pose_rate import analyse, compare, selected
 
 #: Copy name -> ffmpeg output options.
 COPIES = {
@@ -75,12 +75,7 @@ def main() -> None:
     print(f"| clip | {header} |")
     print("|---|" + "---|" * (len(runs) * len(COPIES)))
     with tempfile.TemporaryDirectory() as tmp:
-        for name, (exercise, settings) in CLIPS.items():
-            if args.clips and not any(c in name for c in args.clips):
-                continue
-            clip = SHARED / name
-            if not clip.exists():
-                continue
+        for name, clip, exercise, settings in selected(args.clips):
             copies = {}
             for copy, options in COPIES.items():
                 copies[copy] = Path(tmp) / f"{copy}{clip.suffix}"
