@@ -16,18 +16,16 @@ Two steps, on the raw frames of a window (see ``[smoothing]``):
    against the model's labels costs ``leg_swap_cost`` leg lengths, so where
    the legs are close together (feet together, legs passing), where a swap
    costs next to nothing in movement, the model's labels stand.
-2. **Glitches.** A leg with a point that stands off the line between where
-   that point was just before and just after (medians over
-   ``leg_glitch_window_s`` on each side) by more than
+2. **Glitches.** A leg is dropped from a frame, and the smoother bridges it
+   like any short gap, when one of its points jumped off its path and back:
+   it stands off the line between where that point was just before and just
+   after (medians over ``leg_glitch_window_s`` on each side) by more than
    ``leg_glitch_leg_lengths`` plus ``leg_glitch_path_share`` of that line's
-   length is dropped from that frame, and the smoother bridges it like any
-   short gap, when the point also jumped there from the frames next to it
-   and jumped back.
-   A point that stays put or moves on a straight path, fast or slow, stays
-   close to that line, one on a curved path (a swinging foot) is allowed
-   more the further it travels, and one that turns quickly (a foot kicked
-   back) moves off it only a little from frame to frame; a jump that comes
-   back is none of these.
+   length, and it got there, and left, in one jump. A point that stays put
+   or moves on a straight path, fast or slow, stays close to that line; one
+   on a curved path (a swinging foot) is allowed more the further it
+   travels; one that turns quickly (a foot kicked back) moves off it only a
+   little from frame to frame.
 
 :class:`LegMender` mends a stream with a short look-ahead of its own
 (twice ``leg_glitch_window_s``), block by block, keeping the decisions of the
@@ -44,6 +42,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from . import body
 from .landmarks import Landmark as L
 from .pose import PoseFrame
 
@@ -242,8 +241,6 @@ class LegMender:
 
 def _leg_scale(frames: Sequence[PoseFrame], seen: npt.NDArray[np.bool_]) -> float:
     """The window's leg length in pixels: the median of the longer leg."""
-    from . import body
-
     if not seen.any():
         return float("nan")
     xy = np.stack([frames[i].xy for i in np.flatnonzero(seen)])

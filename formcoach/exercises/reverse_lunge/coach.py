@@ -61,8 +61,8 @@ class _Rep:
     start_s: float
     partial_start: bool
     stand_feet: np.ndarray | None  # (2, 2) track positions when standing
-    #: (2, 2) track positions on the standing frame, in the last second
-    #: before the step, where the feet were closest together.
+    #: (2, 2) track positions on the standing frame, in the last
+    #: ``stand_window_s`` before the step, where the feet were closest together.
     together_feet: np.ndarray | None
     max_depth: float = 0.0
     bottom_s: float = math.nan
@@ -153,7 +153,7 @@ class ReverseLungeCoach(ExerciseCoach):
         self._recent: deque[tuple[float, float]] = deque()
         self._last_hip: np.ndarray | None = None
         self._stand_feet: np.ndarray | None = None
-        #: Standing frames of the last second: (time, split, track positions).
+        #: Standing frames of the last stand_window_s: (time, split, tracks).
         self._standing: deque[tuple[float, float, np.ndarray]] = deque()
         # Front views are measured on the world (3D) points, in the body's axes.
         self.measured_in = "picture"
@@ -223,7 +223,7 @@ class ReverseLungeCoach(ExerciseCoach):
                 self.state = "standing"
                 self._stand_feet = feet_px.copy()
                 self._standing.append((t, split, self._stand_feet))
-                while t - self._standing[0][0] > 1.0:
+                while t - self._standing[0][0] > s.stand_window_s:
                     self._standing.popleft()
                 self._last_stand_t = t
                 self._stand_hip_x = hip[0]
