@@ -42,7 +42,12 @@ def lunge_result(path: Path) -> ExerciseResult:
     config = load_config()
     coach = create_coach("reverse-lunge", config)
     track = estimate_poses(path, config)
-    smoothed = smooth_offline(track.frames, config, cutoff_hz=coach.smoothing_cutoff_hz)
+    smoothed = smooth_offline(
+        track.frames,
+        config,
+        cutoff_hz=coach.smoothing_cutoff_hz,
+        mend_legs=coach.mends_legs,
+    )
     return run_coach(smoothed, coach)[1]
 
 

@@ -24,9 +24,10 @@ pytestmark = [pytest.mark.shared, pytest.mark.slow]
 @cache
 def lunge_result(clip: str) -> ExerciseResult:
     config = load_config()
+    coach = create_coach("reverse-lunge", config)
     track = estimate_poses(shared_clip(clip), config)
-    smoothed = smooth_offline(track.frames, config)
-    return run_coach(smoothed, create_coach("reverse-lunge", config))[1]
+    smoothed = smooth_offline(track.frames, config, mend_legs=coach.mends_legs)
+    return run_coach(smoothed, coach)[1]
 
 
 def test_banded_reverse_lunges_match_the_hand_labels():
