@@ -160,8 +160,9 @@ def facing_votes(
     """Each frame's facing: the weighted sum of the :data:`FACING_VOTES`.
 
     Three votes: toe minus heel along x (each foot) and nose minus the ears'
-    midpoint; a vote shorter than a fifth of the left foot's length does not
-    count (a foot seen end-on, a head turned to the camera). With
+    midpoint; a vote shorter than a fifth of a foot's length (the left's, or
+    the right's where the left is not seen) does not count (a foot seen
+    end-on, a head turned to the camera). With
     ``visibility`` each vote is weighted by how well its points are seen
     (the lower of the two), so a hidden far foot counts less.
 
@@ -184,7 +185,11 @@ def facing_votes(
         axis=-1,
     )
     scale = geometry.distance(xy[..., L.LEFT_HEEL, :], xy[..., L.LEFT_FOOT_INDEX, :])
-    # A left foot of no length scales by 1 px; an unseen one counts no vote.
+    right = geometry.distance(xy[..., L.RIGHT_HEEL, :], xy[..., L.RIGHT_FOOT_INDEX, :])
+    # The left foot lost (often for a moment, behind the other leg): the right
+    # foot gives the scale, or the nose alone could never vote.
+    scale = np.where(np.isnan(scale), right, scale)
+    # A foot of no length scales by 1 px; with both feet unseen no vote counts.
     scale = np.where(scale == 0, 1.0, scale)
     with np.errstate(invalid="ignore"):
         counted = ~np.isnan(diffs) & (np.abs(diffs) > 0.2 * scale[..., None])
@@ -235,6 +240,8 @@ def _facing_of_one(xy: list[list[float]]) -> float:
         xy[L.NOSE][0] - ears,
     )
     scale = geometry.distance_of_points(left_heel, left_toe)
+    if math.isnan(scale):
+        scale = geometry.distance_of_points(xy[L.RIGHT_HEEL], xy[L.RIGHT_FOOT_INDEX])
     if scale == 0:
         scale = 1.0
     total = 0.0

@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from formcoach import geometry
+from formcoach import body, geometry
+from formcoach.landmarks import Landmark as L
 
 
 @pytest.mark.parametrize(
@@ -86,3 +87,29 @@ def test_normalised_distance(scale, expected):
         assert np.isnan(got)
     else:
         assert got == pytest.approx(expected)
+
+
+def _side_view_facing_right() -> np.ndarray:
+    """A stick figure seen from its left, facing image-right (+x)."""
+    xy = np.full((33, 2), 100.0)
+    xy[L.LEFT_HEEL], xy[L.LEFT_FOOT_INDEX] = (100.0, 400.0), (130.0, 400.0)
+    xy[L.RIGHT_HEEL], xy[L.RIGHT_FOOT_INDEX] = (110.0, 400.0), (140.0, 400.0)
+    xy[L.LEFT_EAR], xy[L.RIGHT_EAR] = (100.0, 50.0), (102.0, 50.0)
+    xy[L.NOSE] = (115.0, 55.0)
+    return xy
+
+
+@pytest.mark.parametrize(
+    "lost, expected",
+    [
+        ((), 1.0),
+        ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX), 1.0),  # the right foot gives the scale
+        ((L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX), 1.0),
+        ((L.LEFT_HEEL, L.RIGHT_FOOT_INDEX), math.nan),  # no foot to scale by
+    ],
+)
+def test_facing_with_points_lost(lost, expected):
+    xy = _side_view_facing_right()
+    xy[list(lost)] = np.nan
+    for got in (body.facing(xy), body.facing(xy[None]), body.facing(-xy[None]) * -1):
+        assert got == expected or (math.isnan(got) and math.isnan(expected))
