@@ -185,8 +185,10 @@ def join_results(
       parts where they are known;
     * lists (``checks_not_measurable``) joined without repeats, flags true if
       any part's is;
-    * anything else (text, nested figures) the most common value among the
-      parts that have one, the longest part's on a tie.
+    * anything else (text, nested figures) the value that holds for the
+      longest time (the parts' ``durations_s`` added up per value; equal
+      weights: the most common), the longest part's on a tie. A clip's few
+      frames before an edit do not outvote the rest of it.
 
     Args:
         parts: The parts' results, in time order.
@@ -264,8 +266,11 @@ def _joined(
         for v, _ in known:
             counts.update(v)
         return {k: counts[k] for k in dict.fromkeys(k for v, _ in known for k in v)}
-    common = Counter(repr(v) for v, _ in known).most_common()
-    best = [r for r, n in common if n == common[0][1]]
+    held: Counter[str] = Counter()
+    for v, w in known:
+        held[repr(v)] += w
+    most = max(held.values())
+    best = [r for r, n in held.items() if n == most]
     own = values[longest][0]
     if own is not None and repr(own) in best:
         return own

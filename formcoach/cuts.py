@@ -85,6 +85,10 @@ class CutSettings:
             frame may differ from the blend of the two ends.
         fade_max_share_error: Largest difference between a frame's blend
             share and its place in time (both 0 to 1).
+        fade_min_decorrelation: Smallest ``1 - correlation`` between a
+            fade's first and last frame: two shots, not one picture drifting
+            (a slow camera move, a person moving in a still scene, a fade
+            of brightness, which on a thumbnail also look like blends).
     """
 
     enabled: bool
@@ -98,6 +102,7 @@ class CutSettings:
     fade_min_change: float
     fade_max_residual: float
     fade_max_share_error: float
+    fade_min_decorrelation: float
 
     @classmethod
     def from_config(cls, config: Config) -> CutSettings:
@@ -116,6 +121,7 @@ class CutSettings:
             fade_min_change=number(config, "cuts.fade_min_change"),
             fade_max_residual=number(config, "cuts.fade_max_residual"),
             fade_max_share_error=number(config, "cuts.fade_max_share_error"),
+            fade_min_decorrelation=number(config, "cuts.fade_min_decorrelation"),
         )
 
 
@@ -291,6 +297,20 @@ class ShotDetector:
         cov = g[a, b] - total[a] * total[b] / n
         return 1.0 - cov / math.sqrt(var_a * var_b)
 
+    def _end_decorrelation(
+        self, a: npt.NDArray[np.intp], e: int
+    ) -> npt.NDArray[np.float64]:
+        """:meth:`_decorrelation` of the slots ``a`` each with the slot ``e``."""
+        g, total, n = self._gram, self._sum, self._pixels
+        var_a = g[a, a] - total[a] ** 2 / n
+        var_e = g[e, e] - total[e] ** 2 / n
+        cov = g[a, e] - total[a] * total[e] / n
+        flat = (var_a < n) | (var_e < n)  # under 1 grey level of spread
+        with np.errstate(invalid="ignore", divide="ignore"):
+            related = cov / np.sqrt(var_a * var_e)
+        # Against a flat picture (a fade from black) the change counted already.
+        return np.where(flat, 1.0, 1.0 - related)
+
     def _check_hard(self, change: float) -> Cut | None:
         """A jump is a cut once two more frames stay away from the old picture."""
         s = self.settings
@@ -378,6 +398,8 @@ class ShotDetector:
             & (worst <= s.fade_max_share_error)
             & (start_index >= self._last_end)
         )
+        if ok.any():
+            ok &= self._end_decorrelation(a, e) >= s.fade_min_decorrelation
         if ok.any():
             k = int(np.argmin(np.where(ok, mean_residual, np.inf)))
             slot = int(a[k])

@@ -18,10 +18,12 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from formcoach.coaching import coach_clip, join_results
-from formcoach.cuts import CutSettings, detect_cuts_in_video
+from formcoach.cuts import CutSettings, detect_cuts, detect_cuts_in_video
 from formcoach.exercises import create_coach
 from formcoach.pose_pass import PoseTrack, estimate_poses
 from formcoach.results import ExerciseResult
@@ -139,13 +141,52 @@ def test_two_takes_facing_both_ways_keep_the_reps_of_both(join, takes):
 @pytest.mark.shared
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "clip", ["mhuang/IMG_5396_treadmill_run_side.mp4", "sports2d/demo.mp4"]
+    "clip",
+    [
+        "mhuang/IMG_5396_treadmill_run_side.mp4",
+        "sports2d/demo.mp4",
+        "lunges/vcproj_forward_lunge_real_CONTRAST.mp4",
+    ],
 )
 def test_an_uncut_clip_has_no_cut(clip):
     """A runner on a treadmill; a park with a flickering sun flare, a person on a
-    swinging rope and exposure changes: no cut (no pose model needed)."""
+    swinging rope and exposure changes; a camera drifting slowly as a stock
+    clip starts: no cut (no pose model needed)."""
     settings = CutSettings.from_config(load_config())
     assert detect_cuts_in_video(shared_clip(clip), settings) == []
+
+
+def _scene(seed: int) -> np.ndarray:
+    """A 640x360 picture with detail at several scales (a room, say)."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.uniform(0, 255, (9, 16, 3)).astype(np.float32)
+    fine = rng.uniform(-40, 40, (90, 160, 3)).astype(np.float32)
+    big = cv2.resize(coarse, (640, 360), interpolation=cv2.INTER_CUBIC)
+    return np.clip(big + cv2.resize(fine, (640, 360)), 0, 255)
+
+
+def _frames(pictures: list[np.ndarray]) -> list[tuple[int, np.ndarray, float]]:
+    return [(i, p.astype(np.uint8), i * 1000 / 30) for i, p in enumerate(pictures)]
+
+
+def test_a_cross_fade_is_a_cut_and_a_slow_drift_or_brightness_ramp_is_not():
+    settings = CutSettings.from_config(load_config())
+    a, b = _scene(1), _scene(2)
+    fade = [a] * 20 + [a + (b - a) * k / 10 for k in range(1, 10)] + [b] * 20
+    cuts = detect_cuts(_frames(fade), settings, 30.0)
+    assert [c.kind for c in cuts] == ["fade"]  # blends 20-28, found within 2 frames
+    assert 17 <= cuts[0].start_index <= 19 and 29 <= cuts[0].end_index <= 31
+    # The camera drifts a quarter pixel a frame for a second and a half, then
+    # stops: on a 64x36 thumbnail each step is a fortieth of a pixel, next to
+    # a blend of the pictures before and after. One picture drifting is not
+    # two shots.
+    shift = [np.float32([[1, 0, -k / 4], [0, 1, 0]]) for k in range(45)]
+    drift = [cv2.warpAffine(a, m, (640, 360), borderMode=cv2.BORDER_REFLECT)
+             for m in [shift[0]] * 10 + shift + [shift[-1]] * 10]  # fmt: skip
+    assert detect_cuts(_frames(drift), settings, 30.0) == []
+    # A fade of brightness: the same picture, darker to lighter.
+    ramp = [a * 0.6] * 10 + [a * (0.6 + 0.04 * k) for k in range(1, 10)] + [a] * 10
+    assert detect_cuts(_frames(ramp), settings, 30.0) == []
 
 
 def test_join_results_renumbers_adds_counts_and_rescores():
@@ -175,6 +216,18 @@ def test_join_results_renumbers_adds_counts_and_rescores():
     assert s["cadence_spm"] == pytest.approx(110.0)  # weighted by duration
     assert s["movement"] == "reverse lunge"
     assert join_results([first]) is first
+
+
+def test_join_results_text_is_what_holds_longest():
+    """A few frames before an edit (three short shots) do not outvote the rest."""
+    moves = ["none detected"] * 3 + ["forward lunge"]
+    parts = [ExerciseResult(summary={"movement": m}) for m in moves]
+    joined = join_results(parts, [0.2, 0.2, 0.2, 15.0])
+    assert joined.summary["movement"] == "forward lunge"
+    # Equal weights: the most common; a tie goes to the longest part.
+    assert join_results(parts).summary["movement"] == "none detected"
+    assert join_results(parts[2:], [1.0, 2.0]).summary["movement"] == "forward lunge"
+    assert join_results(parts[2:], [2.0, 1.0]).summary["movement"] == "none detected"
 
 
 @pytest.mark.shared
