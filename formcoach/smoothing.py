@@ -29,7 +29,9 @@ class SmoothingSettings:
     Attributes:
         butterworth_cutoff_hz: Offline low-pass cut-off (a coach may override it).
         butterworth_order: Offline filter order (applied forward and backward).
-        max_gap_s: Gaps up to this long are bridged; longer ones stay empty.
+        max_gap_s: Gaps up to this long are bridged; longer ones stay empty
+            (longer by the frames the model skips on purpose:
+            :meth:`for_stride`).
         one_euro_min_cutoff_hz: Live filter cut-off at rest.
         one_euro_beta: How fast the live cut-off rises with speed.
         one_euro_d_cutoff_hz: Cut-off of the live speed estimate.
@@ -89,6 +91,19 @@ class SmoothingSettings:
             max_gap_s=self.max_gap_s,
         )
 
+    def for_stride(self, stride: int, fps: float) -> SmoothingSettings:
+        """These settings for poses estimated on every ``stride``-th frame.
+
+        The frames the model skips on purpose (``[pose_rate]``) are not lost
+        tracking: a gap is bridged when the model lost no more of it than
+        ``max_gap_s`` allows at every frame, so it may be longer by the
+        skipped frames. A glitch of three frames at 15 Hz is then dropped
+        and bridged as one of six frames at 30 Hz is.
+        """
+        if stride <= 1 or fps <= 0:
+            return self
+        return replace(self, max_gap_s=self.max_gap_s + (stride - 1) / fps)
+
     @classmethod
     def of(cls, settings: SmoothingSettings | Config) -> SmoothingSettings:
         """``settings`` itself, or built from a config."""
@@ -102,6 +117,7 @@ def smooth_offline(
     cutoff_hz: float | None = None,
     fps: float | None = None,
     mend_legs: bool = False,
+    stride: int = 1,
 ) -> list[PoseFrame]:
     """Zero-phase Butterworth smoothing of a whole clip, bridging short gaps.
 
@@ -118,15 +134,17 @@ def smooth_offline(
         fps: The video's frame rate (default: from the frames' timestamps).
         mend_legs: Mend the model's leg swaps and glitches first (the
             coach's :attr:`~formcoach.exercises.base.ExerciseCoach.mends_legs`).
+        stride: The model looked at every ``stride``-th frame; the others
+            are empty (:meth:`SmoothingSettings.for_stride`).
     """
     if not frames:
         return []
-    settings = SmoothingSettings.of(settings)
-    if not mend_legs:
-        return _smooth_span(frames, settings, cutoff_hz, 0, len(frames))
     if fps is None:
         t_ms = [f.timestamp_ms for f in frames]
         fps = 1000.0 / float(np.median(np.diff(t_ms))) if len(t_ms) > 1 else 0.0
+    settings = SmoothingSettings.of(settings).for_stride(stride, fps)
+    if not mend_legs:
+        return _smooth_span(frames, settings, cutoff_hz, 0, len(frames))
     frames = LegMender.run(frames, settings.legs, fps)
     return _smooth_span(frames, settings, cutoff_hz, 0, len(frames))
 
@@ -230,7 +248,8 @@ class LookaheadSmoother:
 
     Frames the pose model skipped (see ``[pose_rate]``) come in as empty
     frames; like any short gap they are filled by interpolation before the
-    filter runs. With ``mend_legs`` the legs are mended first
+    filter runs (``stride``: :meth:`SmoothingSettings.for_stride`). With
+    ``mend_legs`` the legs are mended first
     (:class:`~formcoach.leg_mending.LegMender`, a look-ahead of its own).
 
     Example:
@@ -252,10 +271,11 @@ class LookaheadSmoother:
         history_s: float | None = None,
         block_s: float | None = None,
         mend_legs: bool = False,
+        stride: int = 1,
     ):
-        self.settings = SmoothingSettings.of(settings)
-        self.cutoff_hz = cutoff_hz
         rate = fps if fps > 0 else 30.0
+        self.settings = SmoothingSettings.of(settings).for_stride(stride, rate)
+        self.cutoff_hz = cutoff_hz
         self.lookahead = max(
             1, round(_or(lookahead_s, self.settings.lookahead_s) * rate)
         )
@@ -274,21 +294,21 @@ class LookaheadSmoother:
 
     def push(self, frame: PoseFrame) -> list[PoseFrame]:
         """Add the next raw frame; the smoothed frames now ready, in order."""
-        out: list[PoseFrame] = []
-        for mended in self._mender.push(frame) if self._mender else [frame]:
-            self._raw.append(mended)
-            if len(self._raw) - self._given >= self.block + self.lookahead:
-                out += self._emit(self.block, final=False)
-        return out
+        return self._take(self._mender.push(frame) if self._mender else [frame])
 
     def flush(self) -> list[PoseFrame]:
         """The stream ended: every frame still held, smoothed."""
+        out = self._take(self._mender.flush() if self._mender else [])
+        return out + self._emit(len(self._raw) - self._given, final=True)
+
+    def _take(self, frames: list[PoseFrame]) -> list[PoseFrame]:
+        """Hold (mended) raw frames; give out each block whose look-ahead is in."""
         out: list[PoseFrame] = []
-        for mended in self._mender.flush() if self._mender else []:
-            self._raw.append(mended)
+        for frame in frames:
+            self._raw.append(frame)
             if len(self._raw) - self._given >= self.block + self.lookahead:
                 out += self._emit(self.block, final=False)
-        return out + self._emit(len(self._raw) - self._given, final=True)
+        return out
 
     def _emit(self, count: int, *, final: bool) -> list[PoseFrame]:
         if count <= 0:

@@ -243,6 +243,7 @@ def _one_pass(
             lookahead_s=smoothing.lookahead_s,
             block_s=smoothing.block_s,
             history_s=smoothing.history_s,
+            stride=stride,
         )
 
     smoother = new_smoother()
