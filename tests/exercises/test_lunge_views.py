@@ -14,12 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from formcoach.exercises import ExerciseResult, create_coach
-from formcoach.pipeline import run_coach
-from formcoach.pose_pass import estimate_poses
-from formcoach.settings import load_config
-from formcoach.smoothing import smooth_offline
+from formcoach.exercises import ExerciseResult
 
+from ..analysed import analysed_result
 from ..conftest import shared_clip, shared_label
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
@@ -37,18 +34,8 @@ SIDE_CLIPS = [
 ]
 
 
-@cache
 def lunge_result(path: Path) -> ExerciseResult:
-    config = load_config()
-    coach = create_coach("reverse-lunge", config)
-    track = estimate_poses(path, config)
-    smoothed = smooth_offline(
-        track.frames,
-        config,
-        cutoff_hz=coach.smoothing_cutoff_hz,
-        mend_legs=coach.mends_legs,
-    )
-    return run_coach(smoothed, coach)[1]
+    return analysed_result(path, "reverse-lunge")
 
 
 @cache

@@ -6,28 +6,18 @@ is absent) through the same path as `formcoach analyze`.
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from formcoach.exercises import ExerciseResult, create_coach
-from formcoach.pipeline import run_coach
-from formcoach.pose_pass import estimate_poses
-from formcoach.settings import load_config
-from formcoach.smoothing import smooth_offline
+from formcoach.exercises import ExerciseResult
 
+from ..analysed import analysed_result
 from ..conftest import shared_clip, shared_label
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
 
 
-@cache
 def lunge_result(clip: str) -> ExerciseResult:
-    config = load_config()
-    coach = create_coach("reverse-lunge", config)
-    track = estimate_poses(shared_clip(clip), config)
-    smoothed = smooth_offline(track.frames, config, mend_legs=coach.mends_legs)
-    return run_coach(smoothed, coach)[1]
+    return analysed_result(shared_clip(clip), "reverse-lunge")
 
 
 def test_banded_reverse_lunges_match_the_hand_labels():
