@@ -85,6 +85,8 @@ def test_a_pose_rate_skips_frames_and_fills_them(tmp_path):
     """At 15 estimates a second the model sees every other frame of a 30 fps
     clip; every frame still gets a smoothed pose and a row in frames.csv."""
     assert model_stride(29.97, 15.0) == 2 and model_stride(60.0, 15.0) == 4
+    # Never fewer estimates than asked: 25 fps / 2 would be 12.5 a second.
+    assert model_stride(25.0, 15.0) == 1 and model_stride(50.0, 15.0) == 3
     assert model_stride(30.0, 0.0) == 1
     config = load_config(overrides=["pose_rate.reverse_lunge=15"])
     out = tmp_path / "out"
