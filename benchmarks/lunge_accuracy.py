@@ -1,7 +1,8 @@
 """Run the reverse-lunge coach on every shared clip and print a markdown table.
 
 Compares what the coach reports with the hand labels in ../shared/labels.
-Used to write docs/accuracy.md::
+Each clip is analysed as ``formcoach analyze`` does (one pass, the workout's
+pose rate, leg mending, levelling, cuts). Used to write docs/accuracy.md::
 
     .venv/bin/python benchmarks/lunge_accuracy.py > /tmp/table.md
 """
@@ -12,10 +13,10 @@ import json
 from pathlib import Path
 
 from formcoach.exercises import create_coach
-from formcoach.pipeline import run_coach
-from formcoach.pose_pass import estimate_poses
+from formcoach.pipeline import pose_rate_hz
 from formcoach.settings import load_config
-from formcoach.smoothing import smooth_offline
+from formcoach.stage_settings import PipelineSettings
+from formcoach.stream import stream_video
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -62,10 +63,13 @@ def main() -> None:
         video = SHARED / "videos" / f"{clip}.mp4"
         label_path = SHARED / "labels" / f"{clip}.json"
         labels = json.loads(label_path.read_text()) if label_path.exists() else {}
-        track = estimate_poses(video, config)
         coach = create_coach("reverse-lunge", config)
-        smoothed = smooth_offline(track.frames, config, mend_legs=coach.mends_legs)
-        result = run_coach(smoothed, coach)[1]
+        result = stream_video(
+            video,
+            lambda: create_coach("reverse-lunge", config),
+            PipelineSettings.of(config),
+            rate_hz=pose_rate_hz(config, coach),
+        ).result
         s = result.summary
         reps = [r for r in result.reps if r["direction"] != "forward"]
         print(
