@@ -140,7 +140,8 @@ def smooth_offline(
     if not frames:
         return []
     if fps is None:
-        t_ms = [f.timestamp_ms for f in frames]
+        # Only mending and a stride need the rate: no pass over the times else.
+        t_ms = [f.timestamp_ms for f in frames] if mend_legs or stride > 1 else []
         fps = 1000.0 / float(np.median(np.diff(t_ms))) if len(t_ms) > 1 else 0.0
     settings = SmoothingSettings.of(settings).for_stride(stride, fps)
     if not mend_legs:

@@ -19,11 +19,9 @@ from formcoach.stream import stream_video
 
 
 @cache
-def analysed_result(
-    path: Path, exercise: str, overrides: tuple[str, ...] = ()
-) -> ExerciseResult:
+def analysed_result(path: Path, exercise: str) -> ExerciseResult:
     """The coach's result on ``path`` (cached: several tests judge one run)."""
-    config = load_config(overrides=overrides)
+    config = load_config()
     streamed = stream_video(
         path,
         lambda: create_coach(exercise, config),
