@@ -24,6 +24,7 @@ class LungeSettings(SectionSettings):
     split_open: float
     split_close: float
     close_hold_s: float
+    close_settle_max: float
     stand_window_s: float
     min_depth: float
     min_rep_s: float

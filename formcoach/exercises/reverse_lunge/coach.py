@@ -6,9 +6,9 @@ How a rep is found (side or oblique view):
     (the *split*, in leg lengths) opens when a foot steps away and closes when
     it comes back; the hip drop (*depth*, in leg lengths below the standing
     hip height) says how low the person went. A rep is: feet together → split
-    opens → hip drops at least ``min_depth`` → split closes and stays closed
-    for ``close_hold_s``. The foot that moved from where it stood is the
-    stepping foot; it moving against the way the person faces makes a reverse
+    opens → hip drops at least ``min_depth`` → split closes and stays closed,
+    and still (within ``close_settle_max``), for ``close_hold_s``. The foot
+    that moved from where it stood is the stepping foot; it moving against the way the person faces makes a reverse
     lunge, with it a forward lunge. A split that never closes while the hip
     bobs several times is a split squat.
 
@@ -139,6 +139,8 @@ class ReverseLungeCoach(ExerciseCoach):
         self.state = "unknown"
         self.rep: _Rep | None = None
         self.closed_since: float | None = None
+        #: Lowest and highest split since ``closed_since``.
+        self._closed_split = (math.inf, -math.inf)
         self.reps: list[LungeRep] = []
         self._counter_text: tuple[int, str] = (-1, "")
         self.split_squat_dips = 0
@@ -297,9 +299,13 @@ class ReverseLungeCoach(ExerciseCoach):
             )  # fmt: skip
             faults += self._live_faults(depth, rep)
             if split < s.split_close:
-                self.closed_since = (
-                    self.closed_since if self.closed_since is not None else t
-                )
+                # The hold starts again while the split still moves: a foot
+                # swinging forward passes beside the other before it lands.
+                low, high = self._closed_split
+                low, high = min(low, split), max(high, split)
+                if self.closed_since is None or high - low > s.close_settle_max:
+                    self.closed_since, low, high = t, split, split
+                self._closed_split = (low, high)
                 if t - self.closed_since >= s.close_hold_s:
                     events += self._close_rep(end_s=t, complete=True)
             else:
