@@ -125,6 +125,25 @@ def test_rep_cut_at_the_end_is_partial():
     assert result.reps[-1]["end_s"] is None and not result.reps[-1]["complete"]
 
 
+@pytest.mark.parametrize(
+    "end_at, complete",
+    [
+        # The foot swings in through the air from 3.44 s (split below
+        # split_close) and lands at 3.9 s; at 3.75 s it is still in the air.
+        (3.75, False),
+        (4.0, True),
+    ],
+)
+def test_a_foot_still_swinging_in_when_the_clip_ends_leaves_the_rep_partial(
+    end_at, complete
+):
+    poses = lunge_sequence([LungeSpec()], end_at=end_at)
+    _, result = coach_set(frames_of(poses))
+    assert (result.summary["rep_count"], result.summary["partial_reps"]) == (
+        (1, 0) if complete else (0, 1)
+    )
+
+
 def test_rep_under_way_at_the_start_is_partial():
     poses = lunge_sequence([LungeSpec()] * 2, start_at=2.4)  # starts at the bottom
     _, result = coach_set(frames_of(poses))
