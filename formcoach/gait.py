@@ -163,9 +163,11 @@ def analyze_gait(frames: Sequence[PoseFrame], settings: GaitSettings) -> GaitAna
 
     The frames are cut where the person is lost for a while or the tracker
     jumps to someone else (the hips move half a leg length between two
-    frames); each stretch is analysed on its own and the contacts are joined.
-    Direction, facing and cadence are those of the stretch with the most
-    contacts.
+    frames); each stretch is analysed on its own. Direction, facing and
+    cadence are those of the stretch with the most contacts, and the contacts
+    are those of its person: the stretches joined to it by gaps, or by a jump
+    back to where that person was, not another person's (someone the tracker
+    followed before it found the walker).
 
     Args:
         frames: Smoothed frames in time order (frames without a person are
@@ -176,12 +178,15 @@ def analyze_gait(frames: Sequence[PoseFrame], settings: GaitSettings) -> GaitAna
         The :class:`GaitAnalysis`.
     """
     s = settings
-    parts = [_analyze_stretch(run, s) for run in _stretches(frames, s)]
+    stretches = _stretches(frames, s)
+    parts = [_analyze_stretch(run, s) for _, run in stretches]
     if not parts:
         return GaitAnalysis()
     main = max(parts, key=lambda g: (g.step_count, -math.isnan(g.leg_px)))
+    person = stretches[parts.index(main)][0]
+    mine = [g for (who, _), g in zip(stretches, parts, strict=True) if who == person]
     return GaitAnalysis(
-        contacts=sorted((c for g in parts for c in g.contacts), key=lambda c: c.t_s),
+        contacts=sorted((c for g in mine for c in g.contacts), key=lambda c: c.t_s),
         direction=main.direction,
         facing=main.facing,
         leg_px=main.leg_px,
@@ -192,9 +197,18 @@ def analyze_gait(frames: Sequence[PoseFrame], settings: GaitSettings) -> GaitAna
     )
 
 
-def _stretches(frames: Sequence[PoseFrame], s: GaitSettings) -> list[list[PoseFrame]]:
-    """Runs of frames of one person, without long gaps or tracker jumps."""
-    runs: list[list[PoseFrame]] = []
+def _stretches(
+    frames: Sequence[PoseFrame], s: GaitSettings
+) -> list[tuple[int, list[PoseFrame]]]:
+    """Runs of frames of one person, without long gaps or tracker jumps.
+
+    Returns:
+        ``(person, run)`` pairs in time order. A jump starts a new person
+        unless the hips land where an earlier person's run ended (the tracker
+        came back to them, within ``jump_max``: so after a brief slip only,
+        since a walker moves on); a gap keeps the person.
+    """
+    runs: list[tuple[int, list[PoseFrame]]] = []
     current: list[PoseFrame] = []
     posed = [f for f in frames if not f.is_empty()]
     if not posed:
@@ -204,18 +218,27 @@ def _stretches(frames: Sequence[PoseFrame], s: GaitSettings) -> list[list[PoseFr
     hips = ((xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2).tolist()
     legs = body.leg_length(xy).tolist()
     last_t = -math.inf
+    person = 0
+    last_hip: dict[int, list[float]] = {}  # each person's hips when last seen
     for k, frame in enumerate(posed):
         t = frame.timestamp_ms / 1000.0
         if current:
-            jump = math.dist(hips[k], hips[k - 1]) > s.jump_max * legs[k]
+            reach = s.jump_max * legs[k]
+            jump = math.dist(hips[k], hips[k - 1]) > reach
             if jump or t - last_t > s.max_gap_s:
-                runs.append(current)
+                runs.append((person, current))
                 current = []
+            if jump:
+                near = [
+                    p for p, at in last_hip.items() if math.dist(hips[k], at) < reach
+                ]
+                person = near[-1] if near else max(last_hip) + 1
         current.append(frame)
+        last_hip[person] = hips[k]
         last_t = t
     if current:
-        runs.append(current)
-    return [run for run in runs if len(run) >= 5]
+        runs.append((person, current))
+    return [(who, run) for who, run in runs if len(run) >= 5]
 
 
 #: World landmarks are used only when the legs in them are at least this long
@@ -282,9 +305,7 @@ def _analyze_stretch(frames: Sequence[PoseFrame], s: GaitSettings) -> GaitAnalys
     side = world_side_xy(frames)
     if side is None:
         return image
-    world = _analyze_plane(
-        side.astype(np.float64), vis, t, idx, s, swing_decides=True
-    )
+    world = _analyze_plane(side.astype(np.float64), vis, t, idx, s, swing_decides=True)
     if world.direction == "none" or not world.contacts:
         return image
     # Facing and view stay those of the picture (the coaches draw in it).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -65,6 +66,40 @@ def test_label_swaps_do_not_change_the_contacts():
     # two legs there and moves that one contact (docs/accuracy.md).
     assert sum(shift > 2 for shift in shifts) <= 1
     assert max(shifts) <= 6
+
+
+def _moved(poses, dx):
+    """The same figure ``dx`` pixels along the picture: another person."""
+    step = np.array([dx, 0.0])
+    return [
+        replace(p, hip=p.hip + step, front_ankle=p.front_ankle + step,
+                step_ankle=p.step_ankle + step)
+        for p in poses
+    ]  # fmt: skip
+
+
+def test_someone_followed_before_the_walker_lends_no_contacts():
+    # The tracker follows someone stepping on the spot (a treadmill-like
+    # rhythm, far to the right), then jumps to the walker: the report is the
+    # walker's, so the other person's steps are not among the contacts.
+    other, _ = gait_sequence(treadmill=True, strides=2, stride_s=0.8)
+    walker, truth = gait_sequence(strides=4)
+    gait = analyse(_moved(other, 1500.0) + walker)
+    first = len(other) / 60.0
+    assert gait.direction == "backward"
+    assert len(gait.contacts) >= len([t for t in truth if 0.2 < t < truth[-1]])
+    assert all(c.t_s >= first for c in gait.contacts)
+
+
+def test_the_tracker_coming_back_keeps_the_walkers_contacts():
+    # A sixth of a second on someone else in the middle of the walk: the
+    # walker's contacts on both sides of it count.
+    walker, _ = gait_sequence(strides=6)
+    cut = slice(150, 160)
+    poses = walker[: cut.start] + _moved(walker[cut], 1500.0) + walker[cut.stop :]
+    gait = analyse(poses)
+    assert any(c.t_s < cut.start / 60.0 for c in gait.contacts)
+    assert any(c.t_s > cut.stop / 60.0 for c in gait.contacts)
 
 
 def test_standing_still_has_no_steps():

@@ -8,9 +8,10 @@ How a rep is found (side or oblique view):
     hip height) says how low the person went. A rep is: feet together → split
     opens → hip drops at least ``min_depth`` → split closes and stays closed,
     and still (within ``close_settle_max``), for ``close_hold_s``. The foot
-    that moved from where it stood is the stepping foot; it moving against the way the person faces makes a reverse
-    lunge, with it a forward lunge. A split that never closes while the hip
-    bobs several times is a split squat.
+    that moved from where it stood is the stepping foot; it moving against
+    the way the person faces makes a reverse lunge, with it a forward lunge.
+    A split that never closes while the hip bobs several times is a split
+    squat.
 
 Limits:
     Rep timing, depth, knee angles, landing and lean need a side or oblique
