@@ -87,6 +87,8 @@ class PeopleSettings:
         scout_interval_undecided_s: The same while several people are in the
             picture and the evidence is not in yet.
         scout_max_people: How many people one look may find.
+        scout_min_frames: Once the choice is settled, a look at most every
+            this many posed frames, however slow the frames come.
         lost_s: A person not seen this long has left the picture.
         crop_hold_s: Keep the crop this long after a second person was seen.
         crop_scale: Crop side over the subject's landmark box (longer side).
@@ -110,6 +112,7 @@ class PeopleSettings:
     scout_interval_s: float
     scout_interval_undecided_s: float
     scout_max_people: int
+    scout_min_frames: int
     lost_s: float
     crop_hold_s: float
     crop_scale: float
@@ -138,6 +141,7 @@ class PeopleSettings:
                 config, key + "scout_interval_undecided_s"
             ),
             scout_max_people=integer(config, key + "scout_max_people"),
+            scout_min_frames=integer(config, key + "scout_min_frames"),
             lost_s=number(config, key + "lost_s"),
             crop_hold_s=number(config, key + "crop_hold_s"),
             crop_scale=number(config, key + "crop_scale"),

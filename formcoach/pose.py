@@ -583,6 +583,7 @@ class PoseEstimator:
         self._selector = SubjectSelector()
         self._frame_index = 0
         self._next_scout_ms = -np.inf
+        self._frames_since_look = 1 << 30  # the first frame looks
         # Pixel box of the coached person, followed frame to frame for the crop.
         self._follow: npt.NDArray[np.float32] | None = None
         # The crop stays put while the subject is well inside it: a window
@@ -741,8 +742,15 @@ class PoseEstimator:
     ) -> None:
         """A scout run when one is due: everyone in the whole picture."""
         chooser, settings = self._people, self.options.people
+        self._frames_since_look += 1
         if chooser is None or settings is None or ts < self._next_scout_ms:
             return
+        if (
+            self._frames_since_look < settings.scout_min_frames
+            and not chooser.undecided(float(ts))
+        ):
+            return  # a slow stream: the time is up but few frames were posed
+        self._frames_since_look = 0
         result = self._scout.detect_for_video(image, model_ts)
         w, h = frame_wh
         people = [

@@ -267,3 +267,33 @@ def test_a_model_started_over_poses_like_a_fresh_one(before, part):
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_allclose(g.xy, e.xy, atol=0.01)  # pixels
     assert choice == expected_choice
+
+
+@pytest.mark.parametrize(
+    ("frame_gap_ms", "looks"),
+    [
+        (33.4, 2),  # 30 fps over 0.8 s: a look at 0 and at 0.5 s, as the time says
+        (333.7, 3),  # 3 fps over 8 s: every 8th frame, not every second one
+    ],
+)
+def test_the_scout_looks_at_most_every_few_frames_on_a_slow_stream(frame_gap_ms, looks):
+    """A settled look costs ~3 bare-model frames: a slow live stream must not
+    pay it on every other frame (two live sessions on 2 cores, session 13)."""
+    frames = list(iter_frames(BUNDLED_CLIP, max_frames=24))
+    options = PoseOptions.from_config(load_config())
+    assert options.people is not None and options.people.scout_min_frames == 8
+    with PoseEstimator(options) as estimator:
+        scout = estimator._scout
+        calls = []
+
+        class CountingScout:
+            def detect_for_video(self, image, ts):
+                calls.append(ts)
+                return scout.detect_for_video(image, ts)
+
+        estimator._scout = CountingScout()
+        for k, frame in enumerate(frames):
+            estimator.process(frame.image_rgb, k * frame_gap_ms)
+        estimator._scout = scout
+        assert not estimator.choosing()  # one walker: the choice is settled
+    assert len(calls) == looks, calls
