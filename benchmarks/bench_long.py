@@ -34,7 +34,10 @@ from formcoach.pipeline import analyze_video
 from formcoach.settings import load_config
 video, exercise, out, write_video = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 # No time limit here: a loaded machine may take more than the default hour.
-config = load_config(overrides=["analysis.max_seconds=0", *sys.argv[5:]])
+# Timed: the model poses every frame (no results from the file).
+config = load_config(
+    overrides=["analysis.max_seconds=0", "pose.cache.enabled=false", *sys.argv[5:]]
+)
 analyze_video(video, exercise, out, config, write_video=write_video == "1")
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"max_rss_mb": peak_kb / 1024}))

@@ -45,7 +45,7 @@ def main() -> None:
                         else REPO / "videos" / "sports2d_demo.mp4")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    config = load_config()
+    config = load_config(overrides=["pose.cache.enabled=false"])  # model timed
     settings = RecognitionSettings.from_config(config)
 
     images = [(f.image_rgb, f.timestamp_ms) for f in iter_frames(args.video)]

@@ -7,6 +7,8 @@ the same coach one frame at a time.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from . import slow_imports
@@ -46,7 +48,10 @@ class LiveSession:
             title=self.coach.title,
             min_visibility=self.settings.analysis.min_visibility,
         )
-        self.estimator = PoseEstimator(self.settings.pose, mirrored=mirrored)
+        # A camera never shows the same frames twice: no file of results.
+        self.estimator = PoseEstimator(
+            dataclasses.replace(self.settings.pose, cache=None), mirrored=mirrored
+        )
         # A rolled camera is levelled from the first seconds (standing only).
         self.leveller = LiveLeveller(
             self.settings.level, self.settings.analysis.min_visibility

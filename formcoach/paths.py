@@ -23,11 +23,23 @@ def data_dir() -> Path:
     return path
 
 
+def cache_dir() -> Path:
+    """Where the pose model's results are kept: ``FORMCOACH_CACHE``, else the
+    data folder (:mod:`formcoach.pose_cache`)."""
+    base = os.environ.get("FORMCOACH_CACHE")
+    if not base:
+        return data_dir()
+    path = Path(base)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def forget_everything() -> list[str]:
-    """Delete all of this user's FormCoach data: history, saved videos, settings.
+    """Delete all of this user's FormCoach data: history, saved videos,
+    settings, the pose model's kept results.
 
     Returns:
-        The names of what was removed from the data folder.
+        The names of what was removed.
     """
     folder = data_dir()
     removed = []
@@ -37,6 +49,9 @@ def forget_everything() -> list[str]:
             shutil.rmtree(entry)
         else:
             entry.unlink()
+    for entry in sorted(cache_dir().glob("pose-cache.sqlite*")):
+        removed.append(entry.name)
+        entry.unlink()
     return removed
 
 

@@ -41,6 +41,14 @@ from .people import (
     landmark_box,
     mask_others,
 )
+from .pose_cache import (
+    CachedGraph,
+    ModelGraph,
+    PoseCacheSettings,
+    PoseStore,
+    chain_seed,
+    model_digest,
+)
 from .slow_imports import mediapipe
 
 if TYPE_CHECKING:
@@ -440,6 +448,12 @@ def _model_bytes(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
+@functools.lru_cache(maxsize=4)
+def _model_digest(path: str) -> bytes:
+    """A hash of the model file's bytes, for the file of results."""
+    return model_digest(_model_bytes(path))
+
+
 def replace_base_options(options: Any, model_bytes: bytes) -> Any:
     """``options`` with the model given as bytes instead of a path."""
     options.base_options = mediapipe().tasks.BaseOptions(
@@ -463,6 +477,8 @@ class PoseOptions:
         people: Choosing whom to coach among several people
             (:mod:`formcoach.people`); None (a bare estimator) follows whoever
             the model finds first.
+        cache: The file of the model's results (:mod:`formcoach.pose_cache`);
+            None (live coaching, a bare estimator) runs the model every time.
 
     The analysis and live coaching build it with :meth:`from_config`; the
     field defaults (the bundled model, MediaPipe's own thresholds) serve a
@@ -475,6 +491,7 @@ class PoseOptions:
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     people: PeopleSettings | None = None
+    cache: PoseCacheSettings | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> PoseOptions:
@@ -499,6 +516,7 @@ class PoseOptions:
             min_presence_confidence=number(config, "pose.min_presence_confidence"),
             min_tracking_confidence=number(config, "pose.min_tracking_confidence"),
             people=PeopleSettings.from_config(config),
+            cache=PoseCacheSettings.from_config(config),
         )
 
 
@@ -547,19 +565,38 @@ class PoseEstimator:
             ) from exc
         mp_options = replace_base_options(mp_options, model_bytes)
         people = self.options.people
-        self._scout: Any = None
+        self._scout: ModelGraph | None = None
+        self._landmarker: ModelGraph | None = None
+        store = PoseStore.open(self.options.cache) if self.options.cache else None
+        self._store = store
+
+        def graph(options: Any, role: str) -> ModelGraph:
+            made = vision.PoseLandmarker.create_from_options(options)
+            if store is None or self.options.cache is None:
+                return ModelGraph(made)
+            thresholds = (
+                options.num_poses,
+                options.min_pose_detection_confidence,
+                options.min_pose_presence_confidence,
+                options.min_tracking_confidence,
+            )
+            seed = chain_seed(_model_digest(str(path)), role, thresholds)
+            return CachedGraph(made, seed, store, self.options.cache)
+
         # fd 2 stays quiet from the model's start to close(): the graph also
         # logs from its own threads while frames are processed.
         self._quiet = _native_stderr.acquire()
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(mp_options)
+            self._landmarker = graph(mp_options, "landmarker")
             if people is not None and people.enabled:
                 # The scout: several people, whole picture, now and then.
                 mp_options.num_poses = max(people.scout_max_people, 2)
-                self._scout = vision.PoseLandmarker.create_from_options(mp_options)
+                self._scout = graph(mp_options, "scout")
         except BaseException as exc:
-            if getattr(self, "_landmarker", None) is not None:
+            if self._landmarker is not None:
                 self._landmarker.close()
+            if store is not None:
+                store.close()
             self._release_stderr()
             if isinstance(exc, RuntimeError | ValueError):
                 raise InputError(
@@ -605,15 +642,11 @@ class PoseEstimator:
         may start at any time, earlier ones too: the graphs are given its
         times shifted past where they are, with the same spacing.
         """
-        mp = mediapipe()
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator is closed")
         if self._model_ts_ms >= 0:
             ts = self._model_ts_ms + 1
-            blank = mp.Image(
-                image_format=mp.ImageFormat.SRGB,
-                data=np.zeros((64, 64, 3), dtype=np.uint8),
-            )
+            blank = np.zeros((64, 64, 3), dtype=np.uint8)
             self._landmarker.detect_for_video(blank, ts)
             if self._scout is not None:
                 self._scout.detect_for_video(blank, ts)
@@ -635,6 +668,7 @@ class PoseEstimator:
         """Release the native model (safe to call twice)."""
         landmarker, self._landmarker = getattr(self, "_landmarker", None), None
         scout, self._scout = getattr(self, "_scout", None), None
+        store, self._store = getattr(self, "_store", None), None
         if landmarker is not None:
             try:
                 landmarker.close()
@@ -642,6 +676,8 @@ class PoseEstimator:
                     scout.close()
             finally:
                 self._release_stderr()
+                if store is not None:
+                    store.close()
 
     def person_choice(self) -> PersonChoice | None:
         """Who has been coached and why, so far (None when choice is off)."""
@@ -694,7 +730,6 @@ class PoseEstimator:
         Returns:
             The subject's :class:`PoseFrame` (empty when no one is found).
         """
-        mp = mediapipe()
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator is closed")
         if frame_index is None:
@@ -706,9 +741,7 @@ class PoseEstimator:
         self._last_ts_ms = ts
         model_ts = self._model_ts_ms = ts + self._ts_offset_ms
         frame_wh = (image_rgb.shape[1], image_rgb.shape[0])
-        image = mp.Image(
-            image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb)
-        )
+        image = np.ascontiguousarray(image_rgb)
         if self._people is not None:
             self._look_around(image, ts, model_ts, frame_wh)
         region = self._crop_region(ts, frame_wh)
@@ -718,7 +751,7 @@ class PoseEstimator:
             crop = np.array(image_rgb[y : y + h, x : x + w], order="C")
             if self._follow is not None:
                 mask_others(crop, region, self._follow, self._people.other_boxes())
-            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=crop)
+            image = crop
             if (w, h) == frame_wh:
                 region = None  # the whole picture, others greyed out
         result = self._landmarker.detect_for_video(image, model_ts)
@@ -738,12 +771,21 @@ class PoseEstimator:
         return frame
 
     def _look_around(
-        self, image: Any, ts: int, model_ts: int, frame_wh: tuple[int, int]
+        self,
+        image: npt.NDArray[np.uint8],
+        ts: int,
+        model_ts: int,
+        frame_wh: tuple[int, int],
     ) -> None:
         """A scout run when one is due: everyone in the whole picture."""
         chooser, settings = self._people, self.options.people
         self._frames_since_look += 1
-        if chooser is None or settings is None or ts < self._next_scout_ms:
+        if (
+            chooser is None
+            or settings is None
+            or self._scout is None
+            or ts < self._next_scout_ms
+        ):
             return
         if (
             self._frames_since_look < settings.scout_min_frames

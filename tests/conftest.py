@@ -22,17 +22,25 @@ BUNDLED_CLIP = REPO / "videos" / "sports2d_demo.mp4"
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_data_dir(tmp_path_factory):
-    """Tests never write to the real user's settings or history."""
+    """Tests never write to the real user's settings, history or pose cache.
+
+    One file of pose results serves the whole run, its subprocesses and the
+    tests that give themselves a data folder of their own: a result read from
+    it is the model's own, bit for bit (tests/test_pose_cache.py).
+    """
     import os
 
     home = tmp_path_factory.mktemp("formcoach-home")
-    old = os.environ.get("FORMCOACH_HOME")
+    cache = tmp_path_factory.mktemp("formcoach-cache")
+    old = {k: os.environ.get(k) for k in ("FORMCOACH_HOME", "FORMCOACH_CACHE")}
     os.environ["FORMCOACH_HOME"] = str(home)
+    os.environ["FORMCOACH_CACHE"] = str(cache)
     yield home
-    if old is None:
-        os.environ.pop("FORMCOACH_HOME", None)
-    else:
-        os.environ["FORMCOACH_HOME"] = old
+    for key, value in old.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def shared_clip(relative: str) -> Path:

@@ -50,8 +50,12 @@ def test_analysis_runs_with_no_network_at_all(tmp_path):
     assert (out / "report.json").exists() and (out / "annotated.mp4").exists()
 
 
-def test_forget_deletes_everything_and_asks_first(capsys):
+def test_forget_deletes_everything_and_asks_first(capsys, tmp_path, monkeypatch):
     home = data_dir()
+    monkeypatch.setenv("FORMCOACH_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    for name in ("pose-cache.sqlite", "pose-cache.sqlite-wal"):
+        (tmp_path / "cache" / name).write_bytes(b"landmarks")
     History().save({"schema_version": 1, "exercise": "reverse-lunge", "summary": {}})
     (home / "settings.toml").write_text("[app]\nmax_upload_mb = 10\n")
     (home / "sessions" / "1").mkdir(parents=True)
@@ -61,6 +65,7 @@ def test_forget_deletes_everything_and_asks_first(capsys):
     assert (home / "settings.toml").exists()  # nothing deleted without --yes
     assert main(["forget", "--yes"]) == 0
     assert list(home.iterdir()) == []
+    assert list((tmp_path / "cache").iterdir()) == []  # the kept pose results
 
 
 def test_analysis_time_limit(tmp_path, capsys):
