@@ -221,7 +221,12 @@ class PoseStore:
         """The store in :func:`~formcoach.paths.cache_dir`, or None when off."""
         if not settings.enabled:
             return None
-        store = cls(cache_dir() / _FILE_NAME, settings.max_mb)
+        try:
+            folder = cache_dir()
+        except OSError as exc:  # e.g. FORMCOACH_CACHE in a read-only place
+            logger.warning("pose cache not used: %s", exc)
+            return None
+        store = cls(folder / _FILE_NAME, settings.max_mb)
         return store if store._db is not None else None
 
     def _fail(self, exc: Exception) -> None:

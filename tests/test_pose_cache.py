@@ -141,6 +141,17 @@ def test_an_unusable_file_leaves_the_model_running(home, pictures, caplog):
     assert_same(got, want)
 
 
+def test_a_cache_folder_that_cannot_be_made_leaves_the_model_running(
+    home, pictures, monkeypatch, tmp_path
+):
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("FORMCOACH_CACHE", str(tmp_path / "a-file" / "cache"))
+    got, counts = pose(options(), pictures[:3])
+    assert counts == {"hits": 0, "misses": 0}
+    want, _ = pose(dataclasses.replace(options(), cache=None), pictures[:3])
+    assert_same(got, want)
+
+
 def test_the_cache_switched_off_writes_no_file(home, pictures):
     pose(options(enabled=False), pictures[:3])
     assert not (home / "pose-cache.sqlite").exists()
