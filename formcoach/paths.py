@@ -23,6 +23,11 @@ def data_dir() -> Path:
     return path
 
 
+#: The file of the pose model's results in :func:`cache_dir` (SQLite; with
+#: ``-wal`` and ``-shm`` files beside it while in use).
+POSE_CACHE_FILE = "pose-cache.sqlite"
+
+
 def cache_dir() -> Path:
     """Where the pose model's results are kept: ``FORMCOACH_CACHE``, else the
     data folder (:mod:`formcoach.pose_cache`)."""
@@ -49,7 +54,7 @@ def forget_everything() -> list[str]:
             shutil.rmtree(entry)
         else:
             entry.unlink()
-    for entry in sorted(cache_dir().glob("pose-cache.sqlite*")):
+    for entry in sorted(cache_dir().glob(POSE_CACHE_FILE + "*")):
         removed.append(entry.name)
         entry.unlink()
     return removed

@@ -45,7 +45,7 @@ import numpy.typing as npt
 import xxhash
 
 from .config_values import flag, number, require
-from .paths import cache_dir
+from .paths import POSE_CACHE_FILE, cache_dir
 from .slow_imports import mediapipe
 
 if TYPE_CHECKING:
@@ -55,7 +55,6 @@ logger = logging.getLogger(__name__)
 
 #: Bump when what is filed, or how a key is made, changes.
 _FORMAT = b"formcoach-pose-cache-1"
-_FILE_NAME = "pose-cache.sqlite"
 _WRITE_EVERY = 64  # results per transaction
 
 
@@ -226,7 +225,7 @@ class PoseStore:
         except OSError as exc:  # e.g. FORMCOACH_CACHE in a read-only place
             logger.warning("pose cache not used: %s", exc)
             return None
-        store = cls(folder / _FILE_NAME, settings.max_mb)
+        store = cls(folder / POSE_CACHE_FILE, settings.max_mb)
         return store if store._db is not None else None
 
     def _fail(self, exc: Exception) -> None:
