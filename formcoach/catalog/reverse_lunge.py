@@ -29,6 +29,7 @@ class LungeSettings(SectionSettings):
     min_depth: float
     min_rep_s: float
     lost_reset_s: float
+    stall_reset_s: float
     jump_max: float
     side_agreement_min: float
     near_far_min: float

@@ -7,9 +7,11 @@ How a rep is found (side or oblique view):
     it comes back; the hip drop (*depth*, in leg lengths below the standing
     hip height) says how low the person went. A rep is: feet together → split
     opens → hip drops at least ``min_depth`` → split closes and stays closed,
-    and still (within ``close_settle_max``), for ``close_hold_s``. The foot
-    that moved from where it stood is the stepping foot; it moving against
-    the way the person faces makes a reverse lunge, with it a forward lunge.
+    and still (within ``close_settle_max``), for ``close_hold_s`` (or for one
+    frame, when frames come further apart than that, as on a slow live
+    stream). The foot that moved from where it stood is the stepping foot; it
+    moving against the way the person faces makes a reverse lunge, with it a
+    forward lunge.
     A split that never closes while the hip bobs several times is a split
     squat.
 
@@ -153,6 +155,8 @@ class ReverseLungeCoach(ExerciseCoach):
         self._last_stand_t = 0.0
         self._stand_hip_x = math.nan
         self._last_seen_t = -math.inf
+        #: Whether a frame without the full-body pose came since it was last seen.
+        self._unseen = False
         self._recent: deque[tuple[float, float]] = deque()
         self._last_hip: np.ndarray | None = None
         self._stand_feet: np.ndarray | None = None
@@ -172,9 +176,13 @@ class ReverseLungeCoach(ExerciseCoach):
         """Advance the rep state machine by one frame."""
         s = self.s
         t = frame.timestamp_ms / 1000.0
+        # Time since the frame before: a video's frame period, or up to half
+        # a second on a slow machine's live stream.
+        frame_gap = t - self.last_t
         self.last_t = t
         feedback = FrameFeedback(counter=self._counter())
         if frame.is_empty() or not body.is_full_body(frame, self.min_vis):
+            self._unseen = True
             if t - self._last_seen_t > s.lost_reset_s:
                 self._lose_track()
             feedback.phase = "no full-body pose"
@@ -185,9 +193,13 @@ class ReverseLungeCoach(ExerciseCoach):
             self._last_hip is not None
             and geometry.distance(hip, self._last_hip) > s.jump_max * self.feet.leg
         )
-        if t - self._last_seen_t > s.lost_reset_s or jumped:
+        # Time between two frames that both show the person is not time away:
+        # a slow live stream brings a frame every half second.
+        away_s = s.lost_reset_s if self._unseen else s.stall_reset_s
+        if t - self._last_seen_t > away_s or jumped:
             self._lose_track()  # back after a gap, or another person: start afresh
         self._last_seen_t = t
+        self._unseen = False
         self._last_hip = hip
         self.width_ratios.append(float(body.width_ratio(frame.xy)))
         tracks = self.feet.assign(frame)
@@ -307,7 +319,12 @@ class ReverseLungeCoach(ExerciseCoach):
                 if self.closed_since is None or high - low > s.close_settle_max:
                     self.closed_since, low, high = t, split, split
                 self._closed_split = (low, high)
-                if t - self.closed_since >= s.close_hold_s:
+                # Frames further apart than the hold cannot show it: on a slow
+                # live stream the feet may be together in one frame only.
+                if (
+                    t - self.closed_since >= s.close_hold_s
+                    or frame_gap >= s.close_hold_s
+                ):
                     events += self._close_rep(end_s=t, complete=True)
             else:
                 self.closed_since = None
