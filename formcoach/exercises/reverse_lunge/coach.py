@@ -464,6 +464,8 @@ class ReverseLungeCoach(ExerciseCoach):
         rep = self.rep
         self.rep = None
         self.closed_since = None
+        # The next step starts after this rep ended (see _step_start).
+        self._recent.clear()
         assert rep is not None
         self.state = "standing" if complete else self.state
         b = rep.bottom
