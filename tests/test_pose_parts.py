@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from formcoach.errors import InputError
-from formcoach.pipeline import analyze_video
+from formcoach.exercises import create_coach
+from formcoach.pipeline import analyze_video, pose_rate_hz
 from formcoach.pose_parts import PartPlan, PartsSource, pose_part
 from formcoach.pose_pass import _runs
 from formcoach.settings import load_config
 from formcoach.stage_settings import PipelineSettings
+from formcoach.stream import model_stride
 from formcoach.video import VideoInfo
 
 from .degrade import encode
@@ -53,7 +55,9 @@ def test_a_video_coached_from_parts_gives_what_two_lanes_give(tmp_path):
         round(settings.analysis.max_run_s * fps),
     )
     assert list(spans) == lanes and len(spans) == 2
-    plan = PartPlan(spans, turn_deg=0, stride=1)
+    # The parts are posed at the workout's pose rate, as the batch plans them.
+    rate_hz = pose_rate_hz(config, create_coach("reverse-lunge", config))
+    plan = PartPlan(spans, turn_deg=0, stride=model_stride(fps, rate_hz))
     folder = tmp_path / "parts"
     waited: list[int] = []
 
