@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
+import av
 import numpy as np
 import pytest
 
+from formcoach.app.live import LiveCoach
 from formcoach.exercises.reverse_lunge import ReverseLungeCoach
 from formcoach.live_session import LiveSession
 from formcoach.settings import load_config
 from formcoach.smoothing import LiveSmoother
 from formcoach.video import iter_frames
 
-from .conftest import shared_clip
+from .conftest import REPO, shared_clip
 from .synthetic import LungeSpec, frames_of, lunge_sequence
 
 
@@ -66,3 +69,24 @@ def test_live_session_counts_real_reps_at_a_slow_machines_frame_rate(mean_gap_s,
     assert result.summary["rep_count"] == 2
     assert feedback.counter.startswith("Reps 2")
     assert result.summary["split_squat_reps"] == 0  # no two reps run together
+
+
+@pytest.mark.parametrize(("gap_s", "warned"), [(1 / 30, False), (0.25, True)])
+def test_the_live_page_says_when_too_few_frames_are_processed_to_count(gap_s, warned):
+    """Walking steps need 10 frames a second (``[live_min_fps]``); at 4 the
+    page's setup box says so, at 30 it does not. The clock is faked: this test
+    is about the note, not about this machine's speed."""
+    ticks = iter(np.arange(0.0, 100.0, gap_s))
+    coach = LiveCoach("backward-walk", load_config(), clock=lambda: float(next(ticks)))
+    try:
+        for frame in itertools.islice(
+            iter_frames(REPO / "videos" / "sports2d_demo.mp4"), 40
+        ):
+            coach.callback(av.VideoFrame.from_ndarray(frame.image_rgb, format="rgb24"))
+        update = coach.updates.get_nowait()
+    finally:
+        coach.close()
+    notes = [p for p in update.setup_problems if "frames a second" in p]
+    assert bool(notes) is warned, update.setup_problems
+    if warned:
+        assert "Backward walking needs 10" in notes[0]

@@ -15,6 +15,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,8 @@ import av
 import cv2
 import numpy as np
 
-from ..catalog import spec_for
+from ..catalog import SPECS, spec_for
+from ..config_values import number
 from ..live_session import LiveSession
 from ..results import ExerciseResult
 from ..settings import Config
@@ -66,6 +68,19 @@ class LiveUpdate:
     view_note: str = ""
 
 
+#: Frames judged before the rate is: the first ones include the model's start.
+RATE_SETTLE_FRAMES = 30
+
+
+def slow_rate_note(fps: float, title: str, needed_fps: float) -> str:
+    """What to tell a person whose machine processes too few frames a second."""
+    return (
+        f"Only {fps:.0f} frames a second are processed; {title} needs "
+        f"{needed_fps:.0f} for its counts to hold. Close other programs or "
+        "browser tabs, or coach one person at a time on this computer."
+    )
+
+
 def to_video_frame(image_rgb: np.ndarray) -> av.VideoFrame:
     """An RGB image as the yuv420p frame the WebRTC VP8 encoder takes.
 
@@ -82,11 +97,19 @@ def to_video_frame(image_rgb: np.ndarray) -> av.VideoFrame:
 class LiveCoach:
     """Per-session live coaching: model, coach, queue to the page."""
 
-    def __init__(self, exercise: str, config: Config, *, mirror_display: bool = False):
+    def __init__(
+        self,
+        exercise: str,
+        config: Config,
+        *,
+        mirror_display: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         # A mirrored display shows the picture flipped; the model is told, so
         # the person's left stays their left.
         self.session = LiveSession(exercise, config, mirrored=mirror_display)
         self.mirror_display = mirror_display
+        self._clock = clock  # seconds; frames are timed by arrival
         self.min_visibility = float(config.get("analysis.min_visibility"))
         self.light_limits = {
             "dark_luma": float(config.get("lighting.dark_luma")),
@@ -101,6 +124,11 @@ class LiveCoach:
         self._t0: float | None = None
         self.frames = 0
         self.cue_log: list[tuple[float, str]] = []
+        #: Each workout's ``[live_min_fps]``, by name (Auto switches workout).
+        self._min_fps = {
+            name: number(config, f"live_min_fps.{spec.section.rsplit('.', 1)[-1]}")
+            for name, spec in SPECS.items()
+        }
 
     def callback(self, frame: av.VideoFrame) -> av.VideoFrame:
         """streamlit-webrtc's video frame callback (worker thread)."""
@@ -108,7 +136,7 @@ class LiveCoach:
         image = frame.to_ndarray(format="rgb24")
         if self.mirror_display:
             image = cv2.flip(image, 1)  # 40x faster than a numpy reversed copy
-        now = time.monotonic()
+        now = self._clock()
         if self._t0 is None:
             self._t0 = now
         timestamp_ms = (now - self._t0) * 1000.0
@@ -131,6 +159,10 @@ class LiveCoach:
             if len(self._times) > 1 and self._times[-1] > self._times[0]
             else 0.0
         )
+        problems = advice.problems
+        needed = self._min_fps.get(coaching, 0.0)
+        if self.frames >= RATE_SETTLE_FRAMES and 0 < fps < needed and spec:
+            problems += (slow_rate_note(fps, spec.title, needed),)
         cue = feedback.cue
         if cue is not None and (not self.cue_log or self.cue_log[-1][1] != cue.code):
             self.cue_log.append((timestamp_ms / 1000.0, cue.code))
@@ -141,7 +173,7 @@ class LiveCoach:
             cue_code=cue.code if cue else None,
             cue_message=cue.message if cue else None,
             cue_severity=cue.severity if cue else None,
-            setup_problems=advice.problems,
+            setup_problems=problems,
             fps=fps,
             latency_ms=(time.perf_counter() - started) * 1000.0,
             reps=reps,
