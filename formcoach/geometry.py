@@ -174,4 +174,6 @@ def _joint_angle_of_points(
         cos = sum(x * y for x, y in zip(u, v, strict=True)) / norms
     if math.isnan(cos):
         return np.float64(math.nan)
-    return np.float64(math.degrees(math.acos(min(1.0, max(-1.0, cos)))))
+    # numpy's own arccos, not math.acos: on AVX-512 numpy's SIMD arccos and
+    # libm's differ in the last bit, and one frame must give the batch's result.
+    return np.float64(math.degrees(np.arccos(min(1.0, max(-1.0, cos)))))
