@@ -89,6 +89,9 @@ class PeopleSettings:
         scout_max_people: How many people one look may find.
         scout_min_frames: Once the choice is settled, a look at most every
             this many posed frames, however slow the frames come.
+        scout_interval_max_s: Alone in the picture a while, each time
+            between looks is twice the last, up to this. Between looks the
+            pose model's own landmarks keep the subject's leg motion current.
         lost_s: A person not seen this long has left the picture.
         crop_hold_s: Keep the crop this long after a second person was seen.
         crop_scale: Crop side over the subject's landmark box (longer side).
@@ -113,6 +116,7 @@ class PeopleSettings:
     scout_interval_undecided_s: float
     scout_max_people: int
     scout_min_frames: int
+    scout_interval_max_s: float
     lost_s: float
     crop_hold_s: float
     crop_scale: float
@@ -142,6 +146,7 @@ class PeopleSettings:
             ),
             scout_max_people=integer(config, key + "scout_max_people"),
             scout_min_frames=integer(config, key + "scout_min_frames"),
+            scout_interval_max_s=number(config, key + "scout_interval_max_s"),
             lost_s=number(config, key + "lost_s"),
             crop_hold_s=number(config, key + "crop_hold_s"),
             crop_scale=number(config, key + "crop_scale"),
@@ -376,7 +381,6 @@ class PersonChooser:
 
     def _match(self, people: list[npt.NDArray[np.float32]], now_ms: float) -> None:
         free = list(self._tracks)
-        tau = self.settings.activity_tau_s
         for xy in people:
             box = landmark_box(xy)
             height = float(box[3] - box[1])
@@ -406,22 +410,61 @@ class PersonChooser:
             free.remove(best)
             best.xy, best.last_ms, best.height = xy, now_ms, height
             best.seen.append((now_ms, box))
-            if best.ref_xy is None:
-                best.ref_xy, best.ref_ms = xy, now_ms
-            dt = (now_ms - best.ref_ms) / 1000.0
-            if dt < self.settings.motion_baseline_s:
-                continue
-            # Over a fixed baseline: the model's jitter over a short one would
-            # look like fast motion.
-            moved = np.linalg.norm(xy[LOWER_BODY] - best.ref_xy[LOWER_BODY], axis=1)
-            best.ref_xy, best.ref_ms = xy, now_ms
-            # Capped at a body height a second per point: a mismatched track
-            # must not look like a burst of exercise.
-            speed = float(np.nanmean(moved)) / max(height, 1.0) / dt
-            speed = min(speed, 1.0 / min(dt, 1.0)) if np.isfinite(speed) else 0.0
-            alpha = 1.0 - float(np.exp(-dt / tau)) if best.samples else 1.0
-            best.activity += alpha * (speed - best.activity)
-            best.samples += 1
+            self._sample_motion(best, xy, now_ms)
+
+    def _sample_motion(
+        self, track: _Track, xy: npt.NDArray[np.float32], now_ms: float
+    ) -> None:
+        """Fold the legs' motion since the last sample into ``track.activity``."""
+        if track.ref_xy is None:
+            track.ref_xy, track.ref_ms = xy, now_ms
+        dt = (now_ms - track.ref_ms) / 1000.0
+        if dt < self.settings.motion_baseline_s:
+            return
+        # Over a fixed baseline: the model's jitter over a short one would
+        # look like fast motion.
+        moved = np.linalg.norm(xy[LOWER_BODY] - track.ref_xy[LOWER_BODY], axis=1)
+        track.ref_xy, track.ref_ms = xy, now_ms
+        # Capped at a body height a second per point: a mismatched track
+        # must not look like a burst of exercise.
+        speed = float(np.nanmean(moved)) / max(track.height, 1.0) / dt
+        speed = min(speed, 1.0 / min(dt, 1.0)) if np.isfinite(speed) else 0.0
+        alpha = 1.0 - float(np.exp(-dt / self.settings.activity_tau_s))
+        track.activity += (alpha if track.samples else 1.0) * (speed - track.activity)
+        track.samples += 1
+
+    def observe_subject(self, xy: npt.NDArray[np.float32], timestamp_ms: float) -> None:
+        """Take in the subject's ``(33, 2)`` pixel landmarks between looks.
+
+        When the looks are spread out (:meth:`alone`), the pose model's own
+        landmarks keep the subject's leg motion current, so someone who
+        joins is weighed against what the subject does now, not seconds ago.
+        Landmarks more than a body height from the subject's last sample are
+        someone else's (the model drifted) and are ignored.
+        """
+        track = self._by_id(self._subject)
+        if track is None or track.ref_xy is None:
+            return
+        hips = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
+        d = np.linalg.norm(np.nanmean(xy[hips], 0) - np.nanmean(track.ref_xy[hips], 0))
+        if not d <= max(track.height, 1.0):
+            return
+        self._sample_motion(track, xy, timestamp_ms)
+
+    def alone(self, look_ms: float) -> bool:
+        """The subject, seen at the look at ``look_ms``, has long been alone.
+
+        Alone: no one else tracked or seen within ``crop_hold_s``, and in
+        the picture at least ``min_stay_s``; then the looks may spread out.
+        """
+        track = self._by_id(self._subject)
+        return (
+            track is not None
+            and track.last_ms == look_ms
+            and len(self._tracks) == 1
+            and not self.others_around(look_ms)
+            and track.seen_s() >= self.settings.min_stay_s
+        )
 
     def _by_id(self, track_id: int | None) -> _Track | None:
         return next((t for t in self._tracks if t.track_id == track_id), None)

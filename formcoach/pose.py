@@ -621,6 +621,8 @@ class PoseEstimator:
         self._frame_index = 0
         self._next_scout_ms = -np.inf
         self._frames_since_look = 1 << 30  # the first frame looks
+        self._scout_gap_s = 0.0  # the time to the next look, as last set
+        self._next_motion_ms = -np.inf  # the subject's next motion sample
         # Pixel box of the coached person, followed frame to frame for the crop.
         self._follow: npt.NDArray[np.float32] | None = None
         # The crop stays put while the subject is well inside it: a window
@@ -768,7 +770,23 @@ class PoseEstimator:
             frame = self._follow_subject(frame)
         elif self._people is not None and not frame.is_empty():
             self._follow, self._follow_hip = landmark_box(frame.xy), None
+            self._sample_subject(frame, ts)
         return frame
+
+    def _sample_subject(self, frame: PoseFrame, ts: int) -> None:
+        """Between spread-out looks: the subject's leg motion from their pose."""
+        settings = self.options.people
+        if (
+            self._people is None
+            or settings is None
+            or self._scout_gap_s <= settings.scout_interval_s
+            or ts < self._next_motion_ms
+        ):
+            return
+        # The scout's landmarks carry the picture's labels; so must these.
+        xy = frame.xy[list(MIRROR_PERMUTATION)] if self.mirrored else frame.xy
+        self._people.observe_subject(xy, float(ts))
+        self._next_motion_ms = ts + 1000.0 * settings.scout_interval_s
 
     def _look_around(
         self,
@@ -807,11 +825,17 @@ class PoseEstimator:
             # Steer the crop to the chosen person when the pose model is
             # elsewhere (a new choice, or drifted to someone else).
             self._follow, self._follow_hip = subject, None
-        interval = (
-            settings.scout_interval_undecided_s
-            if chooser.undecided(float(ts))
-            else settings.scout_interval_s
-        )
+        base = settings.scout_interval_s
+        if chooser.undecided(float(ts)):
+            interval = settings.scout_interval_undecided_s
+        elif chooser.alone(float(ts)):
+            # Alone a while: look ever less often (a newcomer who stays is
+            # still seen within scout_interval_max_s).
+            longest = max(settings.scout_interval_max_s, base)
+            interval = min(max(2.0 * self._scout_gap_s, base), longest)
+        else:
+            interval = base
+        self._scout_gap_s = interval
         self._next_scout_ms = ts + 1000.0 * interval
 
     def _crop_region(

@@ -137,6 +137,55 @@ def test_a_person_up_on_a_box_gives_way_to_one_on_the_floor():
     assert choice.box is not None and choice.box[0] > 0.55
 
 
+def test_alone_only_after_a_stay_and_with_no_one_else_around():
+    chooser = PersonChooser(SETTINGS)
+    run(chooser, [[person(600, 650)] for _ in range(4)], 500)
+    assert not chooser.alone(1500.0)  # in the picture 1.5 s: too soon
+    chooser.observe([person(600, 650)], 2000.0, FRAME_WH)
+    assert chooser.alone(2000.0)
+    assert not chooser.alone(1500.0)  # not seen at that look
+    chooser.observe([person(600, 650), person(1000, 650)], 2500.0, FRAME_WH)
+    chooser.observe([person(600, 650)], 3000.0, FRAME_WH)
+    assert not chooser.alone(3000.0)  # the other was seen within crop_hold_s
+
+
+@pytest.mark.parametrize("sampled", [True, False], ids=["sampled", "not-sampled"])
+def test_between_spaced_out_looks_the_subjects_motion_stays_current(sampled):
+    """Looks spread out while the lunger is alone (0-2 s every 0.5 s, then at
+    3, 5 and 7 s) fall on the same moment of every rep and see legs that never
+    moved; the pose model's landmarks between them keep the true motion, so a
+    newcomer who moves more, but not twice as much, does not take over."""
+
+    def lunger(t: float):
+        return person(400, 650, legs=120.0 * (round(2 * t) % 2))
+
+    chooser = PersonChooser(SETTINGS)
+    looks = {0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0}
+    for t in np.arange(0.0, 9.0, 0.5):
+        if t in looks:
+            chooser.observe([lunger(t)], 1000 * t, FRAME_WH)
+        elif sampled:
+            chooser.observe_subject(lunger(t), 1000 * t)
+    for t in np.arange(9.0, 16.0, 0.5):  # a newcomer joins and stays
+        newcomer = person(900, 650, legs=200.0 * (round(2 * t) % 2))
+        chooser.observe([lunger(t), newcomer], 1000 * t, FRAME_WH)
+    choice = chooser.summary()
+    assert choice.switches == (0 if sampled else 1)
+    assert choice.box is not None
+    assert (choice.box[0] < 0.5) if sampled else (choice.box[0] > 0.5)
+
+
+def test_landmarks_of_someone_else_are_not_the_subjects_motion():
+    chooser = PersonChooser(SETTINGS)
+    run(chooser, [[person(400, 650)] for _ in range(5)], 500)
+    (track,) = chooser._tracks
+    before = (track.activity, track.samples)
+    chooser.observe_subject(person(900, 650, legs=150.0), 2500.0)  # elsewhere
+    assert (track.activity, track.samples) == before
+    chooser.observe_subject(person(400, 650, legs=60.0), 2500.0)
+    assert track.samples == before[1] + 1 and track.activity > before[0]
+
+
 def test_merge_of_runs_keeps_the_reason_of_the_run_that_chose():
     runs = [
         PersonChoice(people_seen=2, reason="most_active", switches=1, scout_runs=9),

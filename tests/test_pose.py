@@ -22,7 +22,7 @@ from formcoach.pose import (
 from formcoach.settings import load_config
 from formcoach.video import iter_frames
 
-from .conftest import BUNDLED_CLIP, shared_clip, shared_label
+from .conftest import BUNDLED_CLIP, REPO, shared_clip, shared_label
 
 
 def test_bundled_model_hash_matches_models_readme():
@@ -269,6 +269,25 @@ def test_a_model_started_over_poses_like_a_fresh_one(before, part):
     assert choice == expected_choice
 
 
+class CountingScout:
+    """Stands in for an estimator's scout graph and notes the time of each look."""
+
+    def __init__(self, estimator: PoseEstimator):
+        self.estimator, self.scout = estimator, estimator._scout
+        self.calls: list[int] = []
+
+    def __enter__(self) -> CountingScout:
+        self.estimator._scout = self  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.estimator._scout = self.scout
+
+    def detect_for_video(self, image, ts):
+        self.calls.append(ts)
+        return self.scout.detect_for_video(image, ts)
+
+
 @pytest.mark.parametrize(
     ("frame_gap_ms", "looks"),
     [
@@ -277,23 +296,42 @@ def test_a_model_started_over_poses_like_a_fresh_one(before, part):
     ],
 )
 def test_the_scout_looks_at_most_every_few_frames_on_a_slow_stream(frame_gap_ms, looks):
-    """A settled look costs ~3 bare-model frames: a slow live stream must not
-    pay it on every other frame (two live sessions on 2 cores, session 13)."""
+    """A settled look costs about a bare-model frame or more: a slow live
+    stream must not pay it on every other frame (two live sessions on 2
+    cores, session 13)."""
     frames = list(iter_frames(BUNDLED_CLIP, max_frames=24))
     options = PoseOptions.from_config(load_config())
     assert options.people is not None and options.people.scout_min_frames == 8
     with PoseEstimator(options) as estimator:
-        scout = estimator._scout
-        calls = []
-
-        class CountingScout:
-            def detect_for_video(self, image, ts):
-                calls.append(ts)
-                return scout.detect_for_video(image, ts)
-
-        estimator._scout = CountingScout()
-        for k, frame in enumerate(frames):
-            estimator.process(frame.image_rgb, k * frame_gap_ms)
-        estimator._scout = scout
+        with CountingScout(estimator) as counting:
+            for k, frame in enumerate(frames):
+                estimator.process(frame.image_rgb, k * frame_gap_ms)
         assert not estimator.choosing()  # one walker: the choice is settled
-    assert len(calls) == looks, calls
+    assert len(counting.calls) == looks, counting.calls
+
+
+def test_alone_the_looks_are_spaced_out_and_the_poses_do_not_change():
+    """One person in the picture (the bundled split squat, 8 s): after
+    ``min_stay_s`` the time between looks doubles up to
+    ``scout_interval_max_s``; the subject's landmarks are the same as with a
+    look every ``scout_interval_s`` (issue #17: the scout's share of the
+    model's work)."""
+    frames = list(iter_frames(REPO / "videos" / "nowva_split_squat.mp4"))[:240]
+    runs = {}
+    for name, overrides in (
+        ("spaced", []),
+        ("every 0.5 s", ["pose.people.scout_interval_max_s=0.5"]),
+    ):
+        options = PoseOptions.from_config(load_config(overrides=overrides))
+        with PoseEstimator(options) as estimator, CountingScout(estimator) as counting:
+            poses = [estimator.process(f.image_rgb, f.timestamp_ms) for f in frames]
+            assert estimator.person_choice().people_seen == 1
+        runs[name] = (np.diff(counting.calls) / 1000.0, poses)
+    gaps, poses = runs["spaced"]
+    steady_gaps, steady_poses = runs["every 0.5 s"]
+    assert len(steady_gaps) + 1 == 16
+    assert len(gaps) + 1 == 8
+    np.testing.assert_allclose(gaps[:5], [0.5, 0.5, 0.5, 0.5, 1.0], atol=0.04)
+    assert (gaps[5:] >= 1.96).all()
+    for got, expected in zip(poses, steady_poses, strict=True):
+        np.testing.assert_allclose(got.xy, expected.xy, atol=0.01)  # pixels
