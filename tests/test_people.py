@@ -239,7 +239,8 @@ def _ffmpeg(*args: str) -> None:
 
 @pytest.fixture(scope="module")
 def side_by_side(tmp_path_factory):
-    """The lunge clip alone, and beside a standing person on either side.
+    """The lunge clip alone, beside a standing person on either side, and
+    with that person appearing on its right after 3.5 s.
 
     All three at 360 px high and 29.97 fps, 190 frames (the lunge clip's
     length), analysed with the defaults.
@@ -263,6 +264,16 @@ def side_by_side(tmp_path_factory):
         )
         _ffmpeg("-i", str(lunges), "-i", str(other), "-filter_complex", graph,
                 *enc, str(clips[side]))  # fmt: skip
+    # The same, the standing person hidden (grey) until 3.5 s: someone who
+    # joins a lunger who was alone long enough for the looks to spread out.
+    clips["joins"] = folder / "joins.mp4"
+    hide = "drawbox=x=0:y=0:w=iw:h=ih:color=gray:t=fill:enable='lt(t,3.5)'"
+    graph = (
+        f"[0:v]{norm}[a];[1:v]trim=end_frame=1,loop=loop=-1:size=1,{norm},"
+        f"{hide}[b];[a][b]hstack=inputs=2:shortest=1,format=yuv420p"
+    )
+    _ffmpeg("-i", str(lunges), "-i", str(other), "-filter_complex", graph,
+            *enc, str(clips["joins"]))  # fmt: skip
     config = load_config()
     return {
         name: analyze_video(
@@ -288,3 +299,19 @@ def test_lunger_beside_a_standing_person_is_coached(side_by_side, side):
     # Complete reps as the lunger's clip alone.
     assert report["summary"]["rep_count"] == alone["summary"]["rep_count"]
     json.dumps(report["person"])  # plain JSON
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_someone_who_joins_a_lunger_alone_is_seen_and_the_lunger_kept(side_by_side):
+    """Alone for 3.5 s the looks are spread out (``scout_interval_max_s``);
+    the person who then appears is still seen, and the lunger stays coached
+    with the reps of the clip alone."""
+    alone, report = side_by_side["alone"], side_by_side["joins"]
+    assert report["person"]["people_seen"] == 2
+    assert report["person"]["switches"] == 0
+    box = report["person"]["box"]
+    assert (box[0] + box[2]) / 2 < 0.76
+    assert len(report["reps"]) == len(alone["reps"]) == 3
+    for rep, ref in zip(report["reps"], alone["reps"], strict=True):
+        assert rep["bottom_s"] == pytest.approx(ref["bottom_s"], abs=0.15)
