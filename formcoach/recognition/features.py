@@ -333,8 +333,10 @@ def window_features(
         hip_high=hip_high,
         hip_drop=hip_high - hip_low,
         thigh_upright_deg=_pct(r[:, COL["thigh_min_deg"]], 10),
-        knee_straight_deg=_pct(np.nanmax(knees, axis=1), 90),
-        knee_bent_deg=_pct(np.nanmin(knees, axis=1), 10),
+        # fmax/fmin: a frame with one knee measured gives that knee, one with
+        # neither gives NaN (np.nanmax would warn on it).
+        knee_straight_deg=_pct(np.fmax(knees[:, 0], knees[:, 1]), 90),
+        knee_bent_deg=_pct(np.fmin(knees[:, 0], knees[:, 1]), 10),
         split_high=_pct(split, 90),
         split_at_bottom=_pct(split[low], 50),
         thigh_spread_at_bottom=_pct(spread[low], 50),
