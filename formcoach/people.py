@@ -452,7 +452,7 @@ class PersonChooser:
         self._sample_motion(track, xy, timestamp_ms)
 
     def alone(self, look_ms: float) -> bool:
-        """The subject, seen at the look at ``look_ms``, has long been alone.
+        """The subject, seen at the look at ``look_ms``, is alone and has stayed.
 
         Alone: no one else tracked or seen within ``crop_hold_s``, and in
         the picture at least ``min_stay_s``; then the looks may spread out.
