@@ -177,6 +177,11 @@ def landmark_box(xy: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return np.r_[pts.min(axis=0), pts.max(axis=0)].astype(np.float32)
 
 
+def hip_centre(xy: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Midway between the hips of a ``(33, 2)`` array: where a person is."""
+    return np.nanmean(xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]], axis=0)
+
+
 def _iou(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> float:
     w = min(a[2], b[2]) - max(a[0], b[0])
     h = min(a[3], b[3]) - max(a[1], b[1])
@@ -384,13 +389,11 @@ class PersonChooser:
         for xy in people:
             box = landmark_box(xy)
             height = float(box[3] - box[1])
-            centre = np.nanmean(xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]], axis=0)
+            centre = hip_centre(xy)
             best, best_d = None, 1.0  # at most a body height away
             for track in free:
-                prev = np.nanmean(
-                    track.xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]], axis=0
-                )
-                d = float(np.linalg.norm(centre - prev)) / max(height, 1.0)
+                d = float(np.linalg.norm(centre - hip_centre(track.xy)))
+                d /= max(height, 1.0)
                 if d < best_d:
                     best, best_d = track, d
             if best is None:
@@ -445,8 +448,7 @@ class PersonChooser:
         track = self._by_id(self._subject)
         if track is None or track.ref_xy is None:
             return
-        hips = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
-        d = np.linalg.norm(np.nanmean(xy[hips], 0) - np.nanmean(track.ref_xy[hips], 0))
+        d = np.linalg.norm(hip_centre(xy) - hip_centre(track.ref_xy))
         if not d <= max(track.height, 1.0):
             return
         self._sample_motion(track, xy, timestamp_ms)

@@ -38,6 +38,7 @@ from .people import (
     PersonChoice,
     PersonChooser,
     crop_window,
+    hip_centre,
     landmark_box,
     mask_others,
 )
@@ -350,10 +351,6 @@ class PoseFrame:
         return self.xy[mark]
 
 
-def _hip_centre(xy: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    return np.nanmean(xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]], axis=0)
-
-
 def _feet_y(xy: npt.NDArray[np.float32]) -> float:
     """Image row of the lowest foot point (larger is lower in the picture)."""
     feet = xy[
@@ -398,9 +395,9 @@ class SubjectSelector:
         if self._last is None:
             choice = nearest
         else:
-            last_hip = _hip_centre(self._last)
+            last_hip = hip_centre(self._last)
             dists = [
-                float(np.linalg.norm(_hip_centre(c) - last_hip)) for c in candidates
+                float(np.linalg.norm(hip_centre(c) - last_hip)) for c in candidates
             ]
             choice = int(np.argmin(dists))
             if nearest != choice and feet[nearest] - feet[choice] > (
@@ -858,7 +855,7 @@ class PoseEstimator:
     def _follow_subject(self, frame: PoseFrame) -> PoseFrame:
         """Move the crop with the subject; refuse a jump to someone else."""
         if not frame.is_empty():
-            hip = _hip_centre(frame.xy)
+            hip = hip_centre(frame.xy)
             box = landmark_box(frame.xy)
             # The hips, not the box: a hand or foot the model cannot see may
             # land anywhere and stretch the box in one frame.
