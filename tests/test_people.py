@@ -256,24 +256,21 @@ def side_by_side(tmp_path_factory):
     clips = {"alone": folder / "alone.mp4"}
     _ffmpeg("-i", str(lunges), "-vf", f"{norm},format=yuv420p", *enc,
             str(clips["alone"]))  # fmt: skip
-    for side, order in (("left", "[a][b]"), ("right", "[b][a]")):
-        clips[side] = folder / f"lunger_{side}.mp4"
+    # "joins": the standing person hidden (grey) until 3.5 s, someone who
+    # joins a lunger who was alone long enough for the looks to spread out.
+    hide = ",drawbox=x=0:y=0:w=iw:h=ih:color=gray:t=fill:enable='lt(t,3.5)'"
+    for name, order, other_after in (
+        ("left", "[a][b]", ""),
+        ("right", "[b][a]", ""),
+        ("joins", "[a][b]", hide),
+    ):
+        clips[name] = folder / f"lunger_{name}.mp4"
         graph = (
-            f"[0:v]{norm}[a];[1:v]trim=end_frame=1,loop=loop=-1:size=1,{norm}[b];"
-            f"{order}hstack=inputs=2:shortest=1,format=yuv420p"
+            f"[0:v]{norm}[a];[1:v]trim=end_frame=1,loop=loop=-1:size=1,{norm}"
+            f"{other_after}[b];{order}hstack=inputs=2:shortest=1,format=yuv420p"
         )
         _ffmpeg("-i", str(lunges), "-i", str(other), "-filter_complex", graph,
-                *enc, str(clips[side]))  # fmt: skip
-    # The same, the standing person hidden (grey) until 3.5 s: someone who
-    # joins a lunger who was alone long enough for the looks to spread out.
-    clips["joins"] = folder / "joins.mp4"
-    hide = "drawbox=x=0:y=0:w=iw:h=ih:color=gray:t=fill:enable='lt(t,3.5)'"
-    graph = (
-        f"[0:v]{norm}[a];[1:v]trim=end_frame=1,loop=loop=-1:size=1,{norm},"
-        f"{hide}[b];[a][b]hstack=inputs=2:shortest=1,format=yuv420p"
-    )
-    _ffmpeg("-i", str(lunges), "-i", str(other), "-filter_complex", graph,
-            *enc, str(clips["joins"]))  # fmt: skip
+                *enc, str(clips[name]))  # fmt: skip
     config = load_config()
     return {
         name: analyze_video(

@@ -316,7 +316,8 @@ def test_alone_the_looks_are_spaced_out_and_the_poses_do_not_change():
     ``scout_interval_max_s``; the subject's landmarks are the same as with a
     look every ``scout_interval_s`` (issue #17: the scout's share of the
     model's work)."""
-    frames = list(iter_frames(REPO / "videos" / "nowva_split_squat.mp4"))[:240]
+    clip = REPO / "videos" / "nowva_split_squat.mp4"
+    frames = list(iter_frames(clip, max_frames=240))
     runs = {}
     for name, overrides in (
         ("spaced", []),
