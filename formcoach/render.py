@@ -40,7 +40,7 @@ def render_video(
     """Decode the video again and write it annotated as H.264 (pass 3).
 
     Args:
-        video: Encoder settings (``crf``, ``preset``).
+        video: Encoder settings (``crf``, ``preset``, ...).
         min_visibility: Landmarks below this are not drawn.
         key_frames: ``{frame_index: label}`` of annotated frames to keep as
             small JPEG thumbnails for reports (e.g. the best and worst rep at
@@ -61,10 +61,8 @@ def render_video(
         fps=info.fps,
         width=info.width,
         height=info.height,
-        crf=video.crf,
-        preset=video.preset,
         overwrite=overwrite,
-        max_short_side=video.max_short_side,
+        **video.encoder(),
     ) as writer:
         frames = iter_frames(video_path, turn_deg=turn_deg)
         for frame in prefetch(frames, maxsize=8):

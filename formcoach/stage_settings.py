@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config_values import flag, integer, number, text
 from .cuts import CutSettings
@@ -21,6 +21,7 @@ from .level import LevelSettings
 from .lighting import LightingSettings
 from .pose import PoseOptions
 from .smoothing import SmoothingSettings
+from .video_writer import check_encoder
 
 if TYPE_CHECKING:
     from .settings import Config
@@ -117,6 +118,7 @@ class VideoSettings:
     Attributes:
         crf: x264 quality of the annotated video.
         preset: x264 speed preset.
+        x264_params: x264 options on top of the preset (``name=value:...``).
         max_short_side: The annotated video is scaled down so its shorter
             side is at most this (0: the source's size).
         rotate_deg: Turn every frame this much further clockwise (0, 90,
@@ -128,6 +130,7 @@ class VideoSettings:
 
     crf: int
     preset: str
+    x264_params: str
     max_short_side: int
     rotate_deg: int
     auto_rotate: bool
@@ -139,22 +142,39 @@ class VideoSettings:
         """Read ``[video]``; an InputError names a missing or mistyped key.
 
         Raises:
-            InputError: Also when ``rotate_deg`` is not a quarter turn.
+            InputError: Also when ``rotate_deg`` is not a quarter turn, or
+                the preset or ``x264_params`` is not x264's.
         """
         turn = integer(config, "video.rotate_deg")
         if turn not in (0, 90, 180, 270):
             raise InputError(
                 f"video.rotate_deg must be 0, 90, 180 or 270, not {turn!r}"
             )
+        preset = text(config, "video.preset")
+        x264_params = text(config, "video.x264_params")
+        try:
+            check_encoder(preset, x264_params)
+        except ValueError as exc:
+            raise InputError(f"video.{exc}") from None
         return cls(
             crf=integer(config, "video.crf"),
-            preset=text(config, "video.preset"),
+            preset=preset,
+            x264_params=x264_params,
             max_short_side=integer(config, "video.max_short_side"),
             rotate_deg=turn,
             auto_rotate=flag(config, "video.auto_rotate"),
             sideways_min_deg=number(config, "video.sideways_min_deg"),
             tilt_warn_deg=number(config, "video.tilt_warn_deg"),
         )
+
+    def encoder(self) -> dict[str, Any]:
+        """The :class:`~formcoach.video_writer.VideoWriter` keywords these set."""
+        return {
+            "crf": self.crf,
+            "preset": self.preset,
+            "x264_params": self.x264_params,
+            "max_short_side": self.max_short_side,
+        }
 
 
 @dataclass(frozen=True)

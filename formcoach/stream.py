@@ -346,10 +346,8 @@ def _one_pass(
                 fps=fps,
                 width=info.width,
                 height=info.height,
-                crf=settings.video.crf,
-                preset=settings.video.preset,
                 overwrite=overwrite,
-                max_short_side=settings.video.max_short_side,
+                **settings.video.encoder(),
             )
         image = item.image_rgb
         if image is None and pictures is not None:

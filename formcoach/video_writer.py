@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import queue
+import re
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -28,10 +29,12 @@ from formcoach.video import reason
 
 logger = logging.getLogger(__name__)
 
-_X264_PRESETS = (
+X264_PRESETS = (
     "ultrafast", "superfast", "veryfast", "faster", "fast",
     "medium", "slow", "slower", "veryslow", "placebo",
 )  # fmt: skip
+# x264's own option syntax (``name=value`` pairs joined by ``:``).
+_X264_PARAM = re.compile(r"[a-z0-9][a-z0-9_-]*=[^:=]+")
 _WRITER_TIME_BASE = Fraction(1, 90_000)  # the usual MPEG clock; finer than 1 ms
 _WRITER_QUEUE_SIZE = 8
 _POLL_S = 0.1
@@ -42,6 +45,27 @@ _STOP = object()
 _BT709 = 1
 _BT601_MATRIX = 6  # AVCOL_SPC_SMPTE170M
 _LIMITED_RANGE = 1  # AVCOL_RANGE_MPEG
+
+
+def check_encoder(preset: str, x264_params: str) -> None:
+    """Check an x264 preset and options before any file is made.
+
+    libx264 would only fail at the first frame, with a vague error (and it
+    skips an option it does not know, with a warning in the log).
+
+    Raises:
+        ValueError: If the preset is not x264's or the options are not
+            ``name=value`` pairs joined by ``:``.
+    """
+    if preset not in X264_PRESETS:
+        raise ValueError(f"preset must be one of {X264_PRESETS}, got {preset!r}")
+    if x264_params and not all(
+        _X264_PARAM.fullmatch(item) for item in x264_params.split(":")
+    ):
+        raise ValueError(
+            "x264_params must be name=value pairs joined by ':' (e.g. "
+            f"'mbtree=1:rc-lookahead=10'), got {x264_params!r}"
+        )
 
 
 class VideoWriter:
@@ -80,6 +104,7 @@ class VideoWriter:
         preset: str = "veryfast",
         overwrite: bool = False,
         max_short_side: int = 0,
+        x264_params: str = "",
     ) -> None:
         """Create the temporary file and set up the encoder.
 
@@ -96,6 +121,8 @@ class VideoWriter:
             max_short_side: Scale bigger pictures down so their shorter side
                 is this long, keeping their shape (0: never). Encoding a
                 1080p frame costs about twice a 720p one.
+            x264_params: x264 options on top of the preset, as
+                ``"name=value:name=value"`` (``""``: the preset alone).
 
         Raises:
             OutputError: If ``path`` exists (and ``overwrite`` is false) or
@@ -110,9 +137,7 @@ class VideoWriter:
             raise ValueError(f"crf must be between 0 and 51, got {crf}")
         if max_short_side < 0:
             raise ValueError(f"max_short_side must be >= 0, got {max_short_side}")
-        if preset not in _X264_PRESETS:
-            # libx264 would only fail at the first frame, with a vague error.
-            raise ValueError(f"preset must be one of {_X264_PRESETS}, got {preset!r}")
+        check_encoder(preset, x264_params)
         self.path = Path(path)
         self.fps = float(fps)
         self.width = width
@@ -152,7 +177,7 @@ class VideoWriter:
             )
         self._tmp_path = self._create_temp_file()
         try:
-            self._container, self._stream = self._open_encoder(crf, preset)
+            self._container, self._stream = self._open_encoder(crf, preset, x264_params)
         except BaseException as exc:
             self._remove_temp()
             if isinstance(exc, av.error.FFmpegError | OSError):
@@ -215,9 +240,7 @@ class VideoWriter:
         pad_h = self.encoded_height - image_rgb.shape[0]
         pad_w = self.encoded_width - image_rgb.shape[1]
         if pad_h or pad_w:
-            image_rgb = np.pad(
-                image_rgb, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge"
-            )
+            image_rgb = np.pad(image_rgb, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
         # The planar YUV copy here: OpenCV converts in about 1 ms a 720p
         # frame where FFmpeg's swscale (VideoFrame.reformat) took 6-9 ms.
         yuv = cv2.cvtColor(np.ascontiguousarray(image_rgb), cv2.COLOR_RGB2YUV_I420)
@@ -292,7 +315,7 @@ class VideoWriter:
         except OSError as exc:
             raise self._output_error(exc) from exc
 
-    def _open_encoder(self, crf: int, preset: str) -> tuple[Any, Any]:
+    def _open_encoder(self, crf: int, preset: str, x264_params: str) -> tuple[Any, Any]:
         container = av.open(
             str(self._tmp_path),
             mode="w",
@@ -301,9 +324,10 @@ class VideoWriter:
         )
         try:
             rate = Fraction(self.fps).limit_denominator(100_000)
-            stream = container.add_stream(
-                "libx264", rate=rate, options={"crf": str(crf), "preset": preset}
-            )
+            options = {"crf": str(crf), "preset": preset}
+            if x264_params:
+                options["x264-params"] = x264_params
+            stream = container.add_stream("libx264", rate=rate, options=options)
             stream.width = self.encoded_width
             stream.height = self.encoded_height
             stream.pix_fmt = "yuv420p"

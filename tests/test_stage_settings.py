@@ -105,6 +105,34 @@ def test_rotate_deg_is_checked_up_front():
         VideoSettings.from_config(config)
 
 
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("video.preset=quick", "video.preset must be one of"),
+        ("video.x264_params=mbtree", "video.x264_params must be name=value pairs"),
+        ("video.x264_params=mbtree=1::ref=2", "video.x264_params must be name=value"),
+    ],
+)
+def test_the_encoder_options_are_checked_up_front(override, message):
+    """A preset or x264 option string libx264 would reject (at the first
+    frame, vaguely) fails when the settings are read, naming its key."""
+    config = load_config(overrides=[override])
+    with pytest.raises(InputError, match=re.escape(message)):
+        VideoSettings.from_config(config)
+
+
+def test_the_encoder_keywords_are_the_configured_ones():
+    config = load_config(
+        overrides=["video.preset=veryfast", "video.x264_params=ref=2", "video.crf=28"]
+    )
+    assert VideoSettings.from_config(config).encoder() == {
+        "crf": 28,
+        "preset": "veryfast",
+        "x264_params": "ref=2",
+        "max_short_side": config.get("video.max_short_side"),
+    }
+
+
 def test_analysis_fails_before_any_output_on_a_missing_key(tmp_path):
     out = tmp_path / "out"
     # The video does not exist either: the config is checked first.

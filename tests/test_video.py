@@ -552,6 +552,35 @@ def test_writer_colours_survive_the_round_trip(tmp_path: Path) -> None:
         assert np.abs(decoded[16 * k + 8, 32] - np.array(colour)).max() <= 2
 
 
+@needs_ffmpeg
+@pytest.mark.parametrize(
+    ("x264_params", "expected", "unexpected"),
+    [
+        ("", [b"mbtree=0"], [b"mbtree=1", b"rc_lookahead=10"]),
+        ("mbtree=1:rc-lookahead=10", [b"mbtree=1", b"rc_lookahead=10"], [b"mbtree=0"]),
+    ],
+    ids=["preset-alone", "with-options"],
+)
+def test_writer_passes_the_x264_options_on(
+    tmp_path: Path, x264_params: str, expected: list[bytes], unexpected: list[bytes]
+) -> None:
+    """x264 writes the options it encoded with into the stream (an SEI
+    message): superfast alone turns the macroblock tree off, the options
+    given on top turn it back on."""
+    out = tmp_path / "options.mp4"
+    with VideoWriter(
+        out, fps=25, width=64, height=48, preset="superfast", x264_params=x264_params
+    ) as writer:
+        for i in range(3):
+            writer.write(_marker_image(64, 48, seed=i))
+    data = out.read_bytes()
+    assert b"x264 - core" in data
+    for option in expected:
+        assert option in data
+    for option in unexpected:
+        assert option not in data
+
+
 def test_writer_keeps_given_timestamps(tmp_path: Path) -> None:
     out = tmp_path / "vfr.mp4"
     stamps = [500.0, 540.0, 580.0, 700.0, 1013.3, 1046.6]
@@ -635,6 +664,8 @@ def test_writer_rejects_wrong_image(tmp_path: Path) -> None:
         ({"width": 0}, "width"),
         ({"crf": 60}, "crf"),
         ({"preset": "quick"}, "preset"),
+        ({"x264_params": "mbtree"}, "x264_params"),
+        ({"x264_params": "mbtree=1:"}, "x264_params"),
     ],
 )
 def test_writer_rejects_bad_arguments(

@@ -9,7 +9,7 @@ the app show it like any annotated video.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +53,7 @@ def render_stick_figure(
     fps: float,
     title: str,
     min_visibility: float,
-    crf: int = 23,
-    preset: str = "veryfast",
+    encoder: Mapping[str, Any] | None = None,
     overwrite: bool = False,
     key_frames: dict[int, str] | None = None,
     thumbnail: Callable[[np.ndarray], str] | None = None,
@@ -70,8 +69,8 @@ def render_stick_figure(
         fps: Frame rate of the motion.
         title: The coach's title for the panel.
         min_visibility: Points below it are not drawn.
-        crf: x264 quality.
-        preset: x264 preset.
+        encoder: :class:`~formcoach.video_writer.VideoWriter` keywords
+            (crf, preset, ...: ``VideoSettings.encoder()``); None: its own.
         overwrite: Replace an existing file.
         key_frames: ``{frame_index: label}`` to keep as thumbnails.
         thumbnail: Makes a thumbnail string from an image (the pipeline's).
@@ -91,9 +90,8 @@ def render_stick_figure(
         fps=fps,
         width=w,
         height=h,
-        crf=crf,
-        preset=preset,
         overwrite=overwrite,
+        **(encoder or {}),
     ) as writer:
         for pose, fb in zip(poses, feedback, strict=True):
             image = annotator.annotate(plain.copy(), pose, fb)
