@@ -85,6 +85,11 @@ def test_annotated_video_is_h264_with_every_frame_and_plays(bundled_analysis):
     assert len(decoded) == 230
     # Scaled down to video.max_short_side (720), the shape kept.
     assert decoded[0].image_rgb.shape == (720, 1280, 3)
+    # Encoded as [video] says: superfast's motion search with the macroblock
+    # tree turned back on (x264 writes its options into the stream).
+    data = video.read_bytes()
+    for option in (b"me=dia", b"subme=1", b"mbtree=1", b"rc_lookahead=10"):
+        assert option in data
     # No temp files left beside the outputs.
     assert sorted(p.name for p in bundled_analysis.iterdir()) == [
         "annotated.mp4",
