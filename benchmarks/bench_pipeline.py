@@ -25,6 +25,8 @@ Prints one JSON line with:
   ``world_vs_model``, their sum over the bare model;
 * ``realtime_factor`` / ``realtime_factor_with_video``: seconds of video
   analysed per second of wall time (targets >= 1.8 and >= 1.5 at 720p30);
+* ``annotated_video_mb``: the size of the annotated video (the encoder's
+  settings trade its CPU time against it);
 * ``cli_s``, ``cli_realtime_factor`` / ``cli_realtime_factor_with_video``:
   the same for a whole ``formcoach analyze`` command in a new process, which
   adds the fixed costs of a one-shot analysis (interpreter, imports, model
@@ -81,14 +83,19 @@ def cut_clip(video: Path, seconds: float, folder: Path) -> Path:
     return target
 
 
-def analyse_s(video: Path, exercise: str, config, *, write_video: bool) -> float:
-    """Wall time of ``analyze_video`` (what ``formcoach analyze`` runs)."""
+def analyse_s(
+    video: Path, exercise: str, config, *, write_video: bool
+) -> tuple[float, int]:
+    """Wall time of ``analyze_video`` (what ``formcoach analyze`` runs), and
+    the size of the annotated video it wrote (bytes; 0 without one)."""
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         analyze_video(
             video, exercise, Path(tmp) / "out", config, write_video=write_video
         )
-        return time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
+        annotated = Path(tmp) / "out" / "annotated.mp4"
+        return seconds, annotated.stat().st_size if annotated.exists() else 0
 
 
 def cli_s(
@@ -295,8 +302,8 @@ def measure(
 
     rules_s = _best_s(smooth_and_coach)
 
-    pipeline_s = analyse_s(video, exercise, config, write_video=False)
-    with_video_s = analyse_s(video, exercise, config, write_video=True)
+    pipeline_s, _ = analyse_s(video, exercise, config, write_video=False)
+    with_video_s, video_bytes = analyse_s(video, exercise, config, write_video=True)
     command_s = cli_s(video, exercise, overrides, write_video=False)
     command_with_video_s = cli_s(video, exercise, overrides, write_video=True)
 
@@ -317,6 +324,7 @@ def measure(
         **world,
         "realtime_factor": round(duration / pipeline_s, 2),
         "realtime_factor_with_video": round(duration / with_video_s, 2),
+        "annotated_video_mb": round(video_bytes / 1e6, 3),
         "cli_s": round(command_s, 2),
         "cli_startup_s": round(command_s - pipeline_s, 2),
         "cli_realtime_factor": round(duration / command_s, 2),

@@ -31,6 +31,7 @@ FIELDS = (
     "realtime_factor",
     "pipeline_with_video_ms_per_frame",
     "realtime_factor_with_video",
+    "annotated_video_mb",
     "cli_realtime_factor",
     "cli_realtime_factor_with_video",
     "cli_startup_s",
