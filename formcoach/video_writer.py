@@ -36,9 +36,10 @@ X264_PRESETS = (
 # x264's own option syntax (``name=value`` pairs joined by ``:``).
 _X264_PARAM = re.compile(r"[a-z0-9][a-z0-9_-]*=[^:=]+")
 # Down to half size, bilinear's 2x2 taps still reach every source pixel: on
-# the 1080p kettlebell clip scaled to 720p it matched OpenCV's area average
-# within 45.8 dB PSNR (the encoder's own error is about 42 dB) for 1.6 ms of
-# CPU a frame instead of 7.5. Smaller pictures are area-averaged (no aliasing).
+# the 1080p kettlebell clip scaled to 720p, bilinear and OpenCV's area average
+# were 45.8 dB (PSNR) apart, closer than the encoder's own error (about 42
+# dB), for 1.6 ms of CPU a frame instead of 7.5. Smaller pictures are
+# area-averaged, where bilinear would skip pixels (docs/performance.md).
 _BILINEAR_MIN_FACTOR = 0.5
 _WRITER_TIME_BASE = Fraction(1, 90_000)  # the usual MPEG clock; finer than 1 ms
 _WRITER_QUEUE_SIZE = 8
