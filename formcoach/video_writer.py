@@ -29,7 +29,7 @@ from formcoach.video import reason
 
 logger = logging.getLogger(__name__)
 
-X264_PRESETS = (
+_X264_PRESETS = (
     "ultrafast", "superfast", "veryfast", "faster", "fast",
     "medium", "slow", "slower", "veryslow", "placebo",
 )  # fmt: skip
@@ -63,8 +63,8 @@ def check_encoder(preset: str, x264_params: str) -> None:
         ValueError: If the preset is not x264's or the options are not
             ``name=value`` pairs joined by ``:``.
     """
-    if preset not in X264_PRESETS:
-        raise ValueError(f"preset must be one of {X264_PRESETS}, got {preset!r}")
+    if preset not in _X264_PRESETS:
+        raise ValueError(f"preset must be one of {_X264_PRESETS}, got {preset!r}")
     if x264_params and not all(
         _X264_PARAM.fullmatch(item) for item in x264_params.split(":")
     ):
