@@ -11,8 +11,8 @@
 The video is cut into runs, one per pose model (a core each): the first run
 is drawn as it is posed, with the pictures its reader decoded; the later
 runs are posed ahead, only their poses wait, and their pictures are decoded
-a second time when their turn to be drawn comes (decoding costs about a
-tenth of the pose model).
+a second time when their turn to be drawn comes, from the key frame before
+them (decoding costs about a tenth of the pose model).
 
 A frame waits only for the smoother's look-ahead (``smoothing.lookahead_s`` +
 ``smoothing.block_s``) before it is coached, drawn and encoded, so memory
@@ -58,7 +58,7 @@ from .results import ExerciseResult, FrameFeedback
 from .smoothing import LookaheadSmoother
 from .stage_settings import PipelineSettings
 from .thinned import Thinned
-from .video import Frame, VideoInfo, iter_frames
+from .video import VideoInfo, iter_frames, iter_pictures_from
 from .video_writer import VideoWriter
 
 
@@ -351,7 +351,7 @@ def _one_pass(
             )
         image = item.image_rgb
         if image is None and pictures is not None:
-            image = pictures.get(item.frame_index)  # a run posed ahead
+            image = pictures.get(item.frame_index, item.timestamp_ms)  # posed ahead
         if image is None:
             return
         # Drawn on the real (rolled) picture; the decoder made this array for
@@ -432,22 +432,58 @@ def _one_pass(
 class _Pictures:
     """The pictures of frames posed ahead without them, decoded again in order.
 
-    Asked for frame indices in rising order; decoding starts at the first one
-    asked for (the frames before it are decoded for their timing only, as
-    every reader does) and runs a few frames ahead in its own thread.
+    Asked for frames in rising order. Decoding seeks to the first one asked
+    for (:func:`~formcoach.video.iter_pictures_from`) and runs a few frames
+    ahead in its own thread; each picture is matched by its time. Should a
+    frame asked for not come out with its exact time (a damaged file, pts
+    that repeat), it and the rest are decoded again from the start and
+    matched by index, as the pose stage numbered them.
     """
 
     def __init__(self, video_path: str | Path, turn_deg: int):
         self._path = video_path
         self._turn_deg = turn_deg
-        self._frames: Iterator[Frame] | None = None
-        self._next: Frame | None = None
+        self._frames: Iterator[Any] | None = None
+        self._by_index = False
+        self._next: Any = None
 
-    def get(self, index: int) -> Any:
-        """Frame ``index``'s picture (None when the video does not give it)."""
+    def get(self, index: int, timestamp_ms: float) -> Any:
+        """The picture of frame ``index`` shown at ``timestamp_ms`` (None when
+        the video does not give it)."""
         if self._frames is None:
-            frames = iter_frames(self._path, start_index=index, turn_deg=self._turn_deg)
-            self._frames = prefetch(frames, maxsize=4)
+            pictures = iter_pictures_from(
+                self._path, timestamp_ms, turn_deg=self._turn_deg
+            )
+            self._frames = prefetch(pictures, maxsize=4)
+        if not self._by_index:
+            image = self._by_time(timestamp_ms)
+            if image is not None:
+                return image
+            self._decode_by_index(index)
+        return self._by_position(index)
+
+    def _by_time(self, timestamp_ms: float) -> Any:
+        assert self._frames is not None
+        while True:
+            found = self._next if self._next is not None else next(self._frames, None)
+            self._next = None
+            if found is None:
+                return None
+            time_ms, image = found
+            if time_ms == timestamp_ms:
+                return image
+            if time_ms > timestamp_ms:
+                self._next = found
+                return None
+
+    def _decode_by_index(self, index: int) -> None:
+        self.close()
+        self._by_index, self._next = True, None
+        frames = iter_frames(self._path, start_index=index, turn_deg=self._turn_deg)
+        self._frames = prefetch(frames, maxsize=4)
+
+    def _by_position(self, index: int) -> Any:
+        assert self._frames is not None
         frame = self._next
         while frame is None or frame.index < index:
             frame = next(self._frames, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
 import time
 from pathlib import Path
 
@@ -190,19 +191,45 @@ def test_runs_dealt_in_turn_pose_every_frame_and_keep_few_waiting(
     assert len(opened) == 2  # one per lane, not one per run
 
 
-def test_pictures_decoded_again_are_the_frames_asked_for():
+def _repeated_pts(tmp: Path) -> Path:
+    """Every pts twice, so the second of each pair has a nudged time."""
+    source = tmp / "source.mkv"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-t", "2", "-i",
+         "testsrc=size=64x48:rate=10", "-c:v", "mjpeg", str(source)],
+        check=True,
+    )  # fmt: skip
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(source), "-c", "copy", "-bsf:v",
+         "setts=ts=floor(N/2)*100", str(tmp / "dup_pts.mkv")],
+        check=True,
+    )  # fmt: skip
+    return tmp / "dup_pts.mkv"
+
+
+@pytest.mark.parametrize(
+    ("make", "wanted"),
+    [
+        pytest.param(lambda tmp: SPLIT_SQUAT, [40, 41, 42, 60, 61, 150], id="by-time"),
+        # The times cannot be matched: decoded again from the start, by index.
+        pytest.param(_repeated_pts, [3, 4, 5, 9, 12, 19], id="by-index"),
+    ],
+)
+def test_pictures_decoded_again_are_the_frames_asked_for(tmp_path, make, wanted):
     """The pictures of runs posed ahead are decoded a second time
-    (stream._Pictures): each asked-for index gives exactly that frame."""
+    (stream._Pictures): each asked-for frame gives exactly that frame."""
     from formcoach.stream import _Pictures
     from formcoach.video import iter_frames
 
-    frames = {f.index: f.image_rgb for f in iter_frames(SPLIT_SQUAT)}
-    wanted = [40, 41, 42, 60, 61, 150, max(frames)]
-    pictures = _Pictures(SPLIT_SQUAT, 0)
+    clip = make(tmp_path)
+    frames = {f.index: f for f in iter_frames(clip, max_frames=max(wanted) + 1)}
+    pictures = _Pictures(clip, 0)
     try:
         for index in wanted:
-            np.testing.assert_array_equal(pictures.get(index), frames[index])
-        assert pictures.get(max(frames) + 1) is None  # past the end
+            frame = frames[index]
+            got = pictures.get(index, frame.timestamp_ms)
+            np.testing.assert_array_equal(got, frame.image_rgb)
+        assert pictures.get(10**6, 10.0**9) is None  # past the end
     finally:
         pictures.close()
 
