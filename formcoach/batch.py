@@ -360,7 +360,10 @@ def plan_parts(
             continue
         fps = info.fps or 30.0
         spans = PartPlan.spans_for(
-            info.frame_count, round(batch.part_s * fps), batch.max_parts
+            info.frame_count,
+            round(batch.part_s * fps),
+            batch.max_parts,
+            round(settings.analysis.segment_warmup_s * fps),
         )
         if len(spans) < 2:
             continue

@@ -56,11 +56,13 @@ class PartPlan:
 
     @staticmethod
     def spans_for(
-        n_frames: int, part_frames: int, max_parts: int
+        n_frames: int, part_frames: int, max_parts: int, warmup: int = 0
     ) -> tuple[tuple[int, int | None], ...]:
-        """Equal parts of at least ``part_frames``, at most ``max_parts`` of them."""
+        """Parts of at least ``part_frames``, at most ``max_parts`` of them,
+        each posing as many frames (a part after the first also poses the
+        ``warmup`` frames before it)."""
         count = max(1, min(max_parts, n_frames // max(part_frames, 1)))
-        return tuple(_runs(n_frames, count, max(part_frames, 1), 0))
+        return tuple(_runs(n_frames, count, max(part_frames, 1), 0, warmup))
 
 
 #: Posed frames per chunk file: about 8 s of 30-fps video, 0.8 MB.

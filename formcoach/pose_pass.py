@@ -255,6 +255,7 @@ def iter_poses(
             lanes,
             round(analysis.min_segment_s * fps),
             round(analysis.max_run_s * fps),
+            warmup,
         )
     lanes = min(lanes, len(runs))
     light_every = max(1, round(fps / 5))
@@ -559,19 +560,28 @@ def undo_malloc_trim_setting() -> None:
 
 
 def _runs(
-    n_frames: int, lanes: int, min_frames: int, max_frames: int
+    n_frames: int, lanes: int, min_frames: int, max_frames: int, warmup: int = 0
 ) -> list[tuple[int, int | None]]:
     """Cut ``n_frames`` into consecutive runs for ``lanes`` pose models.
 
     Up to one run per lane, each at least ``min_frames`` long; a video too
     long for runs of ``max_frames`` gets a multiple of ``lanes`` runs, so the
-    lanes finish together.
+    lanes finish together. Every run after the first also poses the
+    ``warmup`` frames before it, so the first run is longer by as much and
+    every run poses as many frames (a lane posing 15 frames more than the
+    other would finish last, and the analysis with it).
     """
     most = n_frames // max(min_frames, 1)
     count = max(1, min(lanes, most))
     if count > 1 and max_frames > 0 and n_frames > count * max_frames:
         rounds = min(math.ceil(n_frames / (count * max_frames)), most // count)
         count *= max(1, rounds)
-    bounds = [round(k * n_frames / count) for k in range(count + 1)]
+    # Each run poses ``each`` frames: the first its own, the others a warm-up
+    # and ``each - warmup`` of their own.
+    each = (n_frames + (count - 1) * warmup) / count
+    if each - warmup < 1:
+        each, warmup = n_frames / count, 0
+    bounds = [0] + [round(each + (k - 1) * (each - warmup)) for k in range(1, count)]
+    bounds.append(n_frames)
     # The last run goes to the real end: frame counts in headers are estimates.
     return [(bounds[k], bounds[k + 1] if k < count - 1 else None) for k in range(count)]

@@ -47,12 +47,14 @@ def test_a_video_coached_from_parts_gives_what_two_lanes_give(tmp_path):
     settings = PipelineSettings.from_config(config)
     info = VideoInfo.from_path(clip)
     fps = info.fps
-    spans = PartPlan.spans_for(info.frame_count, round(2.0 * fps), 2)
+    warmup = round(settings.analysis.segment_warmup_s * fps)
+    spans = PartPlan.spans_for(info.frame_count, round(2.0 * fps), 2, warmup)
     lanes = _runs(
         info.frame_count,
         2,
         round(settings.analysis.min_segment_s * fps),
         round(settings.analysis.max_run_s * fps),
+        warmup,
     )
     assert list(spans) == lanes and len(spans) == 2
     # The parts are posed at the workout's pose rate, as the batch plans them.

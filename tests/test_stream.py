@@ -132,6 +132,23 @@ def test_long_videos_are_cut_into_bounded_runs(n_frames, lanes, expected):
     assert _runs(n_frames, lanes, 90, 1800) == expected
 
 
+@pytest.mark.parametrize(
+    ("n_frames", "lanes", "max_frames"),
+    [(191, 2, 1800), (150, 2, 1800), (961, 3, 1800), (5000, 2, 1800), (100, 2, 1800)],
+)
+def test_runs_after_the_first_are_shorter_by_their_warm_up(n_frames, lanes, max_frames):
+    """Every run poses as many frames, its warm-up included, give or take one:
+    no lane finishes last by a warm-up's length."""
+    runs = _runs(n_frames, lanes, 45, max_frames, warmup=15)
+    starts = [start for start, _ in runs]
+    stops = [stop if stop is not None else n_frames for _, stop in runs]
+    assert starts[0] == 0 and stops[-1] == n_frames and starts[1:] == stops[:-1]
+    pairs = zip(starts, stops, strict=True)
+    posed = [stop - max(0, start - 15) for start, stop in pairs]
+    assert max(posed) - min(posed) <= 1, posed
+    assert len(runs) == len(_runs(n_frames, lanes, 45, max_frames))
+
+
 def test_runs_dealt_in_turn_pose_every_frame_and_keep_few_waiting(
     tmp_path, monkeypatch
 ):
