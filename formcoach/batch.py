@@ -332,7 +332,7 @@ def plan_parts(
     A video is cut when it is longer than its fair share of the batch (all
     the videos' duration over the workers), so it would keep one worker busy
     while the others idle, and at least two ``batch.part_s`` long. Each part
-    costs a model load, a warm-up and decoding the video before it. With
+    costs a model load, a warm-up and reading the packets before it. With
     fewer videos than workers on one machine nothing is cut: each video
     takes several pose lanes in its worker instead (threads, no part files).
     A whole session (``auto``) is never cut: its coaches are known only once

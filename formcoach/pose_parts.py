@@ -29,7 +29,7 @@ from typing import Any
 
 from .outputs import write_bytes_atomic
 from .people import PersonChoice
-from .pose_pass import Posed, ProgressCallback, _runs, iter_poses
+from .pose_pass import Posed, ProgressCallback, Stitcher, _runs, iter_poses
 from .stage_settings import PipelineSettings
 from .video import VideoInfo
 
@@ -209,14 +209,19 @@ class PartsSource:
     ) -> Iterator[Posed]:
         done = 0
         choices: list[PersonChoice] = []
+        stitch = Stitcher()  # each part was numbered on its own
         try:
             for k, span in enumerate(self.plan.spans):
+                stitch.next_run()
                 read = 0  # chunks of part k read so far
                 while True:
                     chunk = _chunk_path(self.folder, k, read)
                     if chunk.exists():
                         items = _read(chunk, "frames", span)[4]
-                        yield from items
+                        for item in items:
+                            joined = stitch(item)
+                            if joined is not None:
+                                yield joined
                         read += 1
                         done += len(items)
                         if progress:

@@ -27,7 +27,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -213,8 +213,10 @@ def iter_poses(
     only the first run's frames carry pictures), and a lane starts a new run
     only once the one before it has begun to be read, so at most a run per
     lane waits, however long the video.
-    A lane decodes every frame from its first run on (for exact indices and
-    times) but converts only those of its runs.
+    A lane seeks to its first run (:func:`~formcoach.video.iter_frames` with
+    ``seek``: the frames before it numbered by their packets, not decoded),
+    decodes every frame from there on but converts only those of its runs,
+    and the runs are joined by time (:class:`Stitcher`).
     ``progress("pose", done, total)`` counts the frames posed by every lane
     and is called from the caller's thread.
 
@@ -296,6 +298,7 @@ def iter_poses(
                 on_gap=on_gap,
                 turn_deg=turn_deg,
                 only=[(first_decoded(j), runs[j][1]) for j in mine],
+                seek=True,
             )
             decoded = prefetch(source, maxsize=8)
             upcoming = next(decoded, None)
@@ -485,11 +488,13 @@ def iter_poses(
     ]
     for thread in threads:
         thread.start()
+    stitch = Stitcher()
     try:
         for j, outbox in enumerate(outboxes):
             with turn:
                 reading[0] = j
                 turn.notify_all()
+            stitch.next_run()
             while True:
                 if progress:
                     progress("pose", sum(posed), info.frame_count)
@@ -503,13 +508,59 @@ def iter_poses(
                     break
                 if isinstance(item, BaseException):
                     raise item
-                yield item
+                joined = stitch(item)
+                if joined is not None:
+                    yield joined
     finally:
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
         if people is not None:
             people.extend(choice for run_choices in choices for choice in run_choices)
+
+
+class Stitcher:
+    """Joins runs posed apart into one stream, numbered as one decoder would.
+
+    A run after the first reaches its start by seeking
+    (``iter_frames(seek=True)``), its frames numbered by the packets. Where
+    frames were lost to corrupt data before it, the runs before posed frames
+    past their end (their numbers fell behind the file's) and this run's
+    numbers run ahead of a full pass's. Joined by time, frames are never
+    given twice and the numbers go on without a hole, exactly as on a sound
+    file, where nothing changes.
+    """
+
+    def __init__(self) -> None:
+        self._last_ms = -math.inf
+        self._next_index: int | None = None
+        self._shift: int | None = None
+
+    def next_run(self) -> None:
+        """The next items are the next run's."""
+        self._shift = None
+
+    def __call__(self, item: Posed) -> Posed | None:
+        """The item as joined (None: a run before gave this frame already)."""
+        if item.timestamp_ms <= self._last_ms:
+            return None
+        if self._shift is None:
+            start = self._next_index
+            self._shift = 0 if start is None else start - item.frame_index
+        if self._shift:
+            item = _renumbered(item, self._shift)
+        self._last_ms, self._next_index = item.timestamp_ms, item.frame_index + 1
+        return item
+
+
+def _renumbered(item: Posed, shift: int) -> Posed:
+    cut = item.cut
+    if cut is not None:
+        cut = replace(
+            cut, start_index=cut.start_index + shift, end_index=cut.end_index + shift
+        )
+    pose = replace(item.pose, frame_index=item.pose.frame_index + shift)
+    return item._replace(frame_index=item.frame_index + shift, pose=pose, cut=cut)
 
 
 @functools.cache

@@ -54,6 +54,11 @@ _NOMINAL_RATE_TOLERANCE = 0.02
 # frames it precedes in the file (B-frame reordering) is not landed on.
 _SEEK_MARGIN_MS = 250.0
 
+# Packets read past a frame's own before its place among the frames shown is
+# settled: B-frame reordering puts a frame at most a few (16 in H.264) after
+# the frames shown before it.
+_REORDER_SLACK = 32
+
 # FFmpeg happily opens these, but they are not videos: a still image (a PNG
 # renamed to .mp4 is read by "png_pipe") or a text file shown as ANSI art.
 _NOT_VIDEO_FORMATS = frozenset({"image2", "tty"})
@@ -171,6 +176,7 @@ def iter_frames(
     on_gap: Callable[[float, float], None] | None = None,
     turn_deg: int = 0,
     only: Sequence[tuple[int, int | None]] | None = None,
+    seek: bool = False,
 ) -> Iterator[Frame]:
     """Decode the frames of a video, upright and in RGB.
 
@@ -204,6 +210,17 @@ def iter_frames(
             (``stop`` None: to the end); the others are decoded for their
             timing but not converted, like those before ``start_index``. A
             pose worker taking every other run of a long video uses it.
+        seek: Reach ``start_index`` by seeking instead of decoding every frame
+            before it: the frames are numbered by the packets' times (read
+            without decoding), and decoding starts at the key frame before
+            it. On a sound file the indices and times are exactly those of a
+            full pass; where the packets cannot number the frames (a pts
+            missing or repeated, or the frame found is not the one the
+            packets promised), the file is decoded from the start as without
+            ``seek``. Frames lost to corrupt data *before* ``start_index``
+            cannot be seen, so there the indices run ahead of a full pass's
+            by as many (the pose stage joins its runs by time,
+            :class:`~formcoach.pose_pass.Stitcher`).
 
     Returns:
         An iterator over the frames, in presentation order. Closing it early
@@ -221,7 +238,7 @@ def iter_frames(
     path = Path(path)
     # Not a generator itself, so a bad file raises here, at the call.
     info = VideoInfo.from_path(path).turned(turn_deg)
-    return _iter_frames(path, info, max_frames, on_gap, start_index, only)
+    return _iter_frames(path, info, max_frames, on_gap, start_index, only, seek)
 
 
 def _iter_frames(
@@ -231,6 +248,7 @@ def _iter_frames(
     on_gap: Callable[[float, float], None] | None,
     start_index: int = 0,
     only: Sequence[tuple[int, int | None]] | None = None,
+    seek: bool = False,
 ) -> Iterator[Frame]:
     if max_frames == 0:
         return
@@ -239,15 +257,93 @@ def _iter_frames(
         stream = _select_video_stream(path, container)
         # Frame + slice threading: several cores decode while we convert.
         stream.thread_type = "AUTO"
-        decoder = _FrameDecoder(path, info, stream, on_gap, start_index, only)
-        for frame in decoder.run(container):
-            yield frame
-            if max_frames is not None and frame.index + 1 >= max_frames:
-                return
+        seeking = seek and start_index > 0
+        plan = _plan_seek(container, stream, start_index) if seeking else None
+        if seeking and plan is None:
+            # The packets were read or a frame decoded: start again afresh.
+            container.close()
+            container = _open_input(path)
+            stream = _select_video_stream(path, container)
+            stream.thread_type = "AUTO"
+        decoder = _FrameDecoder(path, info, stream, on_gap, start_index, only, plan)
+        try:
+            for frame in decoder.run(container):
+                yield frame
+                if max_frames is not None and frame.index + 1 >= max_frames:
+                    return
+        except _SeekMissed:  # raised before any frame was yielded
+            container.close()
+            yield from _iter_frames(path, info, max_frames, on_gap, start_index, only)
     except (av.error.FFmpegError, OSError) as exc:
         raise InputError(f"Reading {path} failed: {reason(exc)}") from exc
     finally:
         container.close()
+
+
+class _SeekMissed(Exception):
+    """The frame seeked for is not the one the packets promised."""
+
+
+@dataclass(frozen=True)
+class _SeekPlan:
+    """Where a seeking :class:`_FrameDecoder` starts (see :func:`_plan_seek`).
+
+    Attributes:
+        first_pts: The first frame's pts (its time is 0).
+        start_pts: The pts of frame ``start_index``.
+        decode_order: The pts of the packets read, in the file's order, to
+            count those the seek skips (for the truncation check).
+    """
+
+    first_pts: int
+    start_pts: int
+    decode_order: tuple[int | None, ...]
+
+
+def _plan_seek(container: Any, stream: Any, start_index: int) -> _SeekPlan | None:
+    """Number the frames up to ``start_index`` by their packets, then seek there.
+
+    Reads the packets (without decoding them, but for the first frame) until
+    ``_REORDER_SLACK`` past the frame wanted, so every packet shown before it
+    has been read. None, with the file read in part, when the packets cannot
+    number the frames or the video ends before ``start_index``.
+    """
+    order: list[int | None] = []
+    shown: list[int] = []
+    first = None
+    try:
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue
+            if packet.pts is None or packet.is_corrupt:
+                return None
+            order.append(packet.pts)
+            if not packet.is_discard:
+                shown.append(packet.pts)
+            if first is None:
+                try:
+                    frames = stream.decode(packet)
+                except av.error.FFmpegError:
+                    return None
+                first = frames[0] if frames else None
+            if len(shown) > start_index + _REORDER_SLACK and first is not None:
+                break
+    except (av.error.InvalidDataError, av.error.EOFError):
+        return None
+    shown.sort()
+    if (
+        first is None
+        or len(shown) <= start_index
+        or first.pts != shown[0]
+        or len(set(shown)) != len(shown)
+        or stream.time_base is None
+    ):
+        return None
+    start_pts = shown[start_index]
+    margin = round(Fraction(_SEEK_MARGIN_MS) / 1000 / stream.time_base)
+    target = max(shown[0], start_pts - margin)
+    container.seek(target, stream=stream, backward=True, any_frame=False)
+    return _SeekPlan(first.pts, start_pts, tuple(order))
 
 
 class _FrameDecoder:
@@ -261,6 +357,7 @@ class _FrameDecoder:
         on_gap: Callable[[float, float], None] | None,
         start_index: int = 0,
         only: Sequence[tuple[int, int | None]] | None = None,
+        seek: _SeekPlan | None = None,
     ) -> None:
         self.path = path
         self.start_index = start_index
@@ -281,11 +378,20 @@ class _FrameDecoder:
         # frames in pts order, so any pts below an emitted frame's was lost.
         self.pending: list[int] = []
         self.errors_since_gap = 0
+        # Seeking: frames before ``seek_pts`` are the key frame's lead-in.
+        self.seek = seek
+        self.seek_pts: int | None = None
+        if seek is not None:
+            self.first_pts, self.seek_pts = seek.first_pts, seek.start_pts
+            self.index = start_index
 
     def run(self, container: Any) -> Iterator[Frame]:
         """Demux and decode everything, yielding converted frames."""
         packets = container.demux(self.stream)
         demuxed = 0
+        # Packets before the first one read (a seek skipped them); None:
+        # unknown, so the count cannot tell a truncated file.
+        skipped: int | None = None if self.seek is not None else 0
         cut_short = False
         while True:
             try:
@@ -301,6 +407,9 @@ class _FrameDecoder:
             # Demux ends with an empty packet; we flush explicitly below.
             if packet.size == 0:
                 continue
+            if demuxed == 0 and self.seek is not None:
+                order = self.seek.decode_order
+                skipped = order.index(packet.pts) if packet.pts in order else None
             demuxed += 1
             if packet.pts is not None and not packet.is_discard:
                 heapq.heappush(self.pending, packet.pts)
@@ -309,7 +418,9 @@ class _FrameDecoder:
         self._report_lost_tail()
         # A truncated MP4 still has the full index: it lists more frames
         # than the file actually holds, and demuxing just ends early.
-        if cut_short or demuxed < self.indexed_frames:
+        if cut_short or (
+            skipped is not None and skipped + demuxed < self.indexed_frames
+        ):
             self._report_truncated()
 
     def _decode(self, packet: Any) -> Iterator[Frame]:
@@ -336,6 +447,13 @@ class _FrameDecoder:
                 lost += 1
             if self.pending and self.pending[0] == pts:
                 heapq.heappop(self.pending)
+        if self.seek_pts is not None:
+            if pts is not None and pts < self.seek_pts:
+                self.errors_since_gap = 0  # the lead-in is not ours to report
+                return None
+            if pts != self.seek_pts:
+                raise _SeekMissed
+            self.seek_pts, lost = None, 0
         timestamp_ms = self._timestamp_ms(av_frame)
         if lost:
             self._report_gap(lost, timestamp_ms)

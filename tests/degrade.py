@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import av
 import numpy as np
 
 # The man stays within x 400-720 of the 1280-wide frame; right of 760 there is
@@ -142,3 +143,21 @@ def backlit(src: Path, out: Path) -> Path:
             mixed = mask * silhouette + (1.0 - mask) * window
             writer.write(mixed.astype(np.uint8), timestamp_ms=frame.timestamp_ms)
     return out
+
+
+def corrupt_packets(clip: Path, victims: list[int], out: Path) -> list[float]:
+    """Overwrite whole packets with random bytes; return their times in ms."""
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        packets = [
+            (p.pos, p.size, float(p.pts * p.time_base * 1000))
+            for p in container.demux(stream)
+            if p.size
+        ]
+    data = bytearray(clip.read_bytes())
+    rng = np.random.default_rng(1234)
+    for k in victims:
+        pos, size, _ = packets[k]
+        data[pos : pos + size] = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+    out.write_bytes(bytes(data))
+    return [packets[k][2] for k in victims]

@@ -26,7 +26,7 @@ from formcoach.thinned import Thinned
 from formcoach.video import VideoInfo
 
 from .conftest import shared_clip
-from .degrade import encode
+from .degrade import corrupt_packets, encode
 
 REPO = Path(__file__).resolve().parents[1]
 SPLIT_SQUAT = REPO / "videos" / "nowva_split_squat.mp4"
@@ -206,6 +206,45 @@ def test_runs_dealt_in_turn_pose_every_frame_and_keep_few_waiting(
     # of the other lane and its warm-up.
     assert max(ahead) <= 8 + 6 + 1 + run_frames + round(info.fps * 0.5) + 1
     assert len(opened) == 2  # one per lane, not one per run
+
+
+def test_lanes_joined_by_time_where_frames_were_lost_before_a_later_run(tmp_path):
+    """Frames lost to corrupt data in the first run: the later run, reached
+    by seeking, numbers its frames by the packets (two ahead here), yet the
+    frames come out once each, numbered and timed as one model reads them."""
+    clip = encode(SPLIT_SQUAT, tmp_path / "first6s.mp4", "-t", "6", "-an", "-g", "10")
+    damaged = tmp_path / "damaged.mp4"
+    corrupt_packets(clip, [31, 32], damaged)
+    config = load_config(overrides=["cuts.enabled=false"])
+    one = estimate_poses(damaged, config, workers=1).frames
+    two = estimate_poses(damaged, config, workers=2).frames
+    assert len(one) == VideoInfo.from_path(damaged).frame_count - 2
+    assert [f.frame_index for f in two] == list(range(len(one)))
+    assert [f.timestamp_ms for f in two] == [f.timestamp_ms for f in one]
+
+
+def test_the_stitcher_drops_frames_given_twice_and_renumbers():
+    """Unit: a later run that overlaps the one before and is numbered ahead."""
+    from formcoach.cuts import Cut
+    from formcoach.pose_pass import Posed, Stitcher
+
+    def item(index: int, ms: float, cut: Cut | None = None) -> Posed:
+        pose = PoseFrame.empty(index, ms, (64, 48))
+        return Posed(index, ms, None, pose, True, None, cut)
+
+    stitch = Stitcher()
+    out = []
+    first = [item(i, i * 100.0) for i in range(5)]  # 0-400 ms, numbered 0-4
+    # The later run gives 400-1000 ms numbered two ahead, a hard cut at 900.
+    cut = Cut("hard", 10, 11, 800.0, 900.0)
+    later = [item(j + 2, j * 100.0, cut if j == 9 else None) for j in range(4, 11)]
+    for run in (first, later):
+        stitch.next_run()
+        out += [joined for joined in map(stitch, run) if joined is not None]
+    assert [p.timestamp_ms for p in out] == [i * 100.0 for i in range(11)]
+    assert [p.frame_index for p in out] == list(range(11))
+    assert [p.pose.frame_index for p in out] == list(range(11))
+    assert out[9].cut == Cut("hard", 8, 9, 800.0, 900.0)
 
 
 def _repeated_pts(tmp: Path) -> Path:

@@ -34,6 +34,8 @@ from formcoach.prefetch import prefetch
 from formcoach.video import Frame, VideoInfo, iter_frames, iter_pictures_from
 from formcoach.video_writer import VideoWriter
 
+from .degrade import corrupt_packets
+
 SHARED_VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "videos"
 LUNGES = SHARED_VIDEOS / "rnhrn" / "banded_reverse_lunges_side.mp4"
 SPORTS2D = SHARED_VIDEOS / "sports2d" / "demo.mp4"
@@ -301,17 +303,17 @@ def _vfr(tmp: Path) -> Path:
     )
 
 
+SEEKABLE = [
+    pytest.param(lambda tmp: REPO_VIDEOS / "nowva_split_squat.mp4", id="h264"),
+    pytest.param(lambda tmp: REPO_VIDEOS / "sports2d_demo.mp4", id="vp9"),
+    pytest.param(_b_frames, id="b-frames"),
+    pytest.param(_portrait, id="rotation-tag"),
+    pytest.param(_vfr, id="variable-rate"),
+]
+
+
 @needs_ffmpeg
-@pytest.mark.parametrize(
-    "make",
-    [
-        pytest.param(lambda tmp: REPO_VIDEOS / "nowva_split_squat.mp4", id="h264"),
-        pytest.param(lambda tmp: REPO_VIDEOS / "sports2d_demo.mp4", id="vp9"),
-        pytest.param(_b_frames, id="b-frames"),
-        pytest.param(_portrait, id="rotation-tag"),
-        pytest.param(_vfr, id="variable-rate"),
-    ],
-)
+@pytest.mark.parametrize("make", SEEKABLE)
 def test_pictures_found_by_seeking_are_the_frames_at_those_times(
     tmp_path: Path, make: Callable[[Path], Path]
 ) -> None:
@@ -333,6 +335,104 @@ def test_pictures_found_by_seeking_are_the_frames_at_those_times(
 
 
 @needs_ffmpeg
+@pytest.mark.parametrize("make", SEEKABLE)
+def test_a_start_reached_by_seeking_gives_what_a_full_pass_gives(
+    tmp_path: Path, make: Callable[[Path], Path]
+) -> None:
+    """``seek=True``: the same frames, indices, times and pictures as
+    decoding every frame before ``start_index``, only ranges included."""
+    clip = make(tmp_path)
+    frames = list(iter_frames(clip, max_frames=120))
+    n = len(frames)
+    for start in sorted({1, n // 3, n // 2 + 1, n - 2}):
+        only = [(start, start + 10), (start + 15, None)]
+        want = list(iter_frames(clip, start_index=start, max_frames=n, only=only))
+        got = list(
+            iter_frames(clip, start_index=start, max_frames=n, only=only, seek=True)
+        )
+        assert [(f.index, f.timestamp_ms) for f in got] == [
+            (f.index, f.timestamp_ms) for f in want
+        ], start
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a.image_rgb, b.image_rgb)
+
+
+@needs_ffmpeg
+def test_seeking_where_packets_cannot_number_the_frames_decodes_from_the_start(
+    tmp_path: Path,
+) -> None:
+    """Repeated pts (times nudged by a full pass): the frames of a full pass."""
+    source = tmp_path / "source.mkv"
+    _ffmpeg("-f lavfi -t 1 -i testsrc=size=64x48:rate=10 -c:v mjpeg", source)
+    clip = tmp_path / "dup_pts.mkv"
+    _ffmpeg("-i", source, "-c copy -bsf:v setts=ts=floor(N/2)*100", clip)
+    want = [(f.index, f.timestamp_ms) for f in iter_frames(clip, start_index=5)]
+    got = [
+        (f.index, f.timestamp_ms) for f in iter_frames(clip, start_index=5, seek=True)
+    ]
+    assert got == want and len(got) == 5
+
+
+@needs_ffmpeg
+def test_seeking_past_corrupt_packets_numbers_by_the_packets(tmp_path: Path) -> None:
+    """Frames lost before the start cannot be seen by a seek: the indices run
+    ahead of a full pass's by as many (the pose stage joins runs by time);
+    the times and pictures are the same, and losses after the start are
+    reported as a full pass reports them."""
+    clip = _testsrc(tmp_path / "clean.mp4", size="320x240", seconds=3, extra="-g 5")
+    damaged = tmp_path / "damaged.mp4"
+    corrupt_packets(clip, [6, 7, 21, 22], damaged)
+    full = list(iter_frames(damaged))
+    start = next(f.index for f in full if f.timestamp_ms >= 1500)
+    want = full[start:]
+    gaps: list[tuple[float, float]] = []
+    got = list(
+        iter_frames(
+            damaged,
+            start_index=start + 2,
+            seek=True,
+            on_gap=lambda a, b: gaps.append((a, b)),
+        )
+    )
+    assert [f.timestamp_ms for f in got] == [f.timestamp_ms for f in want]
+    assert [f.index for f in got] == [f.index + 2 for f in want]
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a.image_rgb, b.image_rgb)
+    assert gaps == [(2000.0, 2300.0)]  # packets 21-22 (2100, 2200 ms) only
+
+
+@needs_ffmpeg
+def test_a_truncated_file_is_reported_when_seeking_too(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clip = _testsrc(
+        tmp_path / "whole.mp4",
+        size="320x240",
+        seconds=3,
+        extra="-g 5 -movflags +faststart",
+    )
+    data = clip.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) * 6 // 10])
+    full = list(iter_frames(cut))
+    gaps: list[tuple[float, float]] = []
+    with caplog.at_level(logging.WARNING, logger="formcoach.video"):
+        got = list(
+            iter_frames(
+                cut,
+                start_index=len(full) // 2,
+                seek=True,
+                on_gap=lambda a, b: gaps.append((a, b)),
+            )
+        )
+    assert [f.timestamp_ms for f in got] == [
+        f.timestamp_ms for f in full[len(full) // 2 :]
+    ]
+    assert len(gaps) == 1 and gaps[0][1] == pytest.approx(2900, abs=1)
+    assert "breaks off" in caplog.text
+
+
+@needs_ffmpeg
 def test_pictures_by_time_stop_where_times_are_nudged(tmp_path: Path) -> None:
     """Repeated pts: iter_frames nudges the second of each pair, which a
     reader that seeks cannot reproduce, so it stops there."""
@@ -349,24 +449,6 @@ def test_pictures_by_time_stop_where_times_are_nudged(tmp_path: Path) -> None:
 # -- damaged input ----------------------------------------------------------
 
 
-def _corrupt_packets(clip: Path, victims: list[int], out: Path) -> list[float]:
-    """Overwrite whole packets with random bytes; return their times in ms."""
-    with av.open(str(clip)) as container:
-        stream = container.streams.video[0]
-        packets = [
-            (p.pos, p.size, float(p.pts * p.time_base * 1000))
-            for p in container.demux(stream)
-            if p.size
-        ]
-    data = bytearray(clip.read_bytes())
-    rng = np.random.default_rng(1234)
-    for k in victims:
-        pos, size, _ = packets[k]
-        data[pos : pos + size] = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
-    out.write_bytes(bytes(data))
-    return [packets[k][2] for k in victims]
-
-
 @needs_ffmpeg
 def test_corrupt_packets_are_skipped_and_reported(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
@@ -374,7 +456,7 @@ def test_corrupt_packets_are_skipped_and_reported(
     # A keyframe every 5 frames, so the decoder recovers quickly.
     clip = _testsrc(tmp_path / "clean.mp4", size="320x240", seconds=3, extra="-g 5")
     damaged = tmp_path / "damaged.mp4"
-    lost_ms = _corrupt_packets(clip, [11, 12, 13], damaged)
+    lost_ms = corrupt_packets(clip, [11, 12, 13], damaged)
     gaps: list[tuple[float, float]] = []
 
     with caplog.at_level(logging.WARNING, logger="formcoach.video"):
