@@ -402,37 +402,6 @@ def test_seeking_past_corrupt_packets_numbers_by_the_packets(tmp_path: Path) -> 
 
 
 @needs_ffmpeg
-def test_a_truncated_file_is_reported_when_seeking_too(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    clip = _testsrc(
-        tmp_path / "whole.mp4",
-        size="320x240",
-        seconds=3,
-        extra="-g 5 -movflags +faststart",
-    )
-    data = clip.read_bytes()
-    cut = tmp_path / "cut.mp4"
-    cut.write_bytes(data[: len(data) * 6 // 10])
-    full = list(iter_frames(cut))
-    gaps: list[tuple[float, float]] = []
-    with caplog.at_level(logging.WARNING, logger="formcoach.video"):
-        got = list(
-            iter_frames(
-                cut,
-                start_index=len(full) // 2,
-                seek=True,
-                on_gap=lambda a, b: gaps.append((a, b)),
-            )
-        )
-    assert [f.timestamp_ms for f in got] == [
-        f.timestamp_ms for f in full[len(full) // 2 :]
-    ]
-    assert len(gaps) == 1 and gaps[0][1] == pytest.approx(2900, abs=1)
-    assert "breaks off" in caplog.text
-
-
-@needs_ffmpeg
 def test_pictures_by_time_stop_where_times_are_nudged(tmp_path: Path) -> None:
     """Repeated pts: iter_frames nudges the second of each pair, which a
     reader that seeks cannot reproduce, so it stops there."""
@@ -474,24 +443,36 @@ def test_corrupt_packets_are_skipped_and_reported(
 
 
 @needs_ffmpeg
+@pytest.mark.parametrize("seek", [False, True], ids=["full-pass", "seeking"])
 def test_truncated_file_yields_what_is_there(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, seek: bool
 ) -> None:
     clip = _testsrc(
         tmp_path / "whole.mp4",
         size="320x240",
         seconds=3,
-        extra="-movflags +faststart",
+        extra="-g 5 -movflags +faststart",
     )
     data = clip.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: len(data) * 6 // 10])
+    full = list(iter_frames(cut))
+    start = len(full) // 2 if seek else 0
+    caplog.clear()
     gaps: list[tuple[float, float]] = []
 
     with caplog.at_level(logging.WARNING, logger="formcoach.video"):
-        frames = list(iter_frames(cut, on_gap=lambda a, b: gaps.append((a, b))))
+        frames = list(
+            iter_frames(
+                cut,
+                start_index=start,
+                seek=seek,
+                on_gap=lambda a, b: gaps.append((a, b)),
+            )
+        )
 
-    assert 1 <= len(frames) < 30
+    assert 1 <= len(full) < 30
+    assert [f.timestamp_ms for f in frames] == [f.timestamp_ms for f in full[start:]]
     assert len(gaps) == 1
     assert gaps[0][0] == frames[-1].timestamp_ms
     assert gaps[0][1] == pytest.approx(2900, abs=1)
