@@ -297,7 +297,7 @@ class _SeekPlan:
 
     first_pts: int
     start_pts: int
-    decode_order: tuple[int | None, ...]
+    decode_order: tuple[int, ...]
 
 
 def _plan_seek(container: Any, stream: Any, start_index: int) -> _SeekPlan | None:
@@ -308,7 +308,7 @@ def _plan_seek(container: Any, stream: Any, start_index: int) -> _SeekPlan | Non
     has been read. None, with the file read in part, when the packets cannot
     number the frames or the video ends before ``start_index``.
     """
-    order: list[int | None] = []
+    order: list[int] = []
     shown: list[int] = []
     first = None
     try:

@@ -399,6 +399,14 @@ def test_seeking_past_corrupt_packets_numbers_by_the_packets(tmp_path: Path) -> 
     for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(a.image_rgb, b.image_rgb)
     assert gaps == [(2000.0, 2300.0)]  # packets 21-22 (2100, 2200 ms) only
+    # Seeking to a frame that was lost: not the frame the packets promised,
+    # so decoded from the start, numbered as a full pass numbers them.
+    lost_ms = min(set(np.arange(0, 3000, 100.0)) - {f.timestamp_ms for f in full})
+    k = round(lost_ms / 100)  # its number among the packets (10 fps)
+    lost_at = [(f.index, f.timestamp_ms) for f in iter_frames(damaged, start_index=k)]
+    seeking = iter_frames(damaged, start_index=k, seek=True)
+    assert [(f.index, f.timestamp_ms) for f in seeking] == lost_at
+    assert lost_at[0][0] == k and lost_at[0][1] > lost_ms
 
 
 @needs_ffmpeg
