@@ -58,7 +58,7 @@ from .results import ExerciseResult, FrameFeedback
 from .smoothing import LookaheadSmoother
 from .stage_settings import PipelineSettings
 from .thinned import Thinned
-from .video import VideoInfo, iter_frames, iter_pictures_from
+from .video import Frame, VideoInfo, iter_frames
 from .video_writer import VideoWriter
 
 
@@ -433,64 +433,51 @@ class _Pictures:
     """The pictures of frames posed ahead without them, decoded again in order.
 
     Asked for frames in rising order. Decoding seeks to the first one asked
-    for (:func:`~formcoach.video.iter_pictures_from`) and runs a few frames
-    ahead in its own thread; each picture is matched by its time. Should a
-    frame asked for not come out with its exact time (a damaged file, pts
-    that repeat), it and the rest are decoded again from the start and
-    matched by index, as the pose stage numbered them.
+    for (:func:`~formcoach.video.iter_frames` with ``seek``) and runs a few
+    frames ahead in its own thread; each picture is matched to its frame by
+    time, as on a damaged file the pose stage's numbers and the packets' may
+    differ. Should a frame's time be passed without it, the rest are decoded
+    again without seeking.
     """
 
     def __init__(self, video_path: str | Path, turn_deg: int):
         self._path = video_path
         self._turn_deg = turn_deg
-        self._frames: Iterator[Any] | None = None
-        self._by_index = False
-        self._next: Any = None
+        self._frames: Iterator[Frame] | None = None
+        self._next: Frame | None = None
+        self._seek = True
 
     def get(self, index: int, timestamp_ms: float) -> Any:
         """The picture of frame ``index`` shown at ``timestamp_ms`` (None when
         the video does not give it)."""
         if self._frames is None:
-            pictures = iter_pictures_from(
-                self._path, timestamp_ms, turn_deg=self._turn_deg
-            )
-            self._frames = prefetch(pictures, maxsize=4)
-        if not self._by_index:
-            image = self._by_time(timestamp_ms)
-            if image is not None:
-                return image
-            self._decode_by_index(index)
-        return self._by_position(index)
+            self._decode_from(index)
+        image = self._find(timestamp_ms)
+        if image is None and self._seek:
+            self.close()
+            self._seek = False
+            self._decode_from(index)
+            image = self._find(timestamp_ms)
+        return image
 
-    def _by_time(self, timestamp_ms: float) -> Any:
+    def _decode_from(self, index: int) -> None:
+        frames = iter_frames(
+            self._path, start_index=index, turn_deg=self._turn_deg, seek=self._seek
+        )
+        self._frames, self._next = prefetch(frames, maxsize=4), None
+
+    def _find(self, timestamp_ms: float) -> Any:
         assert self._frames is not None
         while True:
-            found = self._next if self._next is not None else next(self._frames, None)
+            frame = self._next if self._next is not None else next(self._frames, None)
             self._next = None
-            if found is None:
-                return None
-            time_ms, image = found
-            if time_ms == timestamp_ms:
-                return image
-            if time_ms > timestamp_ms:
-                self._next = found
-                return None
-
-    def _decode_by_index(self, index: int) -> None:
-        self.close()
-        self._by_index, self._next = True, None
-        frames = iter_frames(self._path, start_index=index, turn_deg=self._turn_deg)
-        self._frames = prefetch(frames, maxsize=4)
-
-    def _by_position(self, index: int) -> Any:
-        assert self._frames is not None
-        frame = self._next
-        while frame is None or frame.index < index:
-            frame = next(self._frames, None)
             if frame is None:
                 return None
-        self._next = None if frame.index == index else frame
-        return frame.image_rgb if frame.index == index else None
+            if frame.timestamp_ms == timestamp_ms:
+                return frame.image_rgb
+            if frame.timestamp_ms > timestamp_ms:
+                self._next = frame
+                return None
 
     def close(self) -> None:
         """Stop decoding (and close the file)."""

@@ -37,7 +37,6 @@ __all__ = [
     "VideoInfo",
     "frames_at",
     "iter_frames",
-    "iter_pictures_from",
     "reason",
 ]
 
@@ -50,7 +49,7 @@ TIMESTAMP_NUDGE_MS = 0.001
 # this close to the nominal rate, the clip is constant-rate: use the nominal one.
 _NOMINAL_RATE_TOLERANCE = 0.02
 
-# A seek for a picture lands this much before it, so a key frame shown after
+# A seek lands this much before the frame wanted, so a key frame shown after
 # frames it precedes in the file (B-frame reordering) is not landed on.
 _SEEK_MARGIN_MS = 250.0
 
@@ -548,104 +547,6 @@ class _FrameDecoder:
         )
         if self.on_gap is not None:
             self.on_gap(start_ms, end_ms)
-
-
-def iter_pictures_from(
-    path: str | Path, start_ms: float, *, turn_deg: int = 0
-) -> Iterator[tuple[float, np.ndarray]]:
-    """The pictures from ``start_ms`` on, found by seeking: ``(time_ms, rgb)``.
-
-    Seeks to the key frame before ``start_ms`` and decodes from there, so the
-    pictures late in a video cost a few frames' decoding, not the whole
-    video's before them. Each time is computed as :func:`iter_frames`
-    computes it (the frame's pts against the first frame's), so the two agree
-    exactly on a sound file and a caller can match them. Where they might
-    not, the iterator ends early: at a frame without a pts, or one whose pts
-    does not increase (:func:`iter_frames` nudges those). Frames before
-    ``start_ms`` are decoded but not converted. If the seek lands past
-    ``start_ms`` (an index that misleads it), decoding starts from the first
-    frame instead. Undecodable packets are skipped, as :func:`iter_frames`
-    skips them.
-
-    Args:
-        path: The video file.
-        start_ms: The time of the first picture wanted (ms from the first frame).
-        turn_deg: Turn every picture this much further clockwise.
-
-    Raises:
-        InputError: The file cannot be read.
-    """
-    path = Path(path)
-    info = VideoInfo.from_path(path).turned(turn_deg)
-    return _iter_pictures_from(path, start_ms, -(info.rotation_deg // 90))
-
-
-def _iter_pictures_from(
-    path: Path, start_ms: float, rot_k: int
-) -> Iterator[tuple[float, np.ndarray]]:
-    container = _open_input(path)
-    try:
-        stream = _select_video_stream(path, container)
-        stream.thread_type = "AUTO"
-        first_pts = _first_frame(path, container, stream).pts
-        base = stream.time_base
-        if first_pts is None or base is None:
-            return
-        previous_ms: float | None = None
-        for margin_ms in (_SEEK_MARGIN_MS, None):  # None: from the first frame
-            offset = 0 if margin_ms is None else max(0.0, start_ms - margin_ms)
-            target = first_pts + round(Fraction(offset) / 1000 / base)
-            container.seek(target, stream=stream, backward=True, any_frame=False)
-            previous_ms = None
-            for av_frame in _decoded(container, stream):
-                if av_frame.pts is None:
-                    return
-                time_base = av_frame.time_base or base
-                time_ms = float((av_frame.pts - first_pts) * time_base * 1000)
-                if previous_ms is None and time_ms > start_ms and margin_ms is not None:
-                    break  # landed past the start: seek from the first frame
-                if previous_ms is not None and time_ms <= previous_ms:
-                    return
-                previous_ms = time_ms
-                if time_ms < start_ms:
-                    continue
-                image = av_frame.to_ndarray(format="rgb24")
-                if rot_k:
-                    image = np.rot90(image, rot_k)
-                yield time_ms, np.ascontiguousarray(image)
-            if previous_ms is not None:
-                return
-    except (av.error.FFmpegError, OSError) as exc:
-        raise InputError(f"Reading {path} failed: {reason(exc)}") from exc
-    finally:
-        container.close()
-
-
-def _decoded(container: Any, stream: Any) -> Iterator[Any]:
-    """Every frame decoded from the container's position on, as
-    :class:`_FrameDecoder` decodes them: bad packets skipped, a file that
-    breaks off read up to the break."""
-    packets = container.demux(stream)
-    while True:
-        try:
-            packet = next(packets)
-        except StopIteration:
-            break
-        except (av.error.InvalidDataError, av.error.EOFError):
-            break
-        if packet.size == 0:
-            continue  # demuxing ends with an empty packet: flushed below
-        try:
-            frames = stream.decode(packet)
-        except av.error.EOFError:
-            return
-        except av.error.FFmpegError:
-            continue  # corrupt packet: the decoder resyncs at the next one
-        yield from frames
-    try:
-        yield from stream.decode(None)
-    except av.error.FFmpegError:
-        return
 
 
 def frames_at(path: str | Path, times_s: Sequence[float]) -> list[np.ndarray]:

@@ -263,17 +263,34 @@ def _repeated_pts(tmp: Path) -> Path:
     return tmp / "dup_pts.mkv"
 
 
+def _damaged(tmp: Path) -> Path:
+    """Two frames lost early on: the packets number the later frames two
+    ahead of a full pass, so a seek to a full pass's number lands early."""
+    clip = tmp / "clean.mp4"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-t", "3", "-i",
+         "testsrc=size=320x240:rate=10", "-g", "5", "-c:v", "libx264",
+         "-pix_fmt", "yuv420p", str(clip)],
+        check=True,
+    )  # fmt: skip
+    corrupt_packets(clip, [6, 7], tmp / "damaged.mp4")
+    return tmp / "damaged.mp4"
+
+
 @pytest.mark.parametrize(
     ("make", "wanted"),
     [
-        pytest.param(lambda tmp: SPLIT_SQUAT, [40, 41, 42, 60, 61, 150], id="by-time"),
-        # The times cannot be matched: decoded again from the start, by index.
-        pytest.param(_repeated_pts, [3, 4, 5, 9, 12, 19], id="by-index"),
+        pytest.param(lambda tmp: SPLIT_SQUAT, [40, 41, 42, 60, 61, 150], id="sound"),
+        # The packets cannot number the frames: decoded from the start.
+        pytest.param(_repeated_pts, [3, 4, 5, 9, 12, 19], id="repeated-pts"),
+        pytest.param(_damaged, [12, 13, 14, 20, 25], id="damaged"),
     ],
 )
 def test_pictures_decoded_again_are_the_frames_asked_for(tmp_path, make, wanted):
     """The pictures of runs posed ahead are decoded a second time
-    (stream._Pictures): each asked-for frame gives exactly that frame."""
+    (stream._Pictures): each asked-for frame gives exactly that frame, as a
+    full pass numbers and times it. A time the video does not have gives
+    None, and the frames after it still come."""
     from formcoach.stream import _Pictures
     from formcoach.video import iter_frames
 
@@ -283,6 +300,9 @@ def test_pictures_decoded_again_are_the_frames_asked_for(tmp_path, make, wanted)
     try:
         for index in wanted:
             frame = frames[index]
+            if index == wanted[3]:
+                between = (frames[index - 1].timestamp_ms + frame.timestamp_ms) / 2
+                assert pictures.get(index, between) is None
             got = pictures.get(index, frame.timestamp_ms)
             np.testing.assert_array_equal(got, frame.image_rgb)
         assert pictures.get(10**6, 10.0**9) is None  # past the end

@@ -31,7 +31,7 @@ import pytest
 
 from formcoach.errors import InputError, OutputError
 from formcoach.prefetch import prefetch
-from formcoach.video import Frame, VideoInfo, iter_frames, iter_pictures_from
+from formcoach.video import Frame, VideoInfo, iter_frames
 from formcoach.video_writer import VideoWriter
 
 from .degrade import corrupt_packets
@@ -272,7 +272,7 @@ def test_repeated_pts_are_nudged_to_stay_increasing(tmp_path: Path) -> None:
     assert stamps[1::2] == pytest.approx([0.001, 100.001, 200.001, 300.001, 400.001])
 
 
-# -- pictures found by seeking ----------------------------------------------
+# -- seeking ------------------------------------------------------------------
 
 REPO_VIDEOS = Path(__file__).resolve().parents[1] / "videos"
 
@@ -310,28 +310,6 @@ SEEKABLE = [
     pytest.param(_portrait, id="rotation-tag"),
     pytest.param(_vfr, id="variable-rate"),
 ]
-
-
-@needs_ffmpeg
-@pytest.mark.parametrize("make", SEEKABLE)
-def test_pictures_found_by_seeking_are_the_frames_at_those_times(
-    tmp_path: Path, make: Callable[[Path], Path]
-) -> None:
-    """From any frame's time on, the pictures and their times are exactly
-    those iter_frames gives (the times compare equal, as floats)."""
-    clip = make(tmp_path)
-    frames = list(iter_frames(clip, max_frames=120))  # decoding 1080p is slow
-    n = len(frames)
-    for start in sorted({1, n // 3, n // 2 + 1, n - 5, n - 1}):
-        wanted = frames[start : start + 20]
-        found = iter_pictures_from(clip, wanted[0].timestamp_ms)
-        pictures = list(itertools.islice(found, len(wanted)))
-        assert [t for t, _ in pictures] == [f.timestamp_ms for f in wanted], start
-        for (_, image), frame in zip(pictures, wanted, strict=True):
-            np.testing.assert_array_equal(image, frame.image_rgb)
-    # Between two frames' times: from the next frame on.
-    between = (frames[5].timestamp_ms + frames[6].timestamp_ms) / 2
-    assert next(iter_pictures_from(clip, between))[0] == frames[6].timestamp_ms
 
 
 @needs_ffmpeg
@@ -407,20 +385,6 @@ def test_seeking_past_corrupt_packets_numbers_by_the_packets(tmp_path: Path) -> 
     seeking = iter_frames(damaged, start_index=k, seek=True)
     assert [(f.index, f.timestamp_ms) for f in seeking] == lost_at
     assert lost_at[0][0] == k and lost_at[0][1] > lost_ms
-
-
-@needs_ffmpeg
-def test_pictures_by_time_stop_where_times_are_nudged(tmp_path: Path) -> None:
-    """Repeated pts: iter_frames nudges the second of each pair, which a
-    reader that seeks cannot reproduce, so it stops there."""
-    source = tmp_path / "source.mkv"
-    _ffmpeg("-f lavfi -t 1 -i testsrc=size=64x48:rate=10 -c:v mjpeg", source)
-    clip = tmp_path / "dup_pts.mkv"
-    _ffmpeg("-i", source, "-c copy -bsf:v setts=ts=floor(N/2)*100", clip)
-    times = [t for t, _ in iter_pictures_from(clip, 200.0)]
-    # Where the seek lands first decides whether 200 ms still comes out
-    # (0 and 0.001 repeat before it); 200.001, never.
-    assert times in ([], [200.0])
 
 
 # -- damaged input ----------------------------------------------------------
