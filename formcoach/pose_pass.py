@@ -27,6 +27,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -175,7 +176,6 @@ class PoseSource(Protocol):
 
 
 _DONE = object()
-_STOPPED = object()  # a run stopped early (the reader went away)
 _POLL_S = 0.1
 #: Frames a lane holds back before handing them on: a cut is confirmed up to
 #: this many frames after the new shot's first frame (a hard cut 2, a
@@ -213,10 +213,10 @@ def iter_poses(
     only the first run's frames carry pictures), and a lane starts a new run
     only once the one before it has begun to be read, so at most a run per
     lane waits, however long the video.
-    A lane seeks to its first run (:func:`~formcoach.video.iter_frames` with
-    ``seek``: the frames before it numbered by their packets, not decoded),
-    decodes every frame from there on but converts only those of its runs,
-    and the runs are joined by time (:class:`Stitcher`).
+    A lane seeks to each of its runs (:func:`~formcoach.video.iter_frames`
+    with ``seek``: the frames before it numbered by their packets, not
+    decoded), so it decodes only its runs and their warm-ups, and the runs
+    are joined by time (:class:`Stitcher`).
     ``progress("pose", done, total)`` counts the frames posed by every lane
     and is called from the caller's thread.
 
@@ -290,18 +290,6 @@ def iter_poses(
         mine = range(k, len(runs), lanes)
         outbox = outboxes[k]
         try:
-            last_stop = runs[mine[-1]][1]
-            source = iter_frames(
-                video_path,
-                start_index=first_decoded(k),
-                max_frames=last_stop,
-                on_gap=on_gap,
-                turn_deg=turn_deg,
-                only=[(first_decoded(j), runs[j][1]) for j in mine],
-                seek=True,
-            )
-            decoded = prefetch(source, maxsize=8)
-            upcoming = next(decoded, None)
             for j in mine:
                 with turn:
                     while reading[0] < j - lanes + 1 and not stop.is_set():
@@ -309,9 +297,19 @@ def iter_poses(
                 if stop.is_set():
                     return
                 outbox = outboxes[j]
-                upcoming = run(k, j, decoded, upcoming)
-                if upcoming is _STOPPED:
-                    return
+                # Each run seeks to its start: the other lanes' runs between
+                # this lane's are not decoded.
+                source = iter_frames(
+                    video_path,
+                    start_index=first_decoded(j),
+                    max_frames=runs[j][1],
+                    on_gap=on_gap,
+                    turn_deg=turn_deg,
+                    seek=True,
+                )
+                with closing(prefetch(source, maxsize=8)) as decoded:
+                    if not run(k, j, decoded):
+                        return
         except BaseException as exc:  # re-raised in the consumer's thread
             put(outbox, exc)
         finally:
@@ -320,8 +318,8 @@ def iter_poses(
                 model.close()
                 give_back_memory()
 
-    def run(k: int, j: int, decoded: Iterator[Any], upcoming: Any) -> Any:
-        """Pose run ``j``; the first frame after it (or ``_STOPPED``)."""
+    def run(k: int, j: int, decoded: Iterator[Any]) -> bool:
+        """Pose run ``j`` from its frames ``decoded``; False if stopped."""
         start, stop_index = runs[j]
         outbox = outboxes[j]
         posed_from = max(0, start - warmup)
@@ -424,10 +422,9 @@ def iter_poses(
             posed[k] += 1
             return put(outbox, item)
 
+        upcoming = next(decoded, None)
         try:
             while upcoming is not None and not stop.is_set():
-                if stop_index is not None and upcoming.index >= stop_index:
-                    break  # the lane's next run
                 frame, upcoming = upcoming, next(decoded, None)
                 limit = analysis.max_seconds
                 if limit > 0 and time.monotonic() - started > limit:
@@ -470,13 +467,11 @@ def iter_poses(
                     continue
                 while len(held) > _HOLD:
                     if not send(*held.popleft()):
-                        return _STOPPED
+                        return False
             while held and not stop.is_set():
                 if not send(*held.popleft()):
-                    return _STOPPED
-            if stop.is_set() or not put(outbox, _DONE):
-                return _STOPPED
-            return upcoming
+                    return False
+            return not stop.is_set() and put(outbox, _DONE)
         finally:
             keep_choice(estimator)
 

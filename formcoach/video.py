@@ -15,7 +15,6 @@ from __future__ import annotations
 import heapq
 import logging
 import math
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -174,7 +173,6 @@ def iter_frames(
     max_frames: int | None = None,
     on_gap: Callable[[float, float], None] | None = None,
     turn_deg: int = 0,
-    only: Sequence[tuple[int, int | None]] | None = None,
     seek: bool = False,
 ) -> Iterator[Frame]:
     """Decode the frames of a video, upright and in RGB.
@@ -205,10 +203,6 @@ def iter_frames(
             hole and of the first good one after it.
         turn_deg: Turn every frame this much further clockwise (0, 90, 180,
             270), on top of the file's rotation metadata.
-        only: Yield only the frames in these ``[start, stop)`` index ranges
-            (``stop`` None: to the end); the others are decoded for their
-            timing but not converted, like those before ``start_index``. A
-            pose worker taking every other run of a long video uses it.
         seek: Reach ``start_index`` by seeking instead of decoding every frame
             before it: the frames are numbered by the packets' times (read
             without decoding), and decoding starts at the key frame before
@@ -237,7 +231,7 @@ def iter_frames(
     path = Path(path)
     # Not a generator itself, so a bad file raises here, at the call.
     info = VideoInfo.from_path(path).turned(turn_deg)
-    return _iter_frames(path, info, max_frames, on_gap, start_index, only, seek)
+    return _iter_frames(path, info, max_frames, on_gap, start_index, seek)
 
 
 def _iter_frames(
@@ -246,7 +240,6 @@ def _iter_frames(
     max_frames: int | None,
     on_gap: Callable[[float, float], None] | None,
     start_index: int = 0,
-    only: Sequence[tuple[int, int | None]] | None = None,
     seek: bool = False,
 ) -> Iterator[Frame]:
     if max_frames == 0:
@@ -264,7 +257,7 @@ def _iter_frames(
             container = _open_input(path)
             stream = _select_video_stream(path, container)
             stream.thread_type = "AUTO"
-        decoder = _FrameDecoder(path, info, stream, on_gap, start_index, only, plan)
+        decoder = _FrameDecoder(path, info, stream, on_gap, start_index, plan)
         try:
             for frame in decoder.run(container):
                 yield frame
@@ -272,7 +265,7 @@ def _iter_frames(
                     return
         except _SeekMissed:  # raised before any frame was yielded
             container.close()
-            yield from _iter_frames(path, info, max_frames, on_gap, start_index, only)
+            yield from _iter_frames(path, info, max_frames, on_gap, start_index)
     except (av.error.FFmpegError, OSError) as exc:
         raise InputError(f"Reading {path} failed: {reason(exc)}") from exc
     finally:
@@ -355,13 +348,10 @@ class _FrameDecoder:
         stream: Any,
         on_gap: Callable[[float, float], None] | None,
         start_index: int = 0,
-        only: Sequence[tuple[int, int | None]] | None = None,
         seek: _SeekPlan | None = None,
     ) -> None:
         self.path = path
         self.start_index = start_index
-        # The wanted ranges still ahead, first one first.
-        self.only = None if only is None else deque(sorted(only, key=lambda r: r[0]))
         self.stream = stream
         self.on_gap = on_gap
         self.rot_k = -(info.rotation_deg // 90)  # np.rot90 turns anticlockwise
@@ -456,7 +446,7 @@ class _FrameDecoder:
         timestamp_ms = self._timestamp_ms(av_frame)
         if lost:
             self._report_gap(lost, timestamp_ms)
-        if self.index < self.start_index or not self._wanted(self.index):
+        if self.index < self.start_index:
             self.index += 1
             self.prev_ms = timestamp_ms
             return None  # decoded for its timing only: skip the conversion
@@ -467,17 +457,6 @@ class _FrameDecoder:
         self.index += 1
         self.prev_ms = timestamp_ms
         return frame
-
-    def _wanted(self, index: int) -> bool:
-        if self.only is None:
-            return True
-        while self.only:
-            start, stop = self.only[0]
-            if stop is not None and index >= stop:
-                self.only.popleft()
-                continue
-            return index >= start
-        return False
 
     def _timestamp_ms(self, av_frame: Any) -> float:
         pts = av_frame.pts

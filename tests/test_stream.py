@@ -154,29 +154,41 @@ def test_runs_dealt_in_turn_pose_every_frame_and_keep_few_waiting(
 ):
     """A clip cut into 1-s runs over two lanes: every frame comes out once, in
     order, with the times of a single model; the poses agree with it after
-    each run's warm-up, no more than about a run waits to be read, and each
-    lane loads one model for all its runs."""
-    clip = encode(SPLIT_SQUAT, tmp_path / "first8s.mp4", "-t", "8", "-an")
+    each run's warm-up, no more than about a run waits to be read, each
+    lane loads one model for all its runs, and reads each run on its own
+    (seeking to it, not decoding the other lane's runs between)."""
+    clip = encode(SPLIT_SQUAT, tmp_path / "first8s.mp4", "-t", "8", "-an", "-g", "15")
     one = estimate_poses(clip, load_config(), workers=1).frames
     opened = []
+    read: list[tuple[int, int | None]] = []  # (start_index, max_frames) a source
 
     def counted(*args, **kwargs):
         opened.append(1)
         return open_estimator(*args, **kwargs)
 
+    real_iter_frames = pose_pass.iter_frames
+
+    def reading(*args, **kwargs):
+        assert kwargs["seek"]
+        read.append((kwargs["start_index"], kwargs["max_frames"]))
+        return real_iter_frames(*args, **kwargs)
+
     monkeypatch.setattr(pose_pass, "open_estimator", counted)
+    monkeypatch.setattr(pose_pass, "iter_frames", reading)
     config = load_config(
         overrides=["analysis.max_run_s=1.0", "analysis.min_segment_s=1.0"]
     )
     settings = PipelineSettings.from_config(config)
     info = VideoInfo.from_path(clip)
     run_frames = round(info.fps * 1.0)
-    assert len(_runs(info.frame_count, 2, run_frames, run_frames)) == 8
+    warmup = round(settings.analysis.segment_warmup_s * info.fps)
+    runs = _runs(info.frame_count, 2, run_frames, run_frames, warmup)
+    assert len(runs) == 8
     ahead: list[int] = []
-    read = 0
+    taken = 0
 
     def progress(stage: str, done: int, total: int) -> None:
-        ahead.append(done - read)
+        ahead.append(done - taken)
 
     out = []
     for item in iter_poses(
@@ -192,7 +204,7 @@ def test_runs_dealt_in_turn_pose_every_frame_and_keep_few_waiting(
         progress=progress,
     ):
         out.append(item)
-        read += 1
+        taken += 1
         time.sleep(0.01)  # a slow reader: the lanes must wait for it
     assert [p.frame_index for p in out] == [f.frame_index for f in one]
     assert [p.timestamp_ms for p in out] == [f.timestamp_ms for f in one]
@@ -206,6 +218,11 @@ def test_runs_dealt_in_turn_pose_every_frame_and_keep_few_waiting(
     # of the other lane and its warm-up.
     assert max(ahead) <= 8 + 6 + 1 + run_frames + round(info.fps * 0.5) + 1
     assert len(opened) == 2  # one per lane, not one per run
+    # A source per run, from its warm-up (the longer of the model's and the
+    # cut check's) to its end.
+    lead = max(warmup, round(settings.cuts.fade_max_s * info.fps) + 3)
+    assert len(read) == len(runs)
+    assert set(read) == {(max(0, a - lead), b) for a, b in runs}
 
 
 def test_lanes_joined_by_time_where_frames_were_lost_before_a_later_run(tmp_path):

@@ -318,16 +318,13 @@ def test_a_start_reached_by_seeking_gives_what_a_full_pass_gives(
     tmp_path: Path, make: Callable[[Path], Path]
 ) -> None:
     """``seek=True``: the same frames, indices, times and pictures as
-    decoding every frame before ``start_index``, only ranges included."""
+    decoding every frame before ``start_index``."""
     clip = make(tmp_path)
     frames = list(iter_frames(clip, max_frames=120))
     n = len(frames)
     for start in sorted({1, n // 3, n // 2 + 1, n - 2}):
-        only = [(start, start + 10), (start + 15, None)]
-        want = list(iter_frames(clip, start_index=start, max_frames=n, only=only))
-        got = list(
-            iter_frames(clip, start_index=start, max_frames=n, only=only, seek=True)
-        )
+        want = list(iter_frames(clip, start_index=start, max_frames=n))
+        got = list(iter_frames(clip, start_index=start, max_frames=n, seek=True))
         assert [(f.index, f.timestamp_ms) for f in got] == [
             (f.index, f.timestamp_ms) for f in want
         ], start
