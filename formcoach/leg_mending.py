@@ -305,9 +305,11 @@ def _glitches(
     """
     n = len(legs)
     dropped = np.zeros((n, 2), bool)
-    for _ in range(2):
+    for second in (False, True):
         found = np.zeros((n, 2), bool)
         for side in (0, 1):
+            if second and not dropped[:, side].any():
+                continue  # the first pass found none: the same frames, the same answer
             good = seen & ~dropped[:, side]
             found[:, side] = _off_path(legs[:, side], t_s, good, scale, settings, fixed)
         found[:fixed] = False
