@@ -42,7 +42,7 @@ from .people import PersonChoice
 from .pose import PoseFrame
 from .prefetch import prefetch
 from .stage_settings import PipelineSettings
-from .video import VideoInfo, iter_frames
+from .video import VideoInfo, can_seek, iter_frames
 
 if TYPE_CHECKING:
     from .settings import Config
@@ -286,10 +286,29 @@ def iter_poses(
         """The first frame run ``j`` decodes (the cut check's warm-up)."""
         return max(0, runs[j][0] - max(warmup, cut_warmup))
 
+    def frames_from(j: int, stop_index: int | None) -> Iterator[Any]:
+        """The frames from run ``j``'s first decoded one up to ``stop_index``."""
+        source = iter_frames(
+            video_path,
+            start_index=first_decoded(j),
+            max_frames=stop_index,
+            on_gap=on_gap,
+            turn_deg=turn_deg,
+            seek=True,
+        )
+        return prefetch(source, maxsize=8)
+
     def lane(k: int) -> None:
         mine = range(k, len(runs), lanes)
         outbox = outboxes[k]
+        # Each run seeks to its start, so the other lanes' runs between this
+        # lane's are not decoded. Where the packets cannot number the frames,
+        # one reader takes all the lane's runs: a reader per run would decode
+        # the video from its start each time.
+        whole: _RunReader | None = None
         try:
+            if len(mine) > 1 and not can_seek(video_path, first_decoded(mine[1])):
+                whole = _RunReader(frames_from(k, runs[mine[-1]][1]))
             for j in mine:
                 with turn:
                     while reading[0] < j - lanes + 1 and not stop.is_set():
@@ -297,22 +316,19 @@ def iter_poses(
                 if stop.is_set():
                     return
                 outbox = outboxes[j]
-                # Each run seeks to its start: the other lanes' runs between
-                # this lane's are not decoded.
-                source = iter_frames(
-                    video_path,
-                    start_index=first_decoded(j),
-                    max_frames=runs[j][1],
-                    on_gap=on_gap,
-                    turn_deg=turn_deg,
-                    seek=True,
+                own = (
+                    frames_from(j, runs[j][1])
+                    if whole is None
+                    else whole.between(first_decoded(j), runs[j][1])
                 )
-                with closing(prefetch(source, maxsize=8)) as decoded:
+                with closing(own) as decoded:
                     if not run(k, j, decoded):
                         return
         except BaseException as exc:  # re-raised in the consumer's thread
             put(outbox, exc)
         finally:
+            if whole is not None:
+                whole.close()
             model = models[k]
             if model is not None:
                 model.close()
@@ -512,6 +528,32 @@ def iter_poses(
             thread.join(timeout=30)
         if people is not None:
             people.extend(choice for run_choices in choices for choice in run_choices)
+
+
+class _RunReader:
+    """One reader's frames, taken run after run (a lane's runs in order)."""
+
+    def __init__(self, frames: Iterator[Any]) -> None:
+        self._frames = frames
+        self._next: Any = None  # a frame read past the run before
+
+    def between(self, start: int, stop: int | None) -> Iterator[Any]:
+        """The frames from index ``start`` up to ``stop`` (None: the end)."""
+        while True:
+            frame = self._next if self._next is not None else next(self._frames, None)
+            self._next = None
+            if frame is None:
+                return
+            if stop is not None and frame.index >= stop:
+                self._next = frame  # the next run's
+                return
+            if frame.index >= start:
+                yield frame
+
+    def close(self) -> None:
+        close = getattr(self._frames, "close", None)
+        if close is not None:
+            close()
 
 
 class Stitcher:

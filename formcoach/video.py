@@ -272,6 +272,28 @@ def _iter_frames(
         container.close()
 
 
+def can_seek(path: str | Path, start_index: int) -> bool:
+    """Whether the packets number the frames up to ``start_index``, so that
+    ``iter_frames(seek=True)`` can seek there (see :func:`iter_frames`; the
+    frame found is checked only when decoding).
+
+    Reads the packets up to a little past ``start_index``, without decoding
+    them. False for a video shorter than that or a file that cannot be read.
+    """
+    path = Path(path)
+    try:
+        container = _open_input(path)
+    except InputError:
+        return False
+    try:
+        stream = _select_video_stream(path, container)
+        return _plan_seek(container, stream, start_index) is not None
+    except (InputError, av.error.FFmpegError, OSError):
+        return False
+    finally:
+        container.close()
+
+
 class _SeekMissed(Exception):
     """The frame seeked for is not the one the packets promised."""
 

@@ -225,6 +225,34 @@ def test_runs_dealt_in_turn_pose_every_frame_and_keep_few_waiting(
     assert set(read) == {(max(0, a - lead), b) for a, b in runs}
 
 
+def test_a_lane_reads_its_runs_with_one_reader_where_the_file_cannot_seek(
+    tmp_path, monkeypatch
+):
+    """Repeated pts: the packets cannot number the frames, so a reader per
+    run would decode from the start each time; each lane reads all its runs
+    with one, and the frames come out as a single model numbers and times
+    them."""
+    clip = _repeated_pts(tmp_path, seconds=12)
+    config = load_config(
+        overrides=["analysis.max_run_s=1.0", "analysis.min_segment_s=1.0"]
+    )
+    one = estimate_poses(clip, config, workers=1).frames
+    real_iter_frames = pose_pass.iter_frames
+    readers = []
+
+    def reading(*args, **kwargs):
+        readers.append(kwargs["start_index"])
+        return real_iter_frames(*args, **kwargs)
+
+    monkeypatch.setattr(pose_pass, "iter_frames", reading)
+    two = estimate_poses(clip, config, workers=2).frames
+    info = VideoInfo.from_path(clip)
+    assert len(_runs(info.frame_count, 2, round(info.fps), round(info.fps))) > 2
+    assert len(readers) == 2
+    assert [f.frame_index for f in two] == [f.frame_index for f in one]
+    assert [f.timestamp_ms for f in two] == [f.timestamp_ms for f in one]
+
+
 def test_lanes_joined_by_time_where_frames_were_lost_before_a_later_run(tmp_path):
     """Frames lost to corrupt data in the first run: the later run, reached
     by seeking, numbers its frames by the packets (two ahead here), yet the
@@ -264,11 +292,11 @@ def test_the_stitcher_drops_frames_given_twice_and_renumbers():
     assert out[9].cut == Cut("hard", 8, 9, 800.0, 900.0)
 
 
-def _repeated_pts(tmp: Path) -> Path:
+def _repeated_pts(tmp: Path, seconds: int = 2) -> Path:
     """Every pts twice, so the second of each pair has a nudged time."""
     source = tmp / "source.mkv"
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "lavfi", "-t", "2", "-i",
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-t", str(seconds), "-i",
          "testsrc=size=64x48:rate=10", "-c:v", "mjpeg", str(source)],
         check=True,
     )  # fmt: skip

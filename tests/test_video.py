@@ -31,7 +31,7 @@ import pytest
 
 from formcoach.errors import InputError, OutputError
 from formcoach.prefetch import prefetch
-from formcoach.video import Frame, VideoInfo, iter_frames
+from formcoach.video import Frame, VideoInfo, can_seek, iter_frames
 from formcoach.video_writer import VideoWriter
 
 from .degrade import corrupt_packets
@@ -323,6 +323,7 @@ def test_a_start_reached_by_seeking_gives_what_a_full_pass_gives(
     frames = list(iter_frames(clip, max_frames=120))
     n = len(frames)
     for start in sorted({1, n // 3, n // 2 + 1, n - 2}):
+        assert can_seek(clip, start)
         want = list(iter_frames(clip, start_index=start, max_frames=n))
         got = list(iter_frames(clip, start_index=start, max_frames=n, seek=True))
         assert [(f.index, f.timestamp_ms) for f in got] == [
@@ -346,6 +347,9 @@ def test_seeking_where_packets_cannot_number_the_frames_decodes_from_the_start(
         (f.index, f.timestamp_ms) for f in iter_frames(clip, start_index=5, seek=True)
     ]
     assert got == want and len(got) == 5
+    assert not can_seek(clip, 5)
+    assert can_seek(source, 5) and not can_seek(source, 10)  # past the end
+    assert not can_seek(tmp_path / "missing.mp4", 5)
 
 
 @needs_ffmpeg
