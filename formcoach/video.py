@@ -277,8 +277,9 @@ def can_seek(path: str | Path, start_index: int) -> bool:
     ``iter_frames(seek=True)`` can seek there (see :func:`iter_frames`; the
     frame found is checked only when decoding).
 
-    Reads the packets up to a little past ``start_index``, without decoding
-    them. False for a video shorter than that or a file that cannot be read.
+    Reads the packets up to a little past ``start_index`` and decodes only
+    the first. False for a video shorter than that or a file that cannot be
+    read.
     """
     path = Path(path)
     try:
