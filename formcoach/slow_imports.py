@@ -16,10 +16,20 @@ then overlaps their load and first frames instead of coming before them.
 The two imports run one after the other, MediaPipe first: two threads
 importing at once can deadlock on the module locks of packages both use, and
 imports hold the GIL anyway, so taking turns costs nothing.
+
+Other threads still import while they run (a page rendering, a decoder
+starting), and Python 3.11 can then stop an import with ``_DeadlockError``
+where two threads enter one package from different modules (CPython
+gh-83065). A package whose import fails that way leaves its finished
+submodules in ``sys.modules``, bound to the dead package, so every later
+import of it fails too (``matplotlib.cbook`` then asks the new
+``matplotlib`` for a function it has not defined yet). :func:`import_fresh`
+forgets those orphans and tries once more.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -68,11 +78,59 @@ def mediapipe() -> ModuleType:
                 finder = _Deferred()
                 sys.meta_path.insert(0, finder)
                 try:
-                    import mediapipe as mp
+                    _mediapipe = import_fresh("mediapipe")
                 finally:
                     sys.meta_path.remove(finder)
-                _mediapipe = mp
     return _mediapipe
+
+
+def _is_orphan(name: str) -> bool:
+    """Whether a package above module ``name`` is missing from ``sys.modules``."""
+    parts = name.split(".")
+    return any(".".join(parts[:i]) not in sys.modules for i in range(1, len(parts)))
+
+
+def forget_orphans() -> list[str]:
+    """Forget the submodules whose package is no longer imported.
+
+    Python imports a package before its submodules and removes a package
+    whose import failed, so a submodule without its package is a leftover of
+    a failed import. Importing the package again would reuse it, bound to the
+    package object that failed.
+
+    Returns:
+        The names forgotten.
+    """
+    orphans = [name for name in list(sys.modules) if _is_orphan(name)]
+    for name in orphans:
+        sys.modules.pop(name, None)
+    if orphans:
+        logger.warning(
+            "forgot %d modules left by a failed import: %s",
+            len(orphans),
+            ", ".join(sorted(orphans)[:8]),
+        )
+    return orphans
+
+
+def import_fresh(name: str) -> ModuleType:
+    """``importlib.import_module(name)``, tried twice over a failed import.
+
+    Before each try the leftovers of failed imports are forgotten
+    (:func:`forget_orphans`), so a failure in another thread, or a first try
+    stopped by a concurrent import, does not fail this import too. A second
+    failure is raised.
+    """
+    try:
+        forget_orphans()
+        return importlib.import_module(name)
+    except Exception as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name == name:
+            raise  # not installed: trying again would not help
+        logger.warning("importing %s failed; trying once more (%s)", name, exc)
+        logger.debug("the first try", exc_info=True)
+    forget_orphans()
+    return importlib.import_module(name)
 
 
 def _scipy_modules() -> tuple[ModuleType, ModuleType]:
@@ -83,10 +141,7 @@ def _scipy_modules() -> tuple[ModuleType, ModuleType]:
             if _scipy is None:
                 with _mediapipe_lock:
                     pass  # let a MediaPipe import in progress finish first
-                import scipy.ndimage
-                import scipy.signal
-
-                _scipy = (scipy.signal, scipy.ndimage)
+                _scipy = (import_fresh("scipy.signal"), import_fresh("scipy.ndimage"))
     return _scipy
 
 
