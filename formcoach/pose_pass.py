@@ -40,9 +40,9 @@ from .lighting import LightSample, measure_light
 from .model_pool import open_estimator
 from .people import PersonChoice
 from .pose import PoseFrame
-from .prefetch import prefetch
+from .prefetch import Stretches, prefetch
 from .stage_settings import PipelineSettings
-from .video import VideoInfo, can_seek, iter_frames
+from .video import Frame, VideoInfo, can_seek, iter_frames
 
 if TYPE_CHECKING:
     from .settings import Config
@@ -305,10 +305,10 @@ def iter_poses(
         # lane's are not decoded. Where the packets cannot number the frames,
         # one reader takes all the lane's runs: a reader per run would decode
         # the video from its start each time.
-        whole: _RunReader | None = None
+        whole: Stretches[Frame] | None = None
         try:
             if len(mine) > 1 and not can_seek(video_path, first_decoded(mine[1])):
-                whole = _RunReader(frames_from(k, runs[mine[-1]][1]))
+                whole = Stretches(frames_from(k, runs[mine[-1]][1]))
             for j in mine:
                 with turn:
                     while reading[0] < j - lanes + 1 and not stop.is_set():
@@ -319,7 +319,7 @@ def iter_poses(
                 own = (
                     frames_from(j, runs[j][1])
                     if whole is None
-                    else whole.between(first_decoded(j), runs[j][1])
+                    else _run_frames(whole, first_decoded(j), runs[j][1])
                 )
                 with closing(own) as decoded:
                     if not run(k, j, decoded):
@@ -530,30 +530,13 @@ def iter_poses(
             people.extend(choice for run_choices in choices for choice in run_choices)
 
 
-class _RunReader:
-    """One reader's frames, taken run after run (a lane's runs in order)."""
-
-    def __init__(self, frames: Iterator[Any]) -> None:
-        self._frames = frames
-        self._next: Any = None  # a frame read past the run before
-
-    def between(self, start: int, stop: int | None) -> Iterator[Any]:
-        """The frames from index ``start`` up to ``stop`` (None: the end)."""
-        while True:
-            frame = self._next if self._next is not None else next(self._frames, None)
-            self._next = None
-            if frame is None:
-                return
-            if stop is not None and frame.index >= stop:
-                self._next = frame  # the next run's
-                return
-            if frame.index >= start:
-                yield frame
-
-    def close(self) -> None:
-        close = getattr(self._frames, "close", None)
-        if close is not None:
-            close()
+def _run_frames(
+    whole: Stretches[Frame], start: int, stop: int | None
+) -> Iterator[Frame]:
+    """A run's frames, from index ``start`` up to ``stop`` (None: the end), read
+    from one reader of all the lane's runs."""
+    frames = whole.until(lambda frame: stop is not None and frame.index >= stop)
+    return (frame for frame in frames if frame.index >= start)
 
 
 class Stitcher:

@@ -1,12 +1,13 @@
-"""Reading ahead: iterate anything in a background thread, a few items ahead."""
+"""Reading ahead: iterate anything in a background thread, a few items ahead;
+and reading one iterator in stretches."""
 
 from __future__ import annotations
 
 import logging
 import queue
 import threading
-from collections.abc import Iterable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Generic, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -86,3 +87,34 @@ def prefetch(items: Iterable[T], maxsize: int = 16) -> Iterator[T]:
         thread.join(timeout=30)
         if thread.is_alive():
             logger.warning("prefetch producer thread did not stop within 30 s")
+
+
+class Stretches(Generic[T]):
+    """One iterator read in stretches, each up to an item that ends it.
+
+    The item that ends a stretch is kept and starts the next one, so none is
+    lost between stretches (a pose lane's runs read from one decoder; the
+    pictures of posed frames, matched by time).
+    """
+
+    def __init__(self, items: Iterator[T]) -> None:
+        self._items = items
+        self._held: T | None = None  # the item that ended the stretch before
+
+    def until(self, ends: Callable[[T], bool]) -> Iterator[T]:
+        """The next items before the first for which ``ends`` is true."""
+        while True:
+            item = self._held if self._held is not None else next(self._items, None)
+            self._held = None
+            if item is None:
+                return
+            if ends(item):
+                self._held = item
+                return
+            yield item
+
+    def close(self) -> None:
+        """Close the iterator read (e.g. stop its decoder)."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()

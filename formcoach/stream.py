@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -52,7 +52,7 @@ from .exercises import ExerciseCoach
 from .people import PersonChoice
 from .pose import PoseFrame
 from .pose_pass import Posed, PoseSource, ProgressCallback, iter_poses
-from .prefetch import prefetch
+from .prefetch import Stretches, prefetch
 from .report import FrameSeries
 from .results import ExerciseResult, FrameFeedback
 from .smoothing import LookaheadSmoother
@@ -443,8 +443,7 @@ class _Pictures:
     def __init__(self, video_path: str | Path, turn_deg: int):
         self._path = video_path
         self._turn_deg = turn_deg
-        self._frames: Iterator[Frame] | None = None
-        self._next: Frame | None = None
+        self._frames: Stretches[Frame] | None = None
         self._seek = True
 
     def get(self, index: int, timestamp_ms: float) -> Any:
@@ -464,27 +463,21 @@ class _Pictures:
         frames = iter_frames(
             self._path, start_index=index, turn_deg=self._turn_deg, seek=self._seek
         )
-        self._frames, self._next = prefetch(frames, maxsize=4), None
+        self._frames = Stretches(prefetch(frames, maxsize=4))
 
     def _find(self, timestamp_ms: float) -> Any:
         assert self._frames is not None
-        while True:
-            frame = self._next if self._next is not None else next(self._frames, None)
-            self._next = None
-            if frame is None:
-                return None
+        frames = self._frames.until(lambda frame: frame.timestamp_ms > timestamp_ms)
+        for frame in frames:
             if frame.timestamp_ms == timestamp_ms:
                 return frame.image_rgb
-            if frame.timestamp_ms > timestamp_ms:
-                self._next = frame
-                return None
+        return None
 
     def close(self) -> None:
         """Stop decoding (and close the file)."""
         frames, self._frames = self._frames, None
-        close = getattr(frames, "close", None)
-        if close is not None:
-            close()
+        if frames is not None:
+            frames.close()
 
 
 def _judge_at_the_end(

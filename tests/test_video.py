@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 from formcoach.errors import InputError, OutputError
-from formcoach.prefetch import prefetch
+from formcoach.prefetch import Stretches, prefetch
 from formcoach.video import Frame, VideoInfo, can_seek, iter_frames
 from formcoach.video_writer import VideoWriter
 
@@ -966,6 +966,32 @@ def test_prefetch_consumer_exception_stops_producer() -> None:
             raise RuntimeError("consumer failed")
     assert time.monotonic() - started < 2.0
     assert closed.wait(2.0)
+
+
+def test_stretches_lose_no_item_between_stretches() -> None:
+    stretches = Stretches(iter(range(10)))
+    assert list(stretches.until(lambda n: n >= 3)) == [0, 1, 2]
+    assert list(stretches.until(lambda n: n >= 3)) == []  # 3 still ends it
+    for n in stretches.until(lambda n: n >= 8):  # left early, after 5
+        if n == 5:
+            break
+    assert list(stretches.until(lambda n: False)) == [6, 7, 8, 9]
+    assert list(stretches.until(lambda n: False)) == []
+
+
+def test_stretches_close_what_they_read() -> None:
+    closed = threading.Event()
+
+    def endless() -> Iterator[int]:
+        try:
+            yield from iter(int, 1)  # zeros forever
+        finally:
+            closed.set()
+
+    stretches = Stretches(endless())
+    assert list(stretches.until(lambda n: True)) == []
+    stretches.close()
+    assert closed.is_set()
 
 
 def test_prefetch_with_iter_frames(tmp_path: Path) -> None:
