@@ -24,7 +24,8 @@ gh-83065). A package whose import fails that way leaves its finished
 submodules in ``sys.modules``, bound to the dead package, so every later
 import of it fails too (``matplotlib.cbook`` then asks the new
 ``matplotlib`` for a function it has not defined yet). :func:`import_fresh`
-forgets those orphans and tries once more.
+forgets those orphans and tries once more; the MediaPipe and SciPy imports
+here and the PDF export's matplotlib go through it.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ import textwrap
 
 import pytest
 
+from formcoach.outputs import write_json_atomic
+
+from .synthetic import LungeSpec, lunge_report
+
 DEFERRED = textwrap.dedent(
     """
     import sys
@@ -135,6 +139,24 @@ FAILED_INSIDE = STOPPED_ONCE + textwrap.dedent(
     """
 )
 
+# A page's PDF export (its fonts and angle plots come from matplotlib) after
+# another thread's matplotlib import was stopped.
+EXPORT_AFTER_FAILED = STOPPED_ONCE + textwrap.dedent(
+    """
+    import json
+    try:
+        import matplotlib
+    except RuntimeError:
+        pass
+
+    from formcoach.export.pdf_export import render_pdf
+
+    with open("report.json", encoding="utf-8") as report:
+        assert render_pdf(json.load(report)).startswith(b"%PDF")
+    print("ok")
+    """
+)
+
 
 @pytest.mark.parametrize(
     ("script", "warning"),
@@ -143,10 +165,20 @@ FAILED_INSIDE = STOPPED_ONCE + textwrap.dedent(
         (CONCURRENT, None),
         (FAILED_BEFORE, "modules left by a failed import: matplotlib."),
         (FAILED_INSIDE, "importing mediapipe failed; trying once more"),
+        (EXPORT_AFTER_FAILED, "modules left by a failed import: matplotlib."),
     ],
-    ids=["mediapipe_deferred", "concurrent", "failed_before", "failed_inside"],
+    ids=[
+        "mediapipe_deferred",
+        "concurrent",
+        "failed_before",
+        "failed_inside",
+        "export_after_failed",
+    ],
 )
 def test_slow_imports(script, warning, tmp_path):
+    # Three hand-built reverse lunges, for the export (no video needed).
+    report = lunge_report([LungeSpec(), LungeSpec(lean_deg=40), LungeSpec()])
+    write_json_atomic(tmp_path / "report.json", report)
     proc = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,

@@ -10,6 +10,7 @@ from typing import Any
 from ..catalog import spec_for
 from ..errors import InputError
 from ..results import Column, PlotSpec
+from ..slow_imports import import_fresh
 
 
 def load_report(path: str | Path) -> dict[str, Any]:
@@ -205,10 +206,10 @@ def angle_plot_png(report: dict[str, Any], width_in: float = 7.0) -> bytes | Non
     chosen = plots(report)
     if not t or not chosen:
         return None
-    import matplotlib
-
+    # Afresh: a page's export may follow an import another thread had stopped.
+    matplotlib = import_fresh("matplotlib")
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = import_fresh("matplotlib.pyplot")
 
     fig, axes = plt.subplots(
         len(chosen), 1, figsize=(width_in, 2.1 * len(chosen)), sharex=True, dpi=110

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from ..outputs import write_bytes_atomic
+from ..slow_imports import import_fresh
 from .common import angle_plot_png, summary_lines, table, table_heading, title
 
 
 def _font_paths() -> tuple[Path, Path]:
     """DejaVu Sans from matplotlib's own data (always installed with it)."""
-    import matplotlib
-
+    matplotlib = import_fresh("matplotlib")
     fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     return fonts / "DejaVuSans.ttf", fonts / "DejaVuSans-Bold.ttf"
 
