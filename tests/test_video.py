@@ -951,18 +951,19 @@ def test_prefetch_early_close_stops_producer_quickly() -> None:
     assert len(produced) == count, "producer kept running"
 
 
+def _zeros_until_closed(closed: threading.Event) -> Iterator[int]:
+    """Zeros forever; ``closed`` is set when the generator is closed."""
+    try:
+        yield from iter(int, 1)
+    finally:
+        closed.set()
+
+
 def test_prefetch_consumer_exception_stops_producer() -> None:
     closed = threading.Event()
-
-    def endless() -> Iterator[int]:
-        try:
-            yield from iter(int, 1)  # zeros forever
-        finally:
-            closed.set()
-
     started = time.monotonic()
     with pytest.raises(RuntimeError, match="consumer"):
-        for _ in prefetch(endless(), maxsize=1):
+        for _ in prefetch(_zeros_until_closed(closed), maxsize=1):
             raise RuntimeError("consumer failed")
     assert time.monotonic() - started < 2.0
     assert closed.wait(2.0)
@@ -981,14 +982,7 @@ def test_stretches_lose_no_item_between_stretches() -> None:
 
 def test_stretches_close_what_they_read() -> None:
     closed = threading.Event()
-
-    def endless() -> Iterator[int]:
-        try:
-            yield from iter(int, 1)  # zeros forever
-        finally:
-            closed.set()
-
-    stretches = Stretches(endless())
+    stretches = Stretches(_zeros_until_closed(closed))
     assert list(stretches.until(lambda n: True)) == []
     stretches.close()
     assert closed.is_set()
