@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -107,14 +108,18 @@ STOPPED_ONCE = textwrap.dedent(
 )
 
 # The failed import is another thread's, which went on (a spare model).
-FAILED_BEFORE = STOPPED_ONCE + textwrap.dedent(
+MATPLOTLIB_FAILED = STOPPED_ONCE + textwrap.dedent(
     """
     try:
         import matplotlib
     except RuntimeError:
         pass
     assert "matplotlib.cbook" in sys.modules and "matplotlib" not in sys.modules
+    """
+)
 
+FAILED_BEFORE = MATPLOTLIB_FAILED + textwrap.dedent(
+    """
     from formcoach.slow_imports import mediapipe
 
     assert mediapipe().tasks.vision.PoseLandmarker is not None
@@ -141,21 +146,26 @@ FAILED_INSIDE = STOPPED_ONCE + textwrap.dedent(
 
 # A page's PDF export (its fonts and angle plots come from matplotlib) after
 # another thread's matplotlib import was stopped.
-EXPORT_AFTER_FAILED = STOPPED_ONCE + textwrap.dedent(
+EXPORT_AFTER_FAILED = MATPLOTLIB_FAILED + textwrap.dedent(
     """
     import json
-    try:
-        import matplotlib
-    except RuntimeError:
-        pass
 
     from formcoach.export.pdf_export import render_pdf
 
-    with open("report.json", encoding="utf-8") as report:
+    with open(sys.argv[1], encoding="utf-8") as report:
         assert render_pdf(json.load(report)).startswith(b"%PDF")
     print("ok")
     """
 )
+
+
+@pytest.fixture(scope="module")
+def report_path(tmp_path_factory) -> Path:
+    """Three hand-built reverse lunges' report.json, for the export (no video)."""
+    report = lunge_report([LungeSpec(), LungeSpec(lean_deg=40), LungeSpec()])
+    path = tmp_path_factory.mktemp("report") / "report.json"
+    write_json_atomic(path, report)
+    return path
 
 
 @pytest.mark.parametrize(
@@ -175,12 +185,9 @@ EXPORT_AFTER_FAILED = STOPPED_ONCE + textwrap.dedent(
         "export_after_failed",
     ],
 )
-def test_slow_imports(script, warning, tmp_path):
-    # Three hand-built reverse lunges, for the export (no video needed).
-    report = lunge_report([LungeSpec(), LungeSpec(lean_deg=40), LungeSpec()])
-    write_json_atomic(tmp_path / "report.json", report)
+def test_slow_imports(script, warning, report_path, tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", script, str(report_path)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
