@@ -5,7 +5,9 @@ Prints one JSON line with:
 
 * ``decode_ms_per_frame``: PyAV decode + RGB conversion alone;
 * ``model_ms_per_frame``: MediaPipe ``detect_for_video`` on frames already in
-  memory (the bare model);
+  memory (the bare model, as Google built it);
+* ``model_without_mask_ms_per_frame``: the same without the segmentation mask
+  (``pose.skip_mask``, what the pipeline runs: the same landmarks);
 * ``rules_ms_per_frame``: offline smoothing + the exercise coach;
 * ``pipeline_ms_per_frame``: ``formcoach analyze --no-video`` (decode + pose
   + smoothing + rules + report), start-up included;
@@ -13,6 +15,7 @@ Prints one JSON line with:
   included;
 * ``model_load_ms``: loading the pose model (a fixed cost per analysis);
 * ``pipeline_vs_model``: pipeline / model (target <= 1.15);
+  ``pipeline_vs_model_without_mask`` against the model it runs;
 * ``estimator_no_choice_ms_per_frame`` / ``estimator_with_choice_ms_per_frame``:
   ``PoseEstimator.process`` without and with the person choice (scout runs,
   crop) on frames in memory, best of two each; ``person_choice_cost`` their
@@ -261,20 +264,27 @@ def measure(
     decode_s = time.perf_counter() - t0
     n = len(frames)
 
-    # Bare model: the landmarker alone on frames already decoded.
-    t0 = time.perf_counter()
-    with PoseEstimator(PoseOptions.from_config(config)) as estimator:
-        load_s = time.perf_counter() - t0
-        landmarker = estimator._landmarker.graph  # MediaPipe's own
-        images = [
-            mp.Image(image_format=mp.ImageFormat.SRGB, data=f.image_rgb) for f in frames
-        ]
+    # Bare model: the landmarker alone on frames already decoded, as Google
+    # built it and without the mask nobody uses (pose.skip_mask), in turn.
+    images = [
+        mp.Image(image_format=mp.ImageFormat.SRGB, data=f.image_rgb) for f in frames
+    ]
+    bare_s: dict[bool, float] = {}
+    for skip_mask in (False, True):
         t0 = time.perf_counter()
-        results = [
-            landmarker.detect_for_video(image, i * 33 + 1)
-            for i, image in enumerate(images)
-        ]
-        model_s = time.perf_counter() - t0
+        options = dataclasses.replace(
+            PoseOptions.from_config(config), skip_mask=skip_mask
+        )
+        with PoseEstimator(options) as estimator:
+            load_s = time.perf_counter() - t0
+            landmarker = estimator._landmarker.graph  # MediaPipe's own
+            t0 = time.perf_counter()
+            results = [
+                landmarker.detect_for_video(image, i * 33 + 1)
+                for i, image in enumerate(images)
+            ]
+            bare_s[skip_mask] = time.perf_counter() - t0
+    model_s, trimmed_model_s = bare_s[False], bare_s[True]
     # The clip's poses for the rules (a fresh model: timestamps start again).
     with PoseEstimator(PoseOptions.from_config(config)) as estimator:
         poses = [
@@ -316,10 +326,12 @@ def measure(
         "decode_ms_per_frame": round(1000 * decode_s / n, 2),
         "model_load_ms": round(1000 * load_s, 1),
         "model_ms_per_frame": round(1000 * model_s / n, 2),
+        "model_without_mask_ms_per_frame": round(1000 * trimmed_model_s / n, 2),
         "rules_ms_per_frame": round(1000 * rules_s / n, 3),
         "pipeline_ms_per_frame": round(1000 * pipeline_s / n, 2),
         "pipeline_with_video_ms_per_frame": round(1000 * with_video_s / n, 2),
         "pipeline_vs_model": round(pipeline_s / model_s, 3),
+        "pipeline_vs_model_without_mask": round(pipeline_s / trimmed_model_s, 3),
         **person,
         **world,
         "realtime_factor": round(duration / pipeline_s, 2),

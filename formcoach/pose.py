@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .config_values import integer, number, text
+from .config_values import flag, integer, number, text
 from .errors import InputError
 from .landmarks import MIRROR_PERMUTATION, NUM_LANDMARKS, Landmark
 from .people import (
@@ -50,6 +50,7 @@ from .pose_cache import (
     chain_seed,
     model_digest,
 )
+from .pose_model_trim import without_segmentation
 from .slow_imports import mediapipe
 
 if TYPE_CHECKING:
@@ -440,22 +441,26 @@ def _crop_moves(
 
 
 @functools.lru_cache(maxsize=4)
-def _model_bytes(path: str) -> bytes:
-    """The model file's bytes, read once per process (batch workers reuse them)."""
-    return Path(path).read_bytes()
+def _model_bytes(path: str, skip_mask: bool) -> bytes:
+    """The model the graph runs, read (and trimmed) once per process: batch
+    workers and later analyses reuse it.
+
+    ``skip_mask``: without the segmentation mask nobody asks for
+    (:mod:`formcoach.pose_model_trim`; the same landmarks, less time).
+    """
+    bundle = Path(path).read_bytes()
+    return without_segmentation(bundle) if skip_mask else bundle
 
 
 @functools.lru_cache(maxsize=4)
-def _model_digest(path: str) -> bytes:
-    """A hash of the model file's bytes, for the file of results."""
-    return model_digest(_model_bytes(path))
+def _model_digest(path: str, skip_mask: bool) -> bytes:
+    """A hash of the model the graph runs, for the file of results."""
+    return model_digest(_model_bytes(path, skip_mask))
 
 
 def replace_base_options(options: Any, model_bytes: bytes) -> Any:
     """``options`` with the model given as bytes instead of a path."""
-    options.base_options = mediapipe().tasks.BaseOptions(
-        model_asset_buffer=model_bytes
-    )
+    options.base_options = mediapipe().tasks.BaseOptions(model_asset_buffer=model_bytes)
     return options
 
 
@@ -476,6 +481,9 @@ class PoseOptions:
             the model finds first.
         cache: The file of the model's results (:mod:`formcoach.pose_cache`);
             None (live coaching, a bare estimator) runs the model every time.
+        skip_mask: Run the landmark model without its segmentation mask,
+            which nothing here uses (:mod:`formcoach.pose_model_trim`): the
+            same landmarks bit for bit, in about four fifths of the time.
 
     The analysis and live coaching build it with :meth:`from_config`; the
     field defaults (the bundled model, MediaPipe's own thresholds) serve a
@@ -489,6 +497,7 @@ class PoseOptions:
     min_tracking_confidence: float = 0.5
     people: PeopleSettings | None = None
     cache: PoseCacheSettings | None = None
+    skip_mask: bool = True
 
     @classmethod
     def from_config(cls, config: Config) -> PoseOptions:
@@ -514,6 +523,7 @@ class PoseOptions:
             min_tracking_confidence=number(config, "pose.min_tracking_confidence"),
             people=PeopleSettings.from_config(config),
             cache=PoseCacheSettings.from_config(config),
+            skip_mask=flag(config, "pose.skip_mask"),
         )
 
 
@@ -555,7 +565,7 @@ class PoseEstimator:
             min_tracking_confidence=self.options.min_tracking_confidence,
         )
         try:
-            model_bytes = _model_bytes(str(path))
+            model_bytes = _model_bytes(str(path), self.options.skip_mask)
         except OSError as exc:
             raise InputError(
                 f"Cannot read the pose model {path}: {exc.strerror}"
@@ -577,7 +587,9 @@ class PoseEstimator:
                 options.min_pose_presence_confidence,
                 options.min_tracking_confidence,
             )
-            seed = chain_seed(_model_digest(str(path)), role, thresholds)
+            seed = chain_seed(
+                _model_digest(str(path), self.options.skip_mask), role, thresholds
+            )
             return CachedGraph(made, seed, store, self.options.cache)
 
         # fd 2 stays quiet from the model's start to close(): the graph also
