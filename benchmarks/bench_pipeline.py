@@ -270,11 +270,13 @@ def measure(
         mp.Image(image_format=mp.ImageFormat.SRGB, data=f.image_rgb) for f in frames
     ]
     bare_s: dict[bool, float] = {}
-    for skip_mask in (False, True):
+    # An older checkout (compare_revisions.py) has no pose.skip_mask.
+    trims = hasattr(PoseOptions, "skip_mask")
+    for skip_mask in (False, True) if trims else (False,):
         t0 = time.perf_counter()
-        options = dataclasses.replace(
-            PoseOptions.from_config(config), skip_mask=skip_mask
-        )
+        options = PoseOptions.from_config(config)
+        if trims:
+            options = dataclasses.replace(options, skip_mask=skip_mask)
         with PoseEstimator(options) as estimator:
             load_s = time.perf_counter() - t0
             landmarker = estimator._landmarker.graph  # MediaPipe's own
@@ -284,7 +286,8 @@ def measure(
                 for i, image in enumerate(images)
             ]
             bare_s[skip_mask] = time.perf_counter() - t0
-    model_s, trimmed_model_s = bare_s[False], bare_s[True]
+    model_s = bare_s[False]
+    trimmed_model_s = bare_s.get(True, math.nan)
     # The clip's poses for the rules (a fresh model: timestamps start again).
     with PoseEstimator(PoseOptions.from_config(config)) as estimator:
         poses = [

@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "benchmarks" / "bench_pipeline.py"
 FIELDS = (
     "model_ms_per_frame",
+    "model_without_mask_ms_per_frame",
     "pipeline_ms_per_frame",
     "pipeline_vs_model",
     "realtime_factor",
@@ -83,7 +84,7 @@ def main() -> None:
     for (clip, name), lines in results.items():
         cells = [
             f"{statistics.median(line[f] for line in lines if f in line):g}"
-            if any(f in line for line in lines)
+            if any(line.get(f) is not None for line in lines)
             else "-"
             for f in FIELDS
         ]
