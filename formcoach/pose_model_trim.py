@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from .slow_imports import mediapipe
+
 logger = logging.getLogger(__name__)
 
 #: The landmark model's name inside a pose landmarker ``.task`` bundle.
@@ -41,6 +43,7 @@ class NotTrimmable(ValueError):
 
 def _schema() -> Any:
     """TFLite's flatbuffer schema (object API), as MediaPipe ships it."""
+    mediapipe()  # the package through the project's one guarded import
     try:
         return importlib.import_module("mediapipe.tasks.metadata.schema_py_generated")
     except ImportError as exc:  # a MediaPipe build without it

@@ -18,11 +18,11 @@ from formcoach.pose import (
 from formcoach.pose_model_trim import (
     LANDMARK_MODEL,
     NotTrimmable,
+    _schema,
     trim_landmark_model,
     without_segmentation,
 )
 from formcoach.settings import load_config
-from formcoach.slow_imports import mediapipe
 from formcoach.video import iter_frames
 
 from .conftest import BUNDLED_CLIP, shared_clip
@@ -36,9 +36,7 @@ def _member(bundle: bytes, name: str) -> bytes:
 
 
 def _graph(model: bytes):
-    mediapipe()  # the schema module comes with MediaPipe's package
-    from mediapipe.tasks.metadata import schema_py_generated as schema
-
+    schema = _schema()
     tree = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model, 0))
     names = {v: k for k, v in vars(schema.BuiltinOperator).items() if k.isupper()}
     graph = tree.subgraphs[0]
