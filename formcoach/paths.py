@@ -27,6 +27,10 @@ def data_dir() -> Path:
 #: ``-wal`` and ``-shm`` files beside it while in use).
 POSE_CACHE_FILE = "pose-cache.sqlite"
 
+#: The start of the names of pose models kept trimmed in :func:`cache_dir`
+#: (:func:`formcoach.pose_model_trim.kept_without_segmentation`).
+TRIMMED_MODEL_PREFIX = "pose-model-without-mask-"
+
 
 def cache_dir() -> Path:
     """Where the pose model's results are kept: ``FORMCOACH_CACHE``, else the
@@ -41,7 +45,7 @@ def cache_dir() -> Path:
 
 def forget_everything() -> list[str]:
     """Delete all of this user's FormCoach data: history, saved videos,
-    settings, the pose model's kept results.
+    settings, the pose model's kept results (and its trimmed copy).
 
     Returns:
         The names of what was removed.
@@ -54,7 +58,9 @@ def forget_everything() -> list[str]:
             shutil.rmtree(entry)
         else:
             entry.unlink()
-    for entry in sorted(cache_dir().glob(POSE_CACHE_FILE + "*")):
+    kept = [*cache_dir().glob(POSE_CACHE_FILE + "*")]
+    kept += cache_dir().glob(TRIMMED_MODEL_PREFIX + "*")
+    for entry in sorted(kept):
         removed.append(entry.name)
         entry.unlink()
     return removed

@@ -33,6 +33,7 @@ import numpy.typing as npt
 from .config_values import flag, integer, number, text
 from .errors import InputError
 from .landmarks import MIRROR_PERMUTATION, NUM_LANDMARKS, Landmark
+from .paths import cache_dir
 from .people import (
     PeopleSettings,
     PersonChoice,
@@ -50,7 +51,7 @@ from .pose_cache import (
     chain_seed,
     model_digest,
 )
-from .pose_model_trim import without_segmentation
+from .pose_model_trim import kept_without_segmentation
 from .slow_imports import mediapipe
 
 if TYPE_CHECKING:
@@ -440,16 +441,34 @@ def _crop_moves(
     return not inside or resized
 
 
-@functools.lru_cache(maxsize=4)
+_model_bytes_lock = threading.Lock()
+
+
 def _model_bytes(path: str, skip_mask: bool) -> bytes:
     """The model the graph runs, read (and trimmed) once per process: batch
     workers and later analyses reuse it.
 
     ``skip_mask``: without the segmentation mask nobody asks for
-    (:mod:`formcoach.pose_model_trim`; the same landmarks, less time).
+    (:mod:`formcoach.pose_model_trim`; the same landmarks, less time); the
+    trimmed copy is kept in the cache folder for the next process.
     """
+    # One lane trims while the others wait for its bytes: trimming holds the
+    # GIL, so two at once would each take twice as long.
+    with _model_bytes_lock:
+        return _read_model(path, skip_mask)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_model(path: str, skip_mask: bool) -> bytes:
     bundle = Path(path).read_bytes()
-    return without_segmentation(bundle) if skip_mask else bundle
+    if not skip_mask:
+        return bundle
+    try:
+        folder: Path | None = cache_dir()
+    except OSError as exc:  # e.g. FORMCOACH_CACHE in a read-only place
+        logger.info("the trimmed pose model is not kept: %s", exc)
+        folder = None
+    return kept_without_segmentation(bundle, folder)
 
 
 @functools.lru_cache(maxsize=4)

@@ -17,24 +17,38 @@ outputs come from the same operations on the same weights, so the landmarks,
 world landmarks, presence and heatmap are bit-for-bit those of the model as
 built (``tests/test_pose_model_trim.py`` checks it on real frames).
 ``pose.skip_mask = false`` runs the model as built.
+
+Trimming takes 0.1-0.2 s of Python, holding the GIL, at every start of a
+process. :func:`kept_without_segmentation` keeps the result in the cache
+folder, so a later process reads it (a few ms) instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import logging
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xxhash
 
+from .errors import OutputError
+from .outputs import write_bytes_atomic
+from .paths import TRIMMED_MODEL_PREFIX
 from .slow_imports import mediapipe
 
 logger = logging.getLogger(__name__)
 
 #: The landmark model's name inside a pose landmarker ``.task`` bundle.
 LANDMARK_MODEL = "pose_landmarks_detector.tflite"
+
+#: Part of a kept copy's name: raise it whenever this module could trim a
+#: bundle differently, so copies made by older code are not used.
+TRIM_FORMAT = 1
 
 
 class NotTrimmable(ValueError):
@@ -189,3 +203,57 @@ def without_segmentation(bundle: bytes) -> bytes:
         logger.info("The pose model runs as built (its mask kept): %s", exc)
         return bundle
     return out.getvalue()
+
+
+def kept_without_segmentation(bundle: bytes, folder: Path | None) -> bytes:
+    """:func:`without_segmentation`, kept in ``folder`` for later processes.
+
+    The copy is named by the hash of ``bundle`` and :data:`TRIM_FORMAT`, so a
+    changed model or a changed trim never finds a stale copy, and it is
+    written atomically, so a reader never sees half a file. A copy that is
+    not a zip holding the landmark model is made again. A folder that cannot
+    be read or written costs only the time: the trim is then made in memory.
+
+    Args:
+        bundle: The bytes of a ``.task`` file.
+        folder: Where copies are kept (the cache folder), or None for none.
+
+    Returns:
+        The same bytes as ``without_segmentation(bundle)``.
+    """
+    if folder is None:
+        return without_segmentation(bundle)
+    prefix = f"{TRIMMED_MODEL_PREFIX}{TRIM_FORMAT}-"
+    kept = folder / f"{prefix}{xxhash.xxh3_128(bundle).hexdigest()}.task"
+    try:
+        data = kept.read_bytes()
+        if _holds_landmark_model(data):
+            return data
+        logger.info("%s is damaged; the pose model is trimmed again", kept)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        logger.info("cannot read %s: %s", kept, exc)
+    trimmed = without_segmentation(bundle)
+    if trimmed is bundle:  # not trimmable: nothing worth keeping
+        return trimmed
+    try:
+        write_bytes_atomic(kept, trimmed, overwrite=True)
+    except OutputError as exc:  # a read-only or full folder
+        logger.info("the trimmed pose model is not kept: %s", exc)
+        return trimmed
+    # Copies made by an older trim (another TRIM_FORMAT) are never read again.
+    for old in folder.glob(f"{TRIMMED_MODEL_PREFIX}*.task"):
+        if not old.name.startswith(prefix):
+            with contextlib.suppress(OSError):
+                old.unlink()
+    return trimmed
+
+
+def _holds_landmark_model(data: bytes) -> bool:
+    """Whether ``data`` is a zip whose landmark model is a TFLite file."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return archive.read(LANDMARK_MODEL)[4:8] == b"TFL3"
+    except (zipfile.BadZipFile, KeyError):
+        return False

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import io
+import pathlib
 import zipfile
 
 import numpy as np
 import pytest
+import xxhash
 
+from formcoach import paths, pose, pose_model_trim
+from formcoach.paths import TRIMMED_MODEL_PREFIX
 from formcoach.pose import (
     BUNDLED_MODELS,
     PoseEstimator,
@@ -17,8 +22,10 @@ from formcoach.pose import (
 )
 from formcoach.pose_model_trim import (
     LANDMARK_MODEL,
+    TRIM_FORMAT,
     NotTrimmable,
     _schema,
+    kept_without_segmentation,
     trim_landmark_model,
     without_segmentation,
 )
@@ -129,3 +136,100 @@ def test_the_setting_turns_it_off_and_the_results_file_tells_them_apart():
     path = str(BUNDLED_MODELS["full"])
     # Kept results are keyed by the model that ran.
     assert _model_digest(path, True) != _model_digest(path, False)
+
+
+def _kept(folder):
+    return sorted(p.name for p in folder.glob(f"{TRIMMED_MODEL_PREFIX}*"))
+
+
+def test_the_trimmed_model_is_kept_and_read_back(tmp_path, monkeypatch):
+    bundle = BUNDLED_MODELS["full"].read_bytes()
+    first = kept_without_segmentation(bundle, tmp_path)
+    assert first == without_segmentation(bundle)
+    assert _kept(tmp_path) == [
+        f"{TRIMMED_MODEL_PREFIX}{TRIM_FORMAT}-"
+        f"{xxhash.xxh3_128(bundle).hexdigest()}.task"
+    ]
+
+    # A later process reads the copy instead of trimming again.
+    def no_trim(_bundle):
+        raise AssertionError("trimmed again")
+
+    monkeypatch.setattr(pose_model_trim, "without_segmentation", no_trim)
+    assert kept_without_segmentation(bundle, tmp_path) == first
+
+
+def test_each_model_has_its_copy_and_older_trims_go(tmp_path):
+    stale = tmp_path / f"{TRIMMED_MODEL_PREFIX}{TRIM_FORMAT - 1}-0123.task"
+    stale.write_bytes(b"an older trim")
+    unrelated = tmp_path / "pose-cache.sqlite"
+    unrelated.write_bytes(b"results")
+    full = kept_without_segmentation(BUNDLED_MODELS["full"].read_bytes(), tmp_path)
+    lite = kept_without_segmentation(BUNDLED_MODELS["lite"].read_bytes(), tmp_path)
+    assert full != lite
+    assert len(_kept(tmp_path)) == 2
+    assert not stale.exists() and unrelated.exists()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [lambda data: data[: len(data) // 2], lambda data: b"", lambda data: b"x" * 99],
+    ids=["truncated", "empty", "garbage"],
+)
+def test_a_damaged_copy_is_made_again(tmp_path, damage):
+    bundle = BUNDLED_MODELS["lite"].read_bytes()
+    good = kept_without_segmentation(bundle, tmp_path)
+    (copy,) = tmp_path.glob(f"{TRIMMED_MODEL_PREFIX}*")
+    copy.write_bytes(damage(good))
+    assert kept_without_segmentation(bundle, tmp_path) == good
+    assert copy.read_bytes() == good
+
+
+def test_a_folder_that_cannot_be_written_costs_only_the_time(tmp_path):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("in the way")
+    bundle = BUNDLED_MODELS["lite"].read_bytes()
+    assert kept_without_segmentation(bundle, not_a_folder) == without_segmentation(
+        bundle
+    )
+    assert kept_without_segmentation(bundle, None) == without_segmentation(bundle)
+
+
+def test_a_bundle_that_is_not_trimmed_is_not_kept(tmp_path):
+    assert kept_without_segmentation(b"not a zip", tmp_path) == b"not a zip"
+    assert _kept(tmp_path) == []
+
+
+def test_the_model_is_trimmed_once_however_many_lanes_ask(monkeypatch):
+    calls = []
+    real = pose_model_trim.without_segmentation
+
+    def counted(bundle):
+        calls.append(1)
+        return real(bundle)
+
+    monkeypatch.setattr(pose_model_trim, "without_segmentation", counted)
+    pose._read_model.cache_clear()
+    path = str(BUNDLED_MODELS["lite"])
+    for copy in pathlib.Path(paths.cache_dir()).glob(f"{TRIMMED_MODEL_PREFIX}*"):
+        copy.unlink()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(lambda _: pose._model_bytes(path, True), range(4)))
+    finally:
+        pose._read_model.cache_clear()
+    assert len(calls) == 1
+    assert all(data is got[0] for data in got)
+
+
+def test_forgetting_everything_removes_the_kept_model():
+    pose._read_model.cache_clear()
+    try:
+        pose._model_bytes(str(BUNDLED_MODELS["lite"]), True)
+    finally:
+        pose._read_model.cache_clear()
+    folder = paths.cache_dir()
+    assert _kept(folder)
+    removed = paths.forget_everything()
+    assert not _kept(folder)
+    assert any(name.startswith(TRIMMED_MODEL_PREFIX) for name in removed)
