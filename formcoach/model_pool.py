@@ -78,6 +78,12 @@ def _make_spare(options: PoseOptions) -> None:
     except Exception:  # the analysis that needs it will say what is wrong
         logger.debug("making a spare pose model failed", exc_info=True)
         return
+    try:
+        model.build()  # its graphs too, while nobody waits
+    except Exception:
+        logger.debug("building a spare pose model failed", exc_info=True)
+        model.close()
+        return
     with _lock:
         if _enabled and not _ready.get(options):
             _ready.setdefault(options, []).append(model)

@@ -16,6 +16,7 @@ downloaded.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import logging
 import math
@@ -51,7 +52,7 @@ from .pose_cache import (
     chain_seed,
     model_digest,
 )
-from .pose_model_trim import kept_without_segmentation
+from .pose_model_trim import is_pose_bundle, kept_without_segmentation
 from .slow_imports import mediapipe
 
 if TYPE_CHECKING:
@@ -596,10 +597,24 @@ class PoseEstimator:
         store = PoseStore.open(self.options.cache) if self.options.cache else None
         self._store = store
 
+        def build(options: Any) -> Any:
+            try:
+                return vision.PoseLandmarker.create_from_options(options)
+            except (RuntimeError, ValueError) as exc:
+                raise InputError(
+                    f"{path} is not a usable pose landmarker model: {exc}"
+                ) from exc
+
         def graph(options: Any, role: str) -> ModelGraph:
-            made = vision.PoseLandmarker.create_from_options(options)
-            if store is None or self.options.cache is None:
-                return ModelGraph(made)
+            # Behind the file of results the graph is built when first needed
+            # (a video analysed again needs none); a file that is no pose
+            # bundle at all is refused here and now.
+            if (
+                store is None
+                or self.options.cache is None
+                or not is_pose_bundle(model_bytes)
+            ):
+                return ModelGraph(build(options))
             thresholds = (
                 options.num_poses,
                 options.min_pose_detection_confidence,
@@ -609,7 +624,8 @@ class PoseEstimator:
             seed = chain_seed(
                 _model_digest(str(path), self.options.skip_mask), role, thresholds
             )
-            return CachedGraph(made, seed, store, self.options.cache)
+            options = copy.copy(options)  # the caller changes it for the scout
+            return CachedGraph(lambda: build(options), seed, store, self.options.cache)
 
         # fd 2 stays quiet from the model's start to close(): the graph also
         # logs from its own threads while frames are processed.
@@ -620,16 +636,12 @@ class PoseEstimator:
                 # The scout: several people, whole picture, now and then.
                 mp_options.num_poses = max(people.scout_max_people, 2)
                 self._scout = graph(mp_options, "scout")
-        except BaseException as exc:
+        except BaseException:
             if self._landmarker is not None:
                 self._landmarker.close()
             if store is not None:
                 store.close()
             self._release_stderr()
-            if isinstance(exc, RuntimeError | ValueError):
-                raise InputError(
-                    f"{path} is not a usable pose landmarker model: {exc}"
-                ) from exc
             raise
         # The graphs need ever-rising whole milliseconds: the last time given
         # to them, and what is added to a frame's time after start_over() when
@@ -658,6 +670,17 @@ class PoseEstimator:
         self._region: tuple[int, int, int, int] | None = None
         self._follow_hip: npt.NDArray[np.float32] | None = None
         self._follow_height = 1.0
+
+    def build(self) -> None:
+        """Build the graphs now rather than at their first picture.
+
+        Behind the file of results they are built when a picture first
+        needs the model; a model made ahead of time
+        (:mod:`formcoach.model_pool`) builds them while nobody waits.
+        """
+        for graph in (self._landmarker, self._scout):
+            if graph is not None:
+                graph.build()
 
     def start_over(self) -> None:
         """Forget the stream so far: the next frame starts a new stream.

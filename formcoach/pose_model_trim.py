@@ -257,3 +257,12 @@ def _holds_landmark_model(data: bytes) -> bool:
             return archive.read(LANDMARK_MODEL)[4:8] == b"TFL3"
     except (zipfile.BadZipFile, KeyError):
         return False
+
+
+def is_pose_bundle(data: bytes) -> bool:
+    """Whether ``data`` is a zip with a landmark model in it (not read)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return LANDMARK_MODEL in archive.namelist()
+    except zipfile.BadZipFile:
+        return False

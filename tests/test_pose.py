@@ -223,6 +223,8 @@ def test_a_warmed_model_is_handed_to_the_next_analysis():
         while not model_pool._ready.get(options) and time.monotonic() < deadline:
             time.sleep(0.05)
         (spare,) = model_pool._ready[options]
+        # Built while nobody waited, not at the analysis's first picture.
+        assert all(g.built for g in (spare._landmarker, spare._scout))
         with model_pool.open_estimator(options) as model:
             assert model is spare
     finally:

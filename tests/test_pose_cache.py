@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import zipfile
 from types import SimpleNamespace
 
 import cv2
@@ -211,3 +212,39 @@ def test_settings_are_read_from_the_config():
         load_config(overrides=["pose.cache.hold_mb=10", "pose.cache.enabled=false"])
     )
     assert settings == PoseCacheSettings(enabled=False, max_mb=500.0, hold_mb=10.0)
+
+
+def test_a_clip_posed_again_builds_no_graph(home, pictures):
+    pose(options(), pictures[:10])
+    with PoseEstimator(options()) as model:
+        graphs = (model._landmarker, model._scout)
+        assert all(isinstance(g, CachedGraph) and not g.built for g in graphs)
+        for k, (image, ts) in enumerate(pictures[:10]):
+            model.process(image, ts, k)
+        # Every result came from the file: building (0.1 s each) was skipped.
+        assert not any(g.built for g in graphs)
+        assert sum(g.hits for g in graphs) >= 10
+        # The first result the file lacks builds the graph that needs it.
+        image, ts = pictures[10]
+        model.process(image, ts, 10)
+        assert model._landmarker.built and model._landmarker.misses == 1
+        model.build()
+        assert model._scout.built
+
+
+def test_a_broken_model_is_named_with_the_file_of_results_on(home, tmp_path, pictures):
+    from formcoach.errors import InputError
+
+    not_a_bundle = tmp_path / "garbage.task"
+    not_a_bundle.write_bytes(b"not a model")
+    with pytest.raises(InputError, match="not a usable pose landmarker model"):
+        PoseEstimator(dataclasses.replace(options(), model_path=not_a_bundle))
+    # A zip that names a landmark model but holds none: refused when the model
+    # is first needed, with the same message.
+    hollow = tmp_path / "hollow.task"
+    with zipfile.ZipFile(hollow, "w") as archive:
+        archive.writestr("pose_landmarks_detector.tflite", b"TFL3 but no model")
+        archive.writestr("pose_detector.tflite", b"nor here")
+    with PoseEstimator(dataclasses.replace(options(), model_path=hollow)) as model:
+        with pytest.raises(InputError, match="not a usable pose landmarker model"):
+            model.process(*pictures[0], 0)
