@@ -211,7 +211,8 @@ def kept_without_segmentation(bundle: bytes, folder: Path | None) -> bytes:
     The copy is named by the hash of ``bundle`` and :data:`TRIM_FORMAT`, so a
     changed model or a changed trim never finds a stale copy, and it is
     written atomically, so a reader never sees half a file. A copy that is
-    not a zip holding the landmark model is made again. A folder that cannot
+    not a zip holding the landmark model, or whose model fails the zip's
+    CRC, is made again. A folder that cannot
     be read or written costs only the time: the trim is then made in memory.
 
     Args:
