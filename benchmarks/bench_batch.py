@@ -107,6 +107,5 @@ def main() -> None:
     )
 
 
-
 if __name__ == "__main__":
     main()

@@ -33,7 +33,11 @@ Prints one JSON line with:
 * ``cli_s``, ``cli_realtime_factor`` / ``cli_realtime_factor_with_video``:
   the same for a whole ``formcoach analyze`` command in a new process, which
   adds the fixed costs of a one-shot analysis (interpreter, imports, model
-  loads); ``cli_startup_s`` is ``cli_s`` minus the in-process analysis.
+  loads); ``cli_startup_s`` is ``cli_s`` minus the in-process analysis;
+* ``cli_again_s`` / ``cli_again_realtime_factor``: the command without the
+  video on a clip analysed before with the same pose settings, every pose
+  result from the file of results (a fresh file, filled by one untimed run);
+  the other runs here keep the file off and pose every frame.
 
 Usage::
 
@@ -102,7 +106,12 @@ def analyse_s(
 
 
 def cli_s(
-    video: Path, exercise: str, overrides: list[str], *, write_video: bool
+    video: Path,
+    exercise: str,
+    overrides: list[str],
+    *,
+    write_video: bool,
+    env: dict[str, str] | None = None,
 ) -> float:
     """Wall time of a whole ``formcoach analyze`` command, in a new process.
 
@@ -119,8 +128,23 @@ def cli_s(
         if not write_video:
             command.append("--no-video")
         t0 = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
+        subprocess.run(command, check=True, capture_output=True, env=env)
         return time.perf_counter() - t0
+
+
+def cli_again_s(video: Path, exercise: str, overrides: list[str]) -> float:
+    """Wall time of ``formcoach analyze`` (no video) on a video analysed before.
+
+    The same pose settings, so every pose result comes from the file of
+    results (as when a user re-runs a clip with another workout, preset or
+    output). The file is a fresh one in a temporary folder, filled by one
+    untimed run.
+    """
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "FORMCOACH_CACHE": cache}
+        again = [*overrides, "pose.cache.enabled=true"]
+        cli_s(video, exercise, again, write_video=False, env=env)
+        return cli_s(video, exercise, again, write_video=False, env=env)
 
 
 def main() -> None:
@@ -319,6 +343,7 @@ def measure(
     with_video_s, video_bytes = analyse_s(video, exercise, config, write_video=True)
     command_s = cli_s(video, exercise, overrides, write_video=False)
     command_with_video_s = cli_s(video, exercise, overrides, write_video=True)
+    command_again_s = cli_again_s(video, exercise, overrides)
 
     duration = info.duration_s or n / info.fps
     return {
@@ -344,6 +369,8 @@ def measure(
         "cli_startup_s": round(command_s - pipeline_s, 2),
         "cli_realtime_factor": round(duration / command_s, 2),
         "cli_realtime_factor_with_video": round(duration / command_with_video_s, 2),
+        "cli_again_s": round(command_again_s, 2),
+        "cli_again_realtime_factor": round(duration / command_again_s, 2),
         "num_poses": config.get("pose.num_poses"),
         "workers": AnalysisSettings.from_config(config).pose_workers(),
         "cpu_count": os.cpu_count(),

@@ -36,6 +36,7 @@ FIELDS = (
     "cli_realtime_factor",
     "cli_realtime_factor_with_video",
     "cli_startup_s",
+    "cli_again_realtime_factor",
     "rules_ms_per_frame",
     "model_load_ms",
 )
