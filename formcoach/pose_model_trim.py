@@ -228,7 +228,7 @@ def kept_without_segmentation(bundle: bytes, folder: Path | None) -> bytes:
     kept = folder / f"{prefix}{xxhash.xxh3_128(bundle).hexdigest()}.task"
     try:
         data = kept.read_bytes()
-        if _holds_landmark_model(data):
+        if is_pose_bundle(data, read_model=True):
             return data
         logger.info("%s is damaged; the pose model is trimmed again", kept)
     except FileNotFoundError:
@@ -251,19 +251,19 @@ def kept_without_segmentation(bundle: bytes, folder: Path | None) -> bytes:
     return trimmed
 
 
-def _holds_landmark_model(data: bytes) -> bool:
-    """Whether ``data`` is a zip whose landmark model is a TFLite file."""
+def is_pose_bundle(data: bytes, *, read_model: bool = False) -> bool:
+    """Whether ``data`` is a zip with a landmark model in it.
+
+    Args:
+        data: The bytes of a ``.task`` file.
+        read_model: Also read the landmark model: its bytes must pass the
+            zip's CRC and be a TFLite file. Otherwise only its name is looked
+            for.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if not read_model:
+                return LANDMARK_MODEL in archive.namelist()
             return archive.read(LANDMARK_MODEL)[4:8] == b"TFL3"
     except (zipfile.BadZipFile, KeyError):
-        return False
-
-
-def is_pose_bundle(data: bytes) -> bool:
-    """Whether ``data`` is a zip with a landmark model in it (not read)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return LANDMARK_MODEL in archive.namelist()
-    except zipfile.BadZipFile:
         return False
