@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from .slow_imports import butter, sosfiltfilt
+from .dsp import butter_lowpass_sos, sosfiltfilt
 
 FloatArray = npt.NDArray[np.floating]
 
@@ -153,7 +153,7 @@ def interpolate_gaps(
 @functools.lru_cache(maxsize=32)
 def _butter_sos(order: int, normalised_cutoff: float) -> FloatArray:
     """The filter's second-order sections (designing costs more than filtering)."""
-    return butter(order, normalised_cutoff, output="sos")
+    return butter_lowpass_sos(order, normalised_cutoff)
 
 
 def butterworth_filter(

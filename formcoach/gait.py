@@ -51,9 +51,9 @@ from typing import Any
 import numpy as np
 
 from . import body
+from .dsp import find_peaks, maximum_filter1d
 from .landmarks import Landmark as L
 from .pose import PoseFrame
-from .slow_imports import find_peaks, maximum_filter1d
 from .thresholds import SectionSettings
 
 _FEET = {

@@ -11,7 +11,6 @@ import dataclasses
 
 import numpy as np
 
-from . import slow_imports
 from .annotate import FrameAnnotator
 from .exercises import create_coach
 from .level import LiveLeveller
@@ -38,9 +37,6 @@ class LiveSession:
     """
 
     def __init__(self, exercise: str, config: Config, *, mirrored: bool = False):
-        # The coaches' SciPy tools load now, while the model does, not in the
-        # middle of the set (their import takes about a second).
-        slow_imports.load_scipy_in_background()
         self.coach = create_coach(exercise, config)
         self.settings = PipelineSettings.from_config(config)
         self.smoother = LiveSmoother(self.settings.smoothing)

@@ -1,31 +1,22 @@
-"""The two slow imports of an analysis, made cheap and never run at once.
+"""MediaPipe's slow import made cheap, and imports that survive a stopped one.
 
 ``import mediapipe`` loads every task of the Tasks API, and with them
 ``matplotlib.pyplot`` (for its drawing helpers) and ``sounddevice`` (for its
 audio tasks): about 0.5 s of the 1.0 s the import takes on the development
 machine. FormCoach uses neither, so :func:`mediapipe` imports those two
 lazily: they are loaded only if something uses them (the PDF export's plots
-load pyplot themselves, as usual).
+load pyplot themselves, as usual). (SciPy's signal tools were the other slow
+import, 0.7-1.6 s of CPU; FormCoach has its own now, in :mod:`formcoach.dsp`.)
 
-``import scipy.signal`` takes 1-1.5 s (it imports most of SciPy) for the four
-functions FormCoach uses, wrapped here. A one-shot ``formcoach analyze``
-needs them only once poses come in, so :func:`load_scipy_in_background`
-starts the import when the pose models start loading, after MediaPipe's; it
-then overlaps their load and first frames instead of coming before them.
-
-The two imports run one after the other, MediaPipe first: two threads
-importing at once can deadlock on the module locks of packages both use, and
-imports hold the GIL anyway, so taking turns costs nothing.
-
-Other threads still import while they run (a page rendering, a decoder
-starting), and Python 3.11 can then stop an import with ``_DeadlockError``
-where two threads enter one package from different modules (CPython
-gh-83065). A package whose import fails that way leaves its finished
+Other threads import while MediaPipe's import runs (a page rendering, a
+decoder starting), and Python 3.11 can then stop an import with
+``_DeadlockError`` where two threads enter one package from different modules
+(CPython gh-83065). A package whose import fails that way leaves its finished
 submodules in ``sys.modules``, bound to the dead package, so every later
 import of it fails too (``matplotlib.cbook`` then asks the new
 ``matplotlib`` for a function it has not defined yet). :func:`import_fresh`
-forgets those orphans and tries once more; the MediaPipe and SciPy imports
-here and the PDF export's matplotlib go through it.
+forgets those orphans and tries once more; the MediaPipe import here and the
+PDF export's matplotlib go through it.
 """
 
 from __future__ import annotations
@@ -48,11 +39,7 @@ logger = logging.getLogger(__name__)
 DEFERRED = frozenset({"matplotlib.pyplot", "sounddevice"})
 
 _mediapipe_lock = threading.Lock()
-_scipy_lock = threading.Lock()
-_starting = threading.Lock()
 _mediapipe: ModuleType | None = None
-_scipy: tuple[ModuleType, ModuleType] | None = None
-_scipy_loader_started = False
 
 
 class _Deferred(importlib.abc.MetaPathFinder):
@@ -132,60 +119,3 @@ def import_fresh(name: str) -> ModuleType:
         logger.debug("the first try", exc_info=True)
     forget_orphans()
     return importlib.import_module(name)
-
-
-def _scipy_modules() -> tuple[ModuleType, ModuleType]:
-    """``scipy.signal`` and ``scipy.ndimage`` (imported on the first call)."""
-    global _scipy
-    if _scipy is None:
-        with _scipy_lock:
-            if _scipy is None:
-                with _mediapipe_lock:
-                    pass  # let a MediaPipe import in progress finish first
-                _scipy = (import_fresh("scipy.signal"), import_fresh("scipy.ndimage"))
-    return _scipy
-
-
-def _mediapipe_then_scipy() -> None:
-    try:
-        mediapipe()
-        _scipy_modules()
-    except Exception:  # the code that needs them will say what is wrong
-        logger.debug("importing ahead failed", exc_info=True)
-
-
-def load_scipy_in_background() -> None:
-    """Start importing SciPy's signal tools in a background thread (once).
-
-    MediaPipe is imported first (by that thread, or by whichever thread asks
-    for it first): the pose models need it before anything else, and SciPy is
-    imported while they build themselves (native code, without the GIL).
-    """
-    global _scipy_loader_started
-    with _starting:
-        if _scipy_loader_started or _scipy is not None:
-            return
-        _scipy_loader_started = True
-    threading.Thread(
-        target=_mediapipe_then_scipy, name="formcoach-import", daemon=True
-    ).start()
-
-
-def butter(*args: Any, **kwargs: Any) -> Any:
-    """:func:`scipy.signal.butter`."""
-    return _scipy_modules()[0].butter(*args, **kwargs)
-
-
-def sosfiltfilt(*args: Any, **kwargs: Any) -> Any:
-    """:func:`scipy.signal.sosfiltfilt`."""
-    return _scipy_modules()[0].sosfiltfilt(*args, **kwargs)
-
-
-def find_peaks(*args: Any, **kwargs: Any) -> Any:
-    """:func:`scipy.signal.find_peaks`."""
-    return _scipy_modules()[0].find_peaks(*args, **kwargs)
-
-
-def maximum_filter1d(*args: Any, **kwargs: Any) -> Any:
-    """:func:`scipy.ndimage.maximum_filter1d`."""
-    return _scipy_modules()[1].maximum_filter1d(*args, **kwargs)

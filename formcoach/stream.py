@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import body, input_checks, level, slow_imports
+from . import body, input_checks, level
 from .annotate import FrameAnnotator
 from .coaching import CUT_PHASE, join_results
 from .cuts import Cut
@@ -378,8 +378,6 @@ def _one_pass(
         progress=progress,
         people=people,
     )
-    # The smoother and the coaches' SciPy tools load while the models do.
-    slow_imports.load_scipy_in_background()
     try:
         for item in posed:
             tally.add(item.pose, estimated=item.estimated)

@@ -54,6 +54,7 @@ from ..catalog.equipment import (
     RowSettings,
 )
 from ..catalog.spec import ExerciseSpec
+from ..dsp import find_peaks
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
 from ..results import (
@@ -67,7 +68,6 @@ from ..results import (
     rounded,
 )
 from ..settings import Config
-from ..slow_imports import find_peaks
 from .base import WindowedCoach, thirds
 
 # -- measures (unrounded; rounded only in the report rows) -------------------

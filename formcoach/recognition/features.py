@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ..dsp import find_peaks
 from ..landmarks import Landmark as L
 from ..pose import PoseFrame
-from ..slow_imports import find_peaks
 
 #: Columns of the per-frame signal rows.
 SIGNALS = (
