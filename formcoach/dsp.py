@@ -11,17 +11,15 @@ first sample's steady state, SciPy's pairing of poles into sections, its
 plateau and tie rules for peaks, ``mode="reflect"`` for the maximum), and
 ``tests/test_dsp.py`` checks them against SciPy itself.
 
-The one difference is rounding: :func:`sosfiltfilt` runs the filter as
-block matrix products (the filter is linear, so a block of outputs is a
-matrix times its inputs plus one times the state before it) instead of one
-sample at a time, which in Python would cost more than the rest of the
-smoothing. The results differ from SciPy's in the last few bits (1e-13 of
-the signal's size at most in the tests).
+The results are SciPy's to the last bit. Only the filter's recursion costs
+more than SciPy's C: it runs in Python with a NumPy call per operation, the
+sections as a pipeline over all signals at once (:func:`sosfilt`): about 2
+ms for a 6-s clip's 165 landmark series, 3 times SciPy's time, against the
+0.7-1.6 s its import cost.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -29,11 +27,6 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
-
-#: Samples filtered by one matrix product. Longer blocks do more arithmetic
-#: per sample (a block of L costs L multiply-adds a sample), shorter ones
-#: more Python calls; 32 was the fastest on 100-column landmark series.
-BLOCK = 32
 
 
 # --- Butterworth design -----------------------------------------------------
@@ -170,65 +163,88 @@ def sosfilt_zi(sos: FloatArray) -> FloatArray:
     return zi
 
 
-class _Blocks:
-    """The filter as matrices over blocks of :data:`BLOCK` samples.
+def sosfilt(sos: FloatArray, x: FloatArray, zi: FloatArray) -> FloatArray:
+    """Run the sections over ``x`` (time along axis 0), from state ``zi``.
 
-    The cascade's state ``s`` (each section's two delays, in SciPy's order)
-    and an input ``u`` give the output ``y = C s + D u`` and the next state
-    ``A s + B u``. Over a block, the outputs are ``T u + O s`` (``T`` the
-    impulse response as a lower-triangular Toeplitz matrix, ``O`` the
-    state's free response) and the state after it ``P s + G u``.
+    SciPy's recursion (its ``_sosfilt``) with the same operations in the same
+    order, so the results are SciPy's to the last bit, and a signal's result
+    never depends on the others filtered with it. In Python one sample at a
+    time would cost a call per operation per section; instead the sections
+    work as a pipeline: at step ``t`` section ``k`` takes sample ``t - k``
+    from section ``k - 1``, so each step is a few calls over all sections
+    and all signals at once.
+
+    Args:
+        sos: Second-order sections, ``a0 == 1``.
+        x: Shape ``(n, signals)``.
+        zi: Shape ``(sections, 2, signals)``: each section's two delays.
+
+    Returns:
+        The filtered signals, shape ``(n, signals)``.
     """
+    n, n_sections = len(x), len(sos)
+    # Each coefficient as a (sections, signals) array: no broadcasting per call.
+    b0, b1, b2, _, a1, a2 = (
+        np.repeat(sos[:, [i]], x.shape[1], axis=1) for i in range(6)
+    )
+    z0 = zi[:, 0].copy()
+    z1 = zi[:, 1].copy()
+    inputs = np.zeros_like(z0)  # each section's sample of this step
+    new = np.empty_like(z0)
+    scratch = np.empty_like(z0)
+    out = np.empty_like(x)
+    last = n_sections - 1
 
-    def __init__(self, sos: FloatArray, length: int):
-        n_state = 2 * len(sos)
+    def step(lo: int, hi: int) -> None:
+        """One step of sections ``lo`` to ``hi - 1`` (the others idle)."""
+        y, u, t = new[lo:hi], inputs[lo:hi], scratch[lo:hi]
+        s0, s1 = z0[lo:hi], z1[lo:hi]
+        np.multiply(b0[lo:hi], u, out=y)
+        y += s0  # y = b0 x + z0
+        # z0 = b1 x - a1 y + z1, in that order (as SciPy's C does)
+        np.multiply(a1[lo:hi], y, out=t)
+        np.multiply(b1[lo:hi], u, out=s0)
+        s0 -= t
+        s0 += s1
+        np.multiply(a2[lo:hi], y, out=t)  # z1 = b2 x - a2 y
+        np.multiply(b2[lo:hi], u, out=s1)
+        s1 -= t
 
-        def step(state: FloatArray, u: float) -> tuple[float, FloatArray]:
-            new = state.copy()
-            x = u
-            for k, (b0, b1, b2, _, a1, a2) in enumerate(sos):
-                y = b0 * x + state[2 * k]
-                new[2 * k] = b1 * x - a1 * y + state[2 * k + 1]
-                new[2 * k + 1] = b2 * x - a2 * y
-                x = y
-            return x, new
-
-        a = np.empty((n_state, n_state))
-        c = np.empty(n_state)
-        for i in range(n_state):
-            c[i], a[:, i] = step(np.eye(n_state)[i], 0.0)
-        d, b = step(np.zeros(n_state), 1.0)
-        # Free response of the state, and the impulse response.
-        powers = [np.eye(n_state)]
-        for _ in range(length):
-            powers.append(a @ powers[-1])
-        self.free = np.array([c @ powers[k] for k in range(length)])  # O
-        impulse = np.concatenate(([d], [c @ powers[k] @ b for k in range(length - 1)]))
-        rows = np.arange(length)[:, None] - np.arange(length)[None, :]
-        self.forced = np.where(rows >= 0, impulse[np.clip(rows, 0, None)], 0.0)  # T
-        self.carry = powers[length]  # P
-        self.feed = np.stack(
-            [powers[length - 1 - j] @ b for j in range(length)], axis=1
-        )  # G
-
-    def run(self, sos_state: FloatArray, x: FloatArray) -> FloatArray:
-        """Filter ``x`` (time along axis 0, one column per signal)."""
-        length = len(self.free)
-        state = sos_state
-        out = np.empty_like(x)
-        for start in range(0, len(x), length):
-            block = x[start : start + length]
-            n = len(block)
-            out[start : start + n] = self.forced[:n, :n] @ block + self.free[:n] @ state
-            if start + n < len(x):
-                state = self.carry @ state + self.feed @ block
+    if n <= last:  # fewer samples than sections: no step has all at work
+        for t in range(n + last):
+            lo, hi = max(0, t - n + 1), min(t, last) + 1
+            if t < n:
+                inputs[0] = x[t]
+            step(lo, hi)
+            if hi == n_sections:
+                out[t - last] = new[last]
+            inputs[lo + 1 : hi + 1] = new[lo : min(hi, last)]
         return out
-
-
-@functools.lru_cache(maxsize=32)
-def _blocks(sos_bytes: bytes, n_sections: int) -> _Blocks:
-    sos = np.frombuffer(sos_bytes, dtype=np.float64).reshape(n_sections, 6)
-    return _Blocks(sos, BLOCK)
+    # The pipeline fills (section k starts at step k), runs full, and drains.
+    for t in range(last):
+        inputs[0] = x[t]
+        step(0, t + 1)
+        inputs[1 : t + 2] = new[: t + 1]
+    y_last, y_head, inputs_tail = new[last], new[:last], inputs[1:]
+    for t in range(last, n):  # all sections at work: the step without slicing
+        inputs[0] = x[t]
+        np.multiply(b0, inputs, out=new)
+        new += z0
+        np.multiply(a1, new, out=scratch)
+        np.multiply(b1, inputs, out=z0)
+        z0 -= scratch
+        z0 += z1
+        np.multiply(a2, new, out=scratch)
+        np.multiply(b2, inputs, out=z1)
+        z1 -= scratch
+        out[t - last] = y_last
+        inputs_tail[...] = y_head
+    for t in range(n, n + last):
+        lo = t - n + 1
+        step(lo, n_sections)
+        out[t - last] = y_last
+        inputs[lo + 1 :] = new[lo:last]
+    return out
 
 
 def _odd_extension(x: FloatArray, n: int) -> FloatArray:
@@ -273,10 +289,9 @@ def sosfiltfilt(sos: FloatArray, x: FloatArray, axis: int = 0) -> FloatArray:
             f"which is {edge}."
         )
     extended = _odd_extension(signals, edge)
-    zi = sosfilt_zi(sos).reshape(-1, 1)  # the cascade's state, SciPy's order
-    blocks = _blocks(sos.tobytes(), len(sos))
-    forward = blocks.run(zi * extended[:1], extended)
-    backward = blocks.run(zi * forward[-1:], forward[::-1])
+    zi = sosfilt_zi(sos)[:, :, None]
+    forward = sosfilt(sos, extended, zi * extended[:1])
+    backward = sosfilt(sos, forward[::-1], zi * forward[-1:])
     smooth = backward[::-1][edge:-edge]
     return np.moveaxis(smooth.reshape(shape), 0, axis)
 
