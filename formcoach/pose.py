@@ -16,7 +16,6 @@ downloaded.
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import logging
 import math
@@ -478,12 +477,6 @@ def _model_digest(path: str, skip_mask: bool) -> bytes:
     return model_digest(_model_bytes(path, skip_mask))
 
 
-def replace_base_options(options: Any, model_bytes: bytes) -> Any:
-    """``options`` with the model given as bytes instead of a path."""
-    options.base_options = mediapipe().tasks.BaseOptions(model_asset_buffer=model_bytes)
-    return options
-
-
 @dataclass(frozen=True)
 class PoseOptions:
     """Settings of the pose model (the ``[pose]`` table of the config).
@@ -569,43 +562,53 @@ class PoseEstimator:
         Raises:
             InputError: The model file is missing or not a pose landmarker bundle.
         """
-        tasks = mediapipe().tasks
-        vision = tasks.vision
         self.options = options or PoseOptions()
         self.mirrored = mirrored
         path = Path(self.options.model_path)
         if not path.is_file():
             raise InputError(f"Pose model not found: {path}")
-        mp_options = vision.PoseLandmarkerOptions(
-            base_options=tasks.BaseOptions(model_asset_path=str(path)),
-            running_mode=vision.RunningMode.VIDEO,
-            num_poses=self.options.num_poses,
-            min_pose_detection_confidence=self.options.min_detection_confidence,
-            min_pose_presence_confidence=self.options.min_presence_confidence,
-            min_tracking_confidence=self.options.min_tracking_confidence,
-        )
         try:
             model_bytes = _model_bytes(str(path), self.options.skip_mask)
         except OSError as exc:
             raise InputError(
                 f"Cannot read the pose model {path}: {exc.strerror}"
             ) from exc
-        mp_options = replace_base_options(mp_options, model_bytes)
         people = self.options.people
         self._scout: ModelGraph | None = None
         self._landmarker: ModelGraph | None = None
         store = PoseStore.open(self.options.cache) if self.options.cache else None
         self._store = store
+        # The model's thresholds, as the graph is given them and the file of
+        # results keys them.
+        confidences = (
+            self.options.min_detection_confidence,
+            self.options.min_presence_confidence,
+            self.options.min_tracking_confidence,
+        )
 
-        def build(options: Any) -> Any:
+        def build(num_poses: int) -> Any:
+            # MediaPipe is imported here, not before: a video analysed again
+            # takes every result from the file and needs none of it (its
+            # import is about half a second of CPU).
+            tasks = mediapipe().tasks
+            vision = tasks.vision
+            detection, presence, tracking = confidences
+            mp_options = vision.PoseLandmarkerOptions(
+                base_options=tasks.BaseOptions(model_asset_buffer=model_bytes),
+                running_mode=vision.RunningMode.VIDEO,
+                num_poses=num_poses,
+                min_pose_detection_confidence=detection,
+                min_pose_presence_confidence=presence,
+                min_tracking_confidence=tracking,
+            )
             try:
-                return vision.PoseLandmarker.create_from_options(options)
+                return vision.PoseLandmarker.create_from_options(mp_options)
             except (RuntimeError, ValueError) as exc:
                 raise InputError(
                     f"{path} is not a usable pose landmarker model: {exc}"
                 ) from exc
 
-        def graph(options: Any, role: str) -> ModelGraph:
+        def graph(num_poses: int, role: str) -> ModelGraph:
             # Behind the file of results the graph is built when first needed
             # (a video analysed again needs none); a file that is no pose
             # bundle at all is refused here and now.
@@ -614,28 +617,24 @@ class PoseEstimator:
                 or self.options.cache is None
                 or not is_pose_bundle(model_bytes)
             ):
-                return ModelGraph(build(options))
-            thresholds = (
-                options.num_poses,
-                options.min_pose_detection_confidence,
-                options.min_pose_presence_confidence,
-                options.min_tracking_confidence,
-            )
+                return ModelGraph(build(num_poses))
             seed = chain_seed(
-                _model_digest(str(path), self.options.skip_mask), role, thresholds
+                _model_digest(str(path), self.options.skip_mask),
+                role,
+                (num_poses, *confidences),
             )
-            options = copy.copy(options)  # the caller changes it for the scout
-            return CachedGraph(lambda: build(options), seed, store, self.options.cache)
+            return CachedGraph(
+                lambda: build(num_poses), seed, store, self.options.cache
+            )
 
         # fd 2 stays quiet from the model's start to close(): the graph also
         # logs from its own threads while frames are processed.
         self._quiet = _native_stderr.acquire()
         try:
-            self._landmarker = graph(mp_options, "landmarker")
+            self._landmarker = graph(self.options.num_poses, "landmarker")
             if people is not None and people.enabled:
                 # The scout: several people, whole picture, now and then.
-                mp_options.num_poses = max(people.scout_max_people, 2)
-                self._scout = graph(mp_options, "scout")
+                self._scout = graph(max(people.scout_max_people, 2), "scout")
         except BaseException:
             if self._landmarker is not None:
                 self._landmarker.close()
@@ -770,6 +769,8 @@ class PoseEstimator:
         image_rgb: npt.NDArray[np.uint8],
         timestamp_ms: float,
         frame_index: int | None = None,
+        *,
+        unchanged: bool = False,
     ) -> PoseFrame:
         """Find the subject's landmarks in one frame.
 
@@ -779,6 +780,9 @@ class PoseEstimator:
                 whole milliseconds; equal or earlier times are nudged forward by
                 1 ms (the returned frame keeps the real time).
             frame_index: Index to record; counts up from 0 when omitted.
+            unchanged: The caller will not change ``image_rgb`` afterwards
+                (nobody draws on it), so the file of results may hold it
+                without copying it (:class:`~formcoach.pose_cache.CachedGraph`).
 
         Returns:
             The subject's :class:`PoseFrame` (empty when no one is found).
@@ -795,8 +799,10 @@ class PoseEstimator:
         model_ts = self._model_ts_ms = ts + self._ts_offset_ms
         frame_wh = (image_rgb.shape[1], image_rgb.shape[0])
         image = np.ascontiguousarray(image_rgb)
+        # A picture made here (a copy, a crop) is changed by no one later.
+        unchanged = unchanged or image is not image_rgb
         if self._people is not None:
-            self._look_around(image, ts, model_ts, frame_wh)
+            self._look_around(image, ts, model_ts, frame_wh, unchanged)
         region = self._crop_region(ts, frame_wh)
         guarded = region is not None
         if region is not None and self._people is not None:
@@ -804,10 +810,10 @@ class PoseEstimator:
             crop = np.array(image_rgb[y : y + h, x : x + w], order="C")
             if self._follow is not None:
                 mask_others(crop, region, self._follow, self._people.other_boxes())
-            image = crop
+            image, unchanged = crop, True
             if (w, h) == frame_wh:
                 region = None  # the whole picture, others greyed out
-        result = self._landmarker.detect_for_video(image, model_ts)
+        result = self._landmarker.detect_for_video(image, model_ts, unchanged=unchanged)
         frame = PoseFrame.from_mediapipe(
             result,
             frame_index=frame_index,
@@ -845,6 +851,7 @@ class PoseEstimator:
         ts: int,
         model_ts: int,
         frame_wh: tuple[int, int],
+        unchanged: bool,
     ) -> None:
         """A scout run when one is due: everyone in the whole picture."""
         chooser, settings = self._people, self.options.people
@@ -862,7 +869,7 @@ class PoseEstimator:
         ):
             return  # a slow stream: the time is up but few frames were posed
         self._frames_since_look = 0
-        result = self._scout.detect_for_video(image, model_ts)
+        result = self._scout.detect_for_video(image, model_ts, unchanged=unchanged)
         w, h = frame_wh
         people = [
             np.array([(p.x * w, p.y * h) for p in pose], dtype=np.float32)

@@ -323,8 +323,21 @@ class ModelGraph:
     def __init__(self, graph: Any):
         self.graph = graph
 
-    def detect_for_video(self, pixels: npt.NDArray[np.uint8], timestamp_ms: int) -> Any:
-        """The graph's result for ``pixels`` (C-contiguous RGB) at this time."""
+    def detect_for_video(
+        self,
+        pixels: npt.NDArray[np.uint8],
+        timestamp_ms: int,
+        *,
+        unchanged: bool = False,
+    ) -> Any:
+        """The graph's result for ``pixels`` (C-contiguous RGB) at this time.
+
+        Args:
+            pixels: The picture.
+            timestamp_ms: Its time for the graph (rising from call to call).
+            unchanged: The caller will not change ``pixels`` afterwards (see
+                :meth:`CachedGraph.detect_for_video`; no matter here).
+        """
         return self.graph.detect_for_video(_image(pixels), timestamp_ms)
 
     def build(self) -> None:
@@ -364,7 +377,22 @@ class CachedGraph(ModelGraph):
         self.hits = 0
         self.misses = 0
 
-    def detect_for_video(self, pixels: npt.NDArray[np.uint8], timestamp_ms: int) -> Any:
+    def detect_for_video(
+        self,
+        pixels: npt.NDArray[np.uint8],
+        timestamp_ms: int,
+        *,
+        unchanged: bool = False,
+    ) -> Any:
+        """The filed result for ``pixels``, else the graph's (then filed).
+
+        A picture whose result comes from the file is held for the graph in
+        case a later one must go to it. It is held as it is when the caller
+        says it will not change it (``unchanged``), else as a copy: a
+        picture drawn on afterwards would give the graph another picture
+        than the analysis saw. Copying a 720p picture costs more than
+        reading its result (a fresh 2.7 MB array a frame).
+        """
         chain = xxhash.xxh3_128(self._key)
         chain.update(struct.pack("<q3i", timestamp_ms, *pixels.shape))
         chain.update(pixels.data)
@@ -372,8 +400,8 @@ class CachedGraph(ModelGraph):
         filed = self._store.get(self._key)
         if filed is not None:
             self.hits += 1
-            # A copy: the caller may draw on its picture afterwards.
-            self._behind.append((pixels.copy(), timestamp_ms))
+            held = pixels if unchanged else pixels.copy()
+            self._behind.append((held, timestamp_ms))
             if _held.add(pixels.nbytes) > self._hold_bytes:
                 self._catch_up(1)
             return decode_result(filed)

@@ -363,7 +363,13 @@ def iter_poses(
                     frame.timestamp_ms,
                     (frame.image_rgb.shape[1], frame.image_rgb.shape[0]),
                 )
-            return estimator.process(frame.image_rgb, frame.timestamp_ms, frame.index)
+            # Only the pictures handed on with the poses are drawn on.
+            return estimator.process(
+                frame.image_rgb,
+                frame.timestamp_ms,
+                frame.index,
+                unchanged=not (keep_images and j == 0),
+            )
 
         def restart(cut: Cut) -> Cut | None:
             """The model started over from the new shot's first frame; the cut

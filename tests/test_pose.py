@@ -285,9 +285,9 @@ class CountingScout:
     def __exit__(self, *exc: object) -> None:
         self.estimator._scout = self.scout
 
-    def detect_for_video(self, image, ts):
+    def detect_for_video(self, image, ts, **kwargs):
         self.calls.append(ts)
-        return self.scout.detect_for_video(image, ts)
+        return self.scout.detect_for_video(image, ts, **kwargs)
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,13 @@ and without it, and the model skipped when a video is posed again."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import math
+import os
+import subprocess
+import sys
+import textwrap
 import zipfile
 from types import SimpleNamespace
 
@@ -132,6 +137,25 @@ def test_pictures_drawn_on_after_posing_do_not_change_the_catch_up(home, picture
     assert_same(got, want)
 
 
+@pytest.mark.parametrize("unchanged", [True, False], ids=["as-it-is", "copied"])
+def test_a_picture_nobody_changes_is_held_without_a_copy(home, pictures, unchanged):
+    """A hit holds its picture for a later catch-up: the caller's own array
+    when it says nobody changes it, else a copy; the catch-up is right both
+    ways."""
+    pose(options(), pictures)
+    changed = pictures[:20] + [(cv2.flip(im, 1), ts) for im, ts in pictures[20:]]
+    want, _ = pose(dataclasses.replace(options(), cache=None), changed)
+    with PoseEstimator(options()) as model:
+        got = []
+        for k, (image, ts) in enumerate(changed):
+            got.append(model.process(image, ts, k, unchanged=unchanged))
+            if k == 5:
+                held = model._landmarker._behind[-1][0]
+                assert (held is image) == unchanged
+                np.testing.assert_array_equal(held, image)
+    assert_same(got, want)
+
+
 def test_an_unusable_file_leaves_the_model_running(home, pictures, caplog):
     (home / "pose-cache.sqlite").mkdir(parents=True)  # not a database
     with caplog.at_level(logging.WARNING, logger="formcoach.pose_cache"):
@@ -248,3 +272,40 @@ def test_a_broken_model_is_named_with_the_file_of_results_on(home, tmp_path, pic
     with PoseEstimator(dataclasses.replace(options(), model_path=hollow)) as model:
         with pytest.raises(InputError, match="not a usable pose landmarker model"):
             model.process(*pictures[0], 0)
+
+
+ANALYSE_AND_LIST_MODULES = textwrap.dedent(
+    """
+    import json
+    import sys
+
+    from formcoach import cli
+
+    assert cli.main(sys.argv[1:]) == 0
+    print(json.dumps(sorted(m for m in sys.modules if m.startswith("mediapipe"))))
+    """
+)
+
+
+def test_a_video_analysed_again_does_not_import_mediapipe(tmp_path, short_clip):
+    """Every result from the file: neither graph is built, so MediaPipe (about
+    half a second of CPU to import) is not even imported; the same report."""
+    env = {**os.environ, "FORMCOACH_HOME": str(tmp_path / "home")}
+    env.pop("FORMCOACH_CACHE", None)
+
+    def analyse(out: str) -> list[str]:
+        command = [
+            sys.executable, "-c", ANALYSE_AND_LIST_MODULES, "analyze",
+            str(short_clip), "--exercise", "reverse-lunge", "--no-video",
+            "--no-history", "--quiet", "--out", str(tmp_path / out),
+        ]  # fmt: skip
+        proc = subprocess.run(
+            command, capture_output=True, text=True, env=env, timeout=300
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    assert "mediapipe" in analyse("first")
+    assert analyse("again") == []
+    first = (tmp_path / "first" / "frames.csv").read_bytes()
+    assert (tmp_path / "again" / "frames.csv").read_bytes() == first

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcoach import pose_pass
+from formcoach import pose, pose_pass
+from formcoach.annotate import FrameAnnotator
 from formcoach.coaching import coach_clip
 from formcoach.exercises import create_coach
 from formcoach.model_pool import open_estimator
@@ -373,3 +374,54 @@ def test_the_annotated_video_changes_no_result(tmp_path):
     assert VideoInfo.from_path(tmp_path / "b" / "annotated.mp4").frame_count == (
         info.frame_count
     )
+
+
+def _posed_and_drawn(monkeypatch, clip: Path, out: Path, write_video: bool):
+    """Analyse ``clip`` on two lanes; every picture posed (with its
+    ``unchanged`` flag) and every picture drawn on."""
+    posed: list[tuple[np.ndarray, bool]] = []  # held: no id is reused
+    drawn: list[np.ndarray] = []
+    process = pose.PoseEstimator.process
+    annotate = FrameAnnotator.annotate
+
+    def spy_process(self, image_rgb, *args, **kwargs):
+        posed.append((image_rgb, kwargs.get("unchanged", False)))
+        return process(self, image_rgb, *args, **kwargs)
+
+    def spy_annotate(self, scene, *args, **kwargs):
+        drawn.append(scene)
+        return annotate(self, scene, *args, **kwargs)
+
+    monkeypatch.setattr(pose.PoseEstimator, "process", spy_process)
+    monkeypatch.setattr(FrameAnnotator, "annotate", spy_annotate)
+    config = load_config(overrides=["analysis.workers=2"])
+    analyze_video(clip, "reverse-lunge", out, config, write_video=write_video)
+    return posed, drawn
+
+
+@pytest.mark.parametrize("write_video", [True, False], ids=["video", "no-video"])
+def test_no_picture_drawn_on_was_posed_as_unchanged(
+    tmp_path, monkeypatch, short_clip, write_video
+):
+    """The pose model's file of results holds the pictures it answered
+    without copying them only when nobody draws on them later: the pictures
+    of the annotated video must have been posed with ``unchanged=False``."""
+    posed, drawn = _posed_and_drawn(monkeypatch, short_clip, tmp_path, write_video)
+    unchanged = {id(image) for image, flag in posed if flag}
+    frames = VideoInfo.from_path(short_clip).frame_count
+    assert len(posed) >= frames
+    if write_video:
+        assert len(drawn) == frames
+        assert not unchanged & {id(scene) for scene in drawn}
+    else:
+        assert not drawn and len(unchanged) == len(posed)
+
+
+@pytest.mark.shared
+def test_the_later_lanes_pictures_are_posed_as_unchanged(tmp_path, monkeypatch):
+    """A clip long enough for two lanes: the second lane's pictures are not
+    drawn on (the video decodes them again), so they are held uncopied."""
+    posed, drawn = _posed_and_drawn(monkeypatch, shared_clip(BANDED), tmp_path, True)
+    unchanged = {id(image) for image, flag in posed if flag}
+    assert unchanged and not unchanged & {id(scene) for scene in drawn}
+    assert len(drawn) == VideoInfo.from_path(shared_clip(BANDED)).frame_count
