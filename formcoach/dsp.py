@@ -226,7 +226,10 @@ def sosfilt(sos: FloatArray, x: FloatArray, zi: FloatArray) -> FloatArray:
         step(0, t + 1)
         inputs[1 : t + 2] = new[: t + 1]
     y_last, y_head, inputs_tail = new[last], new[:last], inputs[1:]
-    for t in range(last, n):  # all sections at work: the step without slicing
+    # All sections at work: step()'s operations on whole arrays, inlined.
+    # Its ten slices a step doubled the filter's time (2.5-2.8 ms against
+    # 1.2-1.7 for 75 frames of 165 series).
+    for t in range(last, n):
         inputs[0] = x[t]
         np.multiply(b0, inputs, out=new)
         new += z0
