@@ -141,6 +141,19 @@ def test_prominence_of_a_peak_on_a_long_climb():
     assert np.array_equal(props["prominences"], want_props["prominences"])
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_prominences_of_long_signals_are_scipys(seed):
+    """Long walks both ways, plateaus, NaN and peaks at every scale."""
+    x = _signals(seed, 20_000)
+    if seed % 2:
+        x = np.cumsum(np.nan_to_num(x - 2.0, nan=0.0)) + x  # drifts: long walks
+    peaks = signal.find_peaks(x)[0]
+    got = dsp.peak_prominences(x, peaks)
+    want = signal.peak_prominences(x, peaks)[0]
+    assert np.array_equal(got, want)
+    assert len(dsp.peak_prominences(x, peaks[:0])) == 0
+
+
 @pytest.mark.parametrize("size", [1, 2, 3, 4, 9, 30, 250])
 @pytest.mark.parametrize("n", [1, 5, 40, 191])
 def test_running_maximum_is_scipys(size, n):
