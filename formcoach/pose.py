@@ -608,16 +608,19 @@ class PoseEstimator:
                     f"{path} is not a usable pose landmarker model: {exc}"
                 ) from exc
 
+        # Behind the file of results a graph is built when first needed (a
+        # video analysed again needs none); a file that is no pose bundle at
+        # all is refused here and now, by building its graph.
+        cached = (
+            store is not None
+            and self.options.cache is not None
+            and is_pose_bundle(model_bytes)
+        )
+
         def graph(num_poses: int, role: str) -> ModelGraph:
-            # Behind the file of results the graph is built when first needed
-            # (a video analysed again needs none); a file that is no pose
-            # bundle at all is refused here and now.
-            if (
-                store is None
-                or self.options.cache is None
-                or not is_pose_bundle(model_bytes)
-            ):
+            if not cached:
                 return ModelGraph(build(num_poses))
+            assert store is not None and self.options.cache is not None
             seed = chain_seed(
                 _model_digest(str(path), self.options.skip_mask),
                 role,
