@@ -404,6 +404,7 @@ def peak_prominences(x: FloatArray, peaks: IntArray) -> FloatArray:
     sample on that side (or the signal's end): SciPy's definition with no
     window. The minima hold no NaN: a NaN ends the walk before it.
     """
+    x = np.asarray(x, dtype=np.float64)
     peaks = np.asarray(peaks, dtype=np.intp)
     if len(peaks) == 0:
         return np.zeros(0)
