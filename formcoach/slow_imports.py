@@ -3,9 +3,11 @@
 ``import mediapipe`` loads every task of the Tasks API, and with them
 ``matplotlib.pyplot`` (for its drawing helpers) and ``sounddevice`` (for its
 audio tasks): about 0.5 s of the 1.0 s the import takes on the development
-machine. FormCoach uses neither, so :func:`mediapipe` imports those two
-lazily: they are loaded only if something uses them (the PDF export's plots
-load pyplot themselves, as usual). (SciPy's signal tools were the other slow
+machine. FormCoach uses neither, so :func:`mediapipe` imports MediaPipe's
+drawing helpers and those two lazily: they are loaded only if something uses
+them (the PDF export's plots load pyplot themselves, as usual). Deferring only
+pyplot still ran the ``matplotlib`` package's own import, 0.2 s of the 0.3 s
+left (session 24, ``docs/performance.md``). (SciPy's signal tools were the other slow
 import, 0.7-1.6 s of CPU; FormCoach has its own now, in :mod:`formcoach.dsp`.)
 
 Other threads import while MediaPipe's import runs (a page rendering, a
@@ -35,8 +37,17 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 #: Imported by MediaPipe's package ``__init__`` but used only by its drawing
-#: and audio helpers.
-DEFERRED = frozenset({"matplotlib.pyplot", "sounddevice"})
+#: and audio helpers. Deferring the drawing helpers themselves keeps the
+#: ``matplotlib`` package out too: a submodule's import (``matplotlib.pyplot``,
+#: however lazy) runs its package's ``__init__`` at once.
+DEFERRED = frozenset(
+    {
+        "mediapipe.tasks.python.vision.drawing_styles",
+        "mediapipe.tasks.python.vision.drawing_utils",
+        "matplotlib.pyplot",
+        "sounddevice",
+    }
+)
 
 _mediapipe_lock = threading.Lock()
 _mediapipe: ModuleType | None = None

@@ -24,8 +24,12 @@ DEFERRED = textwrap.dedent(
     assert mp.tasks.vision.PoseLandmarker is not None
     assert mediapipe() is mp
     # Deferred: named in sys.modules, not run (pyplot's figure module unloaded).
-    assert "matplotlib.figure" not in sys.modules, "pyplot was loaded"
+    assert "matplotlib" not in sys.modules, "matplotlib was loaded"
     assert "_sounddevice" not in sys.modules, "sounddevice was loaded"
+    # MediaPipe's drawing helpers still load when used.
+    spec = mp.tasks.vision.drawing_utils.DrawingSpec(thickness=3)
+    assert spec.thickness == 3 and "matplotlib.figure" in sys.modules
+    assert mp.tasks.vision.drawing_styles.get_default_pose_landmarks_style()
 
     # What the report's angle plots do (formcoach/export/common.py).
     import io
@@ -73,9 +77,10 @@ CONCURRENT = textwrap.dedent(
 )
 
 
-# An import stopped once where it enters ``matplotlib.colors``, as Python 3.11
-# stops one of two threads entering a package from different modules
-# (CPython gh-83065). That is how a CI run lost every later MediaPipe import.
+# An import stopped once where it enters module STOP_AT, as Python 3.11 stops
+# one of two threads entering a package from different modules (CPython
+# gh-83065). That is how a CI run lost every later MediaPipe import, when
+# MediaPipe's import still ran matplotlib's (STOP_AT = "matplotlib.colors").
 STOPPED_ONCE = textwrap.dedent(
     """
     import importlib.abc
@@ -89,7 +94,7 @@ STOPPED_ONCE = textwrap.dedent(
         stopped = False
 
         def find_spec(self, name, path, target=None):
-            if name == "matplotlib.colors" and not StopOnce.stopped:
+            if name == STOP_AT and not StopOnce.stopped:
                 StopOnce.stopped = True
                 raise RuntimeError("deadlock detected (simulated)")
             return None
@@ -100,7 +105,11 @@ STOPPED_ONCE = textwrap.dedent(
 )
 
 # The failed import is another thread's, which went on (a spare model).
-MATPLOTLIB_FAILED = STOPPED_ONCE + textwrap.dedent(
+MATPLOTLIB_FAILED = textwrap.dedent(
+    """
+    STOP_AT = "matplotlib.colors"
+    """
+) + STOPPED_ONCE + textwrap.dedent(
     """
     try:
         import matplotlib
@@ -122,8 +131,12 @@ FAILED_BEFORE = MATPLOTLIB_FAILED + textwrap.dedent(
     """
 )
 
-# The failed import is MediaPipe's own first try.
-FAILED_INSIDE = STOPPED_ONCE + textwrap.dedent(
+# The failed import is MediaPipe's own first try, in one of its own modules.
+FAILED_INSIDE = textwrap.dedent(
+    """
+    STOP_AT = "mediapipe.tasks.python.vision.pose_landmarker"
+    """
+) + STOPPED_ONCE + textwrap.dedent(
     """
     from formcoach.slow_imports import mediapipe
 
