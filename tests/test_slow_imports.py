@@ -105,11 +105,8 @@ STOPPED_ONCE = textwrap.dedent(
 )
 
 # The failed import is another thread's, which went on (a spare model).
-MATPLOTLIB_FAILED = textwrap.dedent(
-    """
-    STOP_AT = "matplotlib.colors"
-    """
-) + STOPPED_ONCE + textwrap.dedent(
+MATPLOTLIB_FAILED = 'STOP_AT = "matplotlib.colors"\n' + STOPPED_ONCE
+MATPLOTLIB_FAILED += textwrap.dedent(
     """
     try:
         import matplotlib
@@ -132,11 +129,8 @@ FAILED_BEFORE = MATPLOTLIB_FAILED + textwrap.dedent(
 )
 
 # The failed import is MediaPipe's own first try, in one of its own modules.
-FAILED_INSIDE = textwrap.dedent(
-    """
-    STOP_AT = "mediapipe.tasks.python.vision.pose_landmarker"
-    """
-) + STOPPED_ONCE + textwrap.dedent(
+FAILED_INSIDE = 'STOP_AT = "mediapipe.tasks.python.vision.pose_landmarker"\n'
+FAILED_INSIDE += STOPPED_ONCE + textwrap.dedent(
     """
     from formcoach.slow_imports import mediapipe
 
