@@ -35,4 +35,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev]"
+# Compile FormCoach's modules now, as pip does for a regular install. An
+# editable install leaves that to the first import, and where Python writes no
+# bytecode (PYTHONDONTWRITEBYTECODE) every command compiles them again: 0.4 s
+# before an analysis's first pose (docs/performance.md, session 24). Python
+# skips a compiled file whose source changed since, so an edit is never stale.
+.venv/bin/python -m compileall -q formcoach >/dev/null
 echo "FormCoach is set up: .venv/bin/formcoach --help"
