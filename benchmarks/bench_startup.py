@@ -15,7 +15,7 @@ Usage::
     .venv/bin/python benchmarks/bench_startup.py [--rounds 8] [--cut-s 5]
         [--video PATH] [--with-video] [--old CHECKOUT]
 
-Prints one JSON line per run, then the medians per checkout.
+Prints one JSON line per run, then the median and range per checkout.
 """
 
 from __future__ import annotations
@@ -129,11 +129,14 @@ def main() -> None:
                 runs[str(code)].append(line)
                 print(json.dumps(line), flush=True)
     for code, lines in runs.items():
-        medians = {
-            key: statistics.median(line[key] for line in lines)
-            for key in ("first_pose_s", "total_s", "cpu_s")
-        }
-        print(f"{code}: medians of {len(lines)} runs: {json.dumps(medians)}")
+        summary = {}
+        for key in ("first_pose_s", "total_s", "cpu_s"):
+            values = [line[key] for line in lines]
+            summary[key] = {
+                "median": round(statistics.median(values), 3),
+                "range": [min(values), max(values)],
+            }
+        print(f"{code}: {len(lines)} runs: {json.dumps(summary)}")
 
 
 if __name__ == "__main__":
