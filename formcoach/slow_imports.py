@@ -5,10 +5,11 @@
 audio tasks): about 0.5 s of the 1.0 s the import takes on the development
 machine. FormCoach uses neither, so :func:`mediapipe` imports MediaPipe's
 drawing helpers and those two lazily: they are loaded only if something uses
-them (the PDF export's plots load pyplot themselves, as usual). Deferring only
-pyplot still ran the ``matplotlib`` package's own import, 0.2 s of the 0.3 s
-left (session 24, ``docs/performance.md``). (SciPy's signal tools were the other slow
-import, 0.7-1.6 s of CPU; FormCoach has its own now, in :mod:`formcoach.dsp`.)
+them (the PDF export's plots load pyplot themselves, as usual). Deferring
+only pyplot still ran the ``matplotlib`` package's own import, 0.2 s of the
+0.3 s left (session 24, ``docs/performance.md``). (SciPy's signal tools were
+the other slow import, 0.7-1.6 s of CPU; FormCoach has its own now, in
+:mod:`formcoach.dsp`.)
 
 Other threads import while MediaPipe's import runs (a page rendering, a
 decoder starting), and Python 3.11 can then stop an import with
