@@ -40,5 +40,6 @@ fi
 # bytecode (PYTHONDONTWRITEBYTECODE) every command compiles them again: 0.4 s
 # before an analysis's first pose (docs/performance.md, session 24). Python
 # skips a compiled file whose source changed since, so an edit is never stale.
-.venv/bin/python -m compileall -q formcoach >/dev/null
+.venv/bin/python -m compileall -q formcoach >/dev/null 2>&1 ||
+  echo "Note: FormCoach's modules could not be compiled ahead (a read-only folder?); it runs, only starts slower."
 echo "FormCoach is set up: .venv/bin/formcoach --help"
