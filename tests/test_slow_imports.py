@@ -23,7 +23,8 @@ DEFERRED = textwrap.dedent(
     mp = mediapipe()
     assert mp.tasks.vision.PoseLandmarker is not None
     assert mediapipe() is mp
-    # Deferred: named in sys.modules, not run (pyplot's figure module unloaded).
+    # Deferred: MediaPipe's drawing helpers and sounddevice are named in
+    # sys.modules but not run, so matplotlib is not imported at all.
     assert "matplotlib" not in sys.modules, "matplotlib was loaded"
     assert "_sounddevice" not in sys.modules, "sounddevice was loaded"
     # MediaPipe's drawing helpers still load when used.
